@@ -1,0 +1,78 @@
+import { existsSync } from "node:fs";
+import { z } from "zod";
+
+/**
+ * The only place that reads process.env. Every problem is reported at once so a
+ * misconfigured deploy fails at boot with one readable message, not one error per restart.
+ */
+const postgresUrl = z
+  .string()
+  .url()
+  .refine((v) => /^postgres(ql)?:\/\//.test(v), "must be a postgres:// URL");
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  DATABASE_URL: postgresUrl.default("postgres://sitesync_app:sitesync_app@127.0.0.1:5432/sitesync"),
+  SERVICE_DATABASE_URL: postgresUrl.default(
+    "postgres://sitesync_service:sitesync_service@127.0.0.1:5432/sitesync",
+  ),
+  MIGRATION_DATABASE_URL: postgresUrl.default(
+    "postgres://sitesync_owner:sitesync_owner@127.0.0.1:5432/sitesync",
+  ),
+  REDIS_URL: z
+    .string()
+    .url()
+    .refine((v) => /^rediss?:\/\//.test(v), "must be a redis:// URL")
+    .default("redis://127.0.0.1:6379"),
+  /** Prefixes every Redis key and pub/sub channel, so several deployments (or test files) share one Redis. */
+  REDIS_KEY_PREFIX: z.string().regex(/^[a-zA-Z0-9_:-]+$/).default("sitesync"),
+  JWT_SECRET: z
+    .string()
+    .min(32, "must be at least 32 characters")
+    .default("dev-only-secret-change-me-0123456789abcdef"),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
+  REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  REALTIME_RETENTION_HOURS: z.coerce.number().positive().default(72),
+  BODY_LIMIT: z.string().default("1mb"),
+  /** Which roles this process plays: the API + hub, the workers, or both. */
+  SITESYNC_ROLES: z
+    .string()
+    .default("api,workers")
+    .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(["api", "workers"])).min(1)),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export class EnvError extends Error {}
+
+export function parseEnv(source: NodeJS.ProcessEnv): Env {
+  const result = EnvSchema.safeParse(source);
+  if (result.success) {
+    if (result.data.NODE_ENV === "production" && result.data.JWT_SECRET.startsWith("dev-only")) {
+      throw new EnvError("Invalid configuration:\n  - JWT_SECRET: set a real secret in production");
+    }
+    return result.data;
+  }
+  const lines = result.error.issues.map((i) => `  - ${i.path.join(".") || "(root)"}: ${i.message}`);
+  throw new EnvError(`Invalid configuration:\n${lines.join("\n")}`);
+}
+
+function load(): Env {
+  // A local .env is a convenience for development; real deploys set the environment.
+  if (existsSync(".env") && !process.env.SITESYNC_SKIP_DOTENV) process.loadEnvFile(".env");
+  try {
+    return parseEnv(process.env);
+  } catch (err) {
+    if (err instanceof EnvError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+export const env: Env = load();

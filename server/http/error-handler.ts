@@ -1,0 +1,76 @@
+import type { ErrorRequestHandler } from "express";
+import {
+  CheckIntegrityConstraintViolationError,
+  ConnectionError,
+  ForeignKeyIntegrityConstraintViolationError,
+  InputSyntaxError,
+  InvalidInputError,
+  NotFoundError,
+  NotNullIntegrityConstraintViolationError,
+  UniqueIntegrityConstraintViolationError,
+} from "slonik";
+import { AppError, toProblem } from "../errors.ts";
+import { logger } from "../logger.ts";
+
+type PgLike = { code?: string };
+
+function pgCode(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 5; depth++) {
+    const code = (e as PgLike).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** Maps anything thrown to an AppError. Database details never leave the process. */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const e = err as { type?: string; status?: number };
+  if (e?.type === "entity.too.large") {
+    return new AppError(413, "payload_too_large", "The request body is larger than the limit");
+  }
+  if (e?.type === "entity.parse.failed") {
+    return new AppError(400, "invalid_request", "The request body is not valid JSON");
+  }
+  if (e?.type === "encoding.unsupported" || e?.type === "charset.unsupported") {
+    return new AppError(415 as number, "invalid_request", "Unsupported body encoding");
+  }
+  if (err instanceof NotFoundError) return new AppError(404, "not_found", "Resource not found");
+  if (err instanceof UniqueIntegrityConstraintViolationError) {
+    return new AppError(409, "conflict", "A record with these values already exists");
+  }
+  if (err instanceof ForeignKeyIntegrityConstraintViolationError) {
+    return new AppError(422, "unprocessable", "A referenced record does not exist or is not visible");
+  }
+  if (err instanceof CheckIntegrityConstraintViolationError || err instanceof NotNullIntegrityConstraintViolationError) {
+    return new AppError(400, "invalid_request", "A value is outside its allowed range");
+  }
+  if (err instanceof InputSyntaxError || err instanceof InvalidInputError) {
+    return new AppError(400, "invalid_request", "A value has the wrong format");
+  }
+  const code = pgCode(err);
+  if (code === "42501") return new AppError(404, "not_found", "Resource not found"); // RLS rejected the row
+  if (code === "40001" || code === "40P01") return new AppError(409, "conflict", "Concurrent update; retry");
+  if (code?.startsWith("22")) return new AppError(400, "invalid_request", "A value has the wrong format");
+  if (code === "23505") return new AppError(409, "conflict", "A record with these values already exists");
+  if (code === "23503") return new AppError(422, "unprocessable", "A referenced record does not exist");
+  if (code === "23514" || code === "23502") return new AppError(400, "invalid_request", "A value is outside its allowed range");
+  if (err instanceof ConnectionError || code?.startsWith("08") || code === "57P01" || code === "57P03") {
+    return new AppError(503, "unavailable", "The database is unavailable; nothing was written");
+  }
+  const message = (err as Error)?.message ?? "";
+  if (/ECONNREFUSED|Connection is closed|The client is closed|ClientClosedError/i.test(message)) {
+    return new AppError(503, "unavailable", "A dependency is unavailable; nothing was written");
+  }
+  return new AppError(500, "internal", "Something went wrong on our side");
+}
+
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  const appError = toAppError(err);
+  const requestId = String(req.id ?? "");
+  if (appError.status >= 500) logger.error({ err, requestId }, "request failed");
+  if (appError.headers) res.set(appError.headers);
+  res.status(appError.status).type("application/problem+json").send(JSON.stringify(toProblem(appError, requestId)));
+};

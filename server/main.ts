@@ -1,0 +1,43 @@
+import { env } from "./env.ts";
+import { logger } from "./logger.ts";
+import { closeRuntime, createRuntime } from "./runtime.ts";
+import { type RunningServer, startServer } from "./server.ts";
+
+/**
+ * Process entry point. SITESYNC_ROLES picks what this process runs: "api" (REST + the
+ * realtime hub on one port) and/or "workers" (BullMQ). One binary, like immich's
+ * IMMICH_WORKERS_INCLUDE, so a deploy scales each role separately.
+ */
+const runtime = await createRuntime(env);
+let server: RunningServer | undefined;
+const stoppers: Array<() => Promise<void>> = [];
+
+if (env.SITESYNC_ROLES.includes("api")) {
+  server = await startServer(runtime, env.PORT);
+  logger.info({ url: server.url }, "api listening");
+}
+if (env.SITESYNC_ROLES.includes("workers")) {
+  const { startWorkers } = await import("../workers/start.ts");
+  const workers = await startWorkers(runtime);
+  stoppers.push(workers.close);
+  logger.info("workers started");
+}
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "shutting down");
+  const force = setTimeout(() => {
+    logger.error("shutdown took too long; exiting");
+    process.exit(1);
+  }, 15_000);
+  force.unref();
+  await server?.close();
+  for (const stop of stoppers) await stop().catch(() => {});
+  await closeRuntime(runtime);
+  logger.info("bye");
+  process.exit(0);
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));

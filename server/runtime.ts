@@ -1,0 +1,51 @@
+import { type DatabasePool, sql } from "slonik";
+import { z } from "zod";
+import { createDatabasePool } from "./db/pool.ts";
+import type { Env } from "./env.ts";
+import { createRedis, type Redis } from "./redis.ts";
+
+/** A named readiness check; /readyz runs them all. */
+export type ReadinessCheck = { name: string; check: () => Promise<boolean> | boolean };
+
+/**
+ * The long-lived resources of one process. Built once in main.ts (or per test), passed
+ * down explicitly; nothing reaches for globals.
+ */
+export type Runtime = {
+  env: Env;
+  /** Runs request queries as sitesync_app: RLS applies. */
+  db: DatabasePool;
+  /** BYPASSRLS: only for work that is really cross-tenant (auth lookups, the relay pump). */
+  serviceDb: DatabasePool;
+  redis: Redis;
+  readiness: ReadinessCheck[];
+  /** Closers run in reverse order on shutdown. */
+  closers: Array<() => Promise<void>>;
+};
+
+export async function createRuntime(env: Env): Promise<Runtime> {
+  const db = await createDatabasePool(env.DATABASE_URL, { maxPoolSize: env.DB_POOL_SIZE, name: "app" });
+  const serviceDb = await createDatabasePool(env.SERVICE_DATABASE_URL, { maxPoolSize: 5, name: "service" });
+  const redis = await createRedis(env.REDIS_URL);
+  const runtime: Runtime = {
+    env,
+    db,
+    serviceDb,
+    redis,
+    readiness: [],
+    closers: [() => db.end(), () => serviceDb.end(), async () => void (await redis.quit().catch(() => {}))],
+  };
+  runtime.readiness.push(
+    { name: "postgres", check: async () => (await db.oneFirst(pingQuery)) === 1 },
+    { name: "redis", check: async () => (await redis.ping()) === "PONG" },
+  );
+  return runtime;
+}
+
+const pingQuery = sql.type(z.object({ ok: z.number() }))`SELECT 1 AS ok`;
+
+export async function closeRuntime(runtime: Runtime): Promise<void> {
+  for (const close of [...runtime.closers].reverse()) {
+    await close().catch(() => {});
+  }
+}

@@ -1,0 +1,44 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { afterAll } from "vitest";
+import { FILE_DB_PREFIX, TEMPLATE_DB, urlFor } from "./db-names.ts";
+
+/**
+ * Each test file gets a private copy of the migrated template and a private Redis key
+ * prefix, so files run in parallel without seeing each other's rows or keys. The URLs are
+ * placed in process.env before the file imports any app module (env.ts reads them).
+ */
+const database = `${FILE_DB_PREFIX}${process.pid}_${randomBytes(4).toString("hex")}`;
+
+async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const admin = new pg.Client({ connectionString: urlFor("owner", "postgres") });
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.end();
+  }
+}
+
+await withAdmin(async (admin) => {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await admin.query(`CREATE DATABASE "${database}" TEMPLATE "${TEMPLATE_DB}"`);
+      return;
+    } catch (err) {
+      // Two files copying the template at the same instant can collide; retry briefly.
+      if (attempt > 20 || !/being accessed by other users/.test((err as Error).message)) throw err;
+      await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+    }
+  }
+});
+
+process.env.DATABASE_URL = urlFor("app", database);
+process.env.SERVICE_DATABASE_URL = urlFor("service", database);
+process.env.MIGRATION_DATABASE_URL = urlFor("owner", database);
+process.env.REDIS_KEY_PREFIX = database;
+process.env.TEST_DATABASE_NAME = database;
+
+afterAll(async () => {
+  await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
+});

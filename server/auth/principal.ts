@@ -1,0 +1,136 @@
+import { type DatabasePool, sql } from "slonik";
+import { z } from "zod";
+import { ROLES, type Role } from "../../shared/permissions.ts";
+import { withTenant } from "../db/tenant-context.ts";
+import { parseApiKey, sha256, TokenError, verifyAccessToken } from "./tokens.ts";
+
+/** Who is calling: a user's session, or an integration's API key acting for its creator. */
+export type Principal = {
+  kind: "user" | "api_key";
+  userId: string;
+  organizationId: string | null;
+  role: Role;
+  sessionId: string | null;
+  apiKeyId: string | null;
+  /** API keys only: the permissions the key was granted (a subset of its creator's). */
+  scopes: string[] | null;
+  rateLimitPerHour: number | null;
+  /** Access tokens only: seconds since epoch when the token stops working. */
+  expiresAt: number | null;
+};
+
+export type AuthFailure = "unauthorized" | "token_expired" | "session_revoked";
+export class AuthError extends Error {
+  readonly reason: AuthFailure;
+  constructor(reason: AuthFailure) {
+    super(reason);
+    this.reason = reason;
+  }
+}
+
+const SessionRow = z.object({
+  session_active: z.boolean().nullable(),
+  revoked_at: z.string().nullable(),
+  expires_at: z.string(),
+  user_active: z.boolean().nullable(),
+  deleted_at: z.string().nullable(),
+  organization_id: z.string().nullable(),
+  role: z.string().nullable(),
+});
+
+const ApiKeyRow = z.object({
+  id: z.string(),
+  organization_id: z.string(),
+  created_by: z.string(),
+  key_hash: z.string(),
+  scopes: z.array(z.string()).nullable(),
+  rate_limit_per_hour: z.number().nullable(),
+  is_active: z.boolean().nullable(),
+  expires_at: z.string().nullable(),
+  revoked_at: z.string().nullable(),
+  creator_active: z.boolean().nullable(),
+  creator_org: z.string().nullable(),
+  creator_role: z.string().nullable(),
+});
+
+const asRole = (r: string | null): Role => (ROLES as readonly string[]).includes(r ?? "") ? (r as Role) : "guest";
+
+/**
+ * Checks a bearer credential against the database on every call, so logout, session
+ * revocation, deactivation and removal from the organisation take effect at once.
+ */
+export async function authenticate(
+  deps: { db: DatabasePool; serviceDb: DatabasePool; jwtSecret: string },
+  bearer: string,
+): Promise<Principal> {
+  if (bearer.startsWith("ssk_")) return authenticateApiKey(deps.serviceDb, bearer);
+  let claims: Awaited<ReturnType<typeof verifyAccessToken>>;
+  try {
+    claims = await verifyAccessToken(deps.jwtSecret, bearer);
+  } catch (err) {
+    throw new AuthError(err instanceof TokenError ? err.reason : "unauthorized");
+  }
+  const row = await withTenant(deps.db, { organizationId: claims.org, userId: claims.sub }, (tx) =>
+    tx.maybeOne(sql.type(SessionRow)`
+      SELECT s.is_active AS session_active, s.revoked_at, s.expires_at,
+             u.is_active AS user_active, u.deleted_at, u.organization_id, u.role
+        FROM user_sessions s JOIN users u ON u.id = s.user_id
+       WHERE s.id = ${claims.sid} AND s.user_id = ${claims.sub}`),
+  );
+  if (!row) throw new AuthError("session_revoked");
+  const ended =
+    !row.session_active ||
+    row.revoked_at !== null ||
+    Date.parse(row.expires_at) <= Date.now() ||
+    !row.user_active ||
+    row.deleted_at !== null ||
+    row.organization_id !== claims.org;
+  if (ended) throw new AuthError("session_revoked");
+  return {
+    kind: "user",
+    userId: claims.sub,
+    organizationId: claims.org,
+    role: asRole(row.role),
+    sessionId: claims.sid,
+    apiKeyId: null,
+    scopes: null,
+    rateLimitPerHour: null,
+    expiresAt: claims.exp,
+  };
+}
+
+async function authenticateApiKey(serviceDb: DatabasePool, token: string): Promise<Principal> {
+  const parsed = parseApiKey(token);
+  if (!parsed) throw new AuthError("unauthorized");
+  const rows = await serviceDb.any(sql.type(ApiKeyRow)`
+    SELECT k.id, k.organization_id, k.created_by, k.key_hash, k.scopes, k.rate_limit_per_hour,
+           k.is_active, k.expires_at, k.revoked_at,
+           u.is_active AS creator_active, u.organization_id AS creator_org, u.role AS creator_role
+      FROM api_keys k JOIN users u ON u.id = k.created_by
+     WHERE k.key_prefix = ${parsed.prefix}`);
+  const hash = sha256(token);
+  const key = rows.find((r) => r.key_hash === hash);
+  if (!key) throw new AuthError("unauthorized");
+  const usable =
+    key.is_active &&
+    key.revoked_at === null &&
+    (key.expires_at === null || Date.parse(key.expires_at) > Date.now()) &&
+    key.creator_active &&
+    key.creator_org === key.organization_id;
+  if (!usable) throw new AuthError("session_revoked");
+  // last_used_at is informational; a lost update here is harmless.
+  void serviceDb
+    .query(sql.unsafe`UPDATE api_keys SET last_used_at = now() WHERE id = ${key.id}`)
+    .catch(() => {});
+  return {
+    kind: "api_key",
+    userId: key.created_by,
+    organizationId: key.organization_id,
+    role: asRole(key.creator_role),
+    sessionId: null,
+    apiKeyId: key.id,
+    scopes: key.scopes ?? [],
+    rateLimitPerHour: key.rate_limit_per_hour,
+    expiresAt: null,
+  };
+}

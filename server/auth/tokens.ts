@@ -1,0 +1,80 @@
+import { createHash, randomBytes } from "node:crypto";
+import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
+import { z } from "zod";
+
+/**
+ * Access tokens: short-lived HS256 JWTs naming the user, organisation and session.
+ * The session is checked on every use (principal.ts), so revocation is immediate.
+ */
+const AccessClaims = z.object({
+  sub: z.string().uuid(),
+  org: z.string().uuid().nullable(),
+  sid: z.string().uuid(),
+  typ: z.literal("access"),
+  exp: z.number(),
+});
+export type AccessClaims = z.infer<typeof AccessClaims>;
+
+export type TokenFailure = "unauthorized" | "token_expired";
+export class TokenError extends Error {
+  readonly reason: TokenFailure;
+  constructor(reason: TokenFailure) {
+    super(reason);
+    this.reason = reason;
+  }
+}
+
+const key = (secret: string) => new TextEncoder().encode(secret);
+
+export async function signAccessToken(
+  secret: string,
+  claims: { userId: string; organizationId: string | null; sessionId: string },
+  ttlSeconds: number,
+): Promise<string> {
+  return new SignJWT({ org: claims.organizationId, sid: claims.sessionId, typ: "access" })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject(claims.userId)
+    .setIssuedAt()
+    .setJti(randomBytes(8).toString("hex"))
+    .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+    .sign(key(secret));
+}
+
+export async function verifyAccessToken(secret: string, token: string): Promise<AccessClaims> {
+  try {
+    const { payload } = await jwtVerify(token, key(secret), { algorithms: ["HS256"] });
+    const parsed = AccessClaims.safeParse(payload);
+    if (!parsed.success) throw new TokenError("unauthorized");
+    return parsed.data;
+  } catch (err) {
+    if (err instanceof TokenError) throw err;
+    if (err instanceof joseErrors.JWTExpired) throw new TokenError("token_expired");
+    throw new TokenError("unauthorized");
+  }
+}
+
+/** Opaque secrets (refresh tokens, API keys) are stored only as their SHA-256. */
+export function sha256(value: string): string {
+  return createHash("sha256").update(value).digest("hex");
+}
+
+/** Refresh tokens carry their session id so a reused one can revoke exactly that session. */
+export function newRefreshToken(sessionId: string): string {
+  return `${sessionId}.${randomBytes(32).toString("base64url")}`;
+}
+
+export function parseRefreshToken(token: string): { sessionId: string } | null {
+  const m = /^([0-9a-f-]{36})\.[A-Za-z0-9_-]{43}$/.exec(token);
+  return m?.[1] ? { sessionId: m[1] } : null;
+}
+
+/** API keys look like ssk_<prefix>_<secret>; the prefix finds the row, the hash proves it. */
+export function newApiKey(): { key: string; prefix: string } {
+  const prefix = randomBytes(6).toString("base64url").replace(/[-_]/g, "x").slice(0, 8);
+  return { key: `ssk_${prefix}_${randomBytes(32).toString("base64url")}`, prefix };
+}
+
+export function parseApiKey(token: string): { prefix: string } | null {
+  const m = /^ssk_([A-Za-z0-9]{8})_[A-Za-z0-9_-]{43}$/.exec(token);
+  return m?.[1] ? { prefix: m[1] } : null;
+}

@@ -1,0 +1,74 @@
+import type { NextFunction, Request, RequestHandler, Response } from "express";
+import { type Permission, roleCan } from "../../shared/permissions.ts";
+import { AuthError, authenticate, type Principal } from "../auth/principal.ts";
+import type { TenantContext } from "../db/tenant-context.ts";
+import { AppError, forbidden, unauthorized } from "../errors.ts";
+import type { Runtime } from "../runtime.ts";
+
+declare global {
+  namespace Express {
+    interface Locals {
+      principal?: Principal;
+    }
+  }
+}
+
+export function bearerOf(req: Request): string | null {
+  const header = req.headers.authorization;
+  if (!header) return null;
+  const m = /^Bearer\s+(\S+)$/i.exec(header);
+  return m?.[1] ?? null;
+}
+
+/** Authenticates the bearer credential; every route behind it has res.locals.principal. */
+export function requireAuth(runtime: Runtime): RequestHandler {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const bearer = bearerOf(req);
+      if (!bearer) throw unauthorized();
+      res.locals.principal = await authenticate(
+        { db: runtime.db, serviceDb: runtime.serviceDb, jwtSecret: runtime.env.JWT_SECRET },
+        bearer,
+      );
+      next();
+    } catch (err) {
+      if (err instanceof AuthError) {
+        const message =
+          err.reason === "token_expired"
+            ? "The access token has expired"
+            : err.reason === "session_revoked"
+              ? "The session has ended"
+              : "Missing or invalid credentials";
+        next(new AppError(401, "unauthorized", message));
+        return;
+      }
+      next(err);
+    }
+  };
+}
+
+export function principalOf(res: Response): Principal {
+  const p = res.locals.principal;
+  if (!p) throw unauthorized();
+  return p;
+}
+
+export function tenantOf(principal: Principal): TenantContext {
+  return { organizationId: principal.organizationId, userId: principal.userId };
+}
+
+/** A permission holds when the role grants it and, for API keys, a scope names it too. */
+export function principalCan(principal: Principal, permission: Permission): boolean {
+  if (!roleCan(principal.role, permission)) return false;
+  if (principal.kind === "api_key") return (principal.scopes ?? []).includes(permission);
+  return true;
+}
+
+export function requirePermission(permission: Permission): RequestHandler {
+  return (_req, res, next) => {
+    const principal = res.locals.principal;
+    if (!principal) return next(unauthorized());
+    if (!principalCan(principal, permission)) return next(forbidden());
+    next();
+  };
+}

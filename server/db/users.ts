@@ -1,0 +1,280 @@
+import {
+  type DatabasePool,
+  type FragmentSqlToken,
+  type ListSqlToken,
+  sql,
+  type ValueExpression,
+} from "slonik";
+import { z } from "zod";
+import { type Cursor, keysetAfter, keysetOrder } from "../http/pagination.ts";
+import type { Tx } from "./tenant-context.ts";
+
+/** How a PATCHable column is bound: as is, as jsonb, or as a text[] array. */
+export type ColumnKinds = Record<string, "value" | "json" | "text[]">;
+
+function bind(kind: "value" | "json" | "text[]", value: unknown): ValueExpression {
+  if (value === null) return null;
+  if (kind === "json") return sql.jsonb(value as object);
+  if (kind === "text[]") return sql.array(value as string[], "text");
+  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
+    return value;
+  }
+  throw new Error("unsupported column value");
+}
+
+/**
+ * `col = value, ...` for the whitelisted columns present in an already zod-validated
+ * patch; null when nothing would change. Shared by the identity tables' update functions.
+ */
+export function setClause(patch: Record<string, unknown>, kinds: ColumnKinds): ListSqlToken | null {
+  const parts: FragmentSqlToken[] = [];
+  for (const [column, value] of Object.entries(patch)) {
+    const kind = kinds[column];
+    if (value === undefined || !kind) continue;
+    parts.push(sql.fragment`${sql.identifier([column])} = ${bind(kind, value)}`);
+  }
+  return parts.length > 0 ? sql.join(parts, sql.fragment`, `) : null;
+}
+
+/** A user as the API shows it: never the password hash. */
+export const UserRow = z.object({
+  id: z.string(),
+  organization_id: z.string().nullable(),
+  email: z.string(),
+  email_verified: z.boolean().nullable(),
+  email_verified_at: z.string().nullable(),
+  first_name: z.string().nullable(),
+  last_name: z.string().nullable(),
+  display_name: z.string().nullable(),
+  phone: z.string().nullable(),
+  avatar_url: z.string().nullable(),
+  bio: z.string().nullable(),
+  user_type: z.string(),
+  role: z.string().nullable(),
+  city: z.string().nullable(),
+  state: z.string().nullable(),
+  country: z.string().nullable(),
+  timezone: z.string().nullable(),
+  is_active: z.boolean().nullable(),
+  last_login_at: z.string().nullable(),
+  last_activity_at: z.string().nullable(),
+  notification_preferences: z.unknown(),
+  privacy_settings: z.unknown(),
+  preferences: z.unknown(),
+  created_at: z.string().nullable(),
+  updated_at: z.string().nullable(),
+  deleted_at: z.string().nullable(),
+});
+export type UserRow = z.infer<typeof UserRow>;
+
+const columns = sql.fragment`
+  id, organization_id, email, email_verified, email_verified_at, first_name, last_name,
+  display_name, phone, avatar_url, bio, user_type, role, city, state, country, timezone,
+  is_active, last_login_at, last_activity_at, notification_preferences, privacy_settings,
+  preferences, created_at, updated_at, deleted_at`;
+
+/** Fields a user edits on their own profile (admins may edit them for colleagues too). */
+export const USER_PROFILE_EDITABLE: ColumnKinds = {
+  first_name: "value",
+  last_name: "value",
+  display_name: "value",
+  phone: "value",
+  avatar_url: "value",
+  bio: "value",
+  city: "value",
+  state: "value",
+  country: "value",
+  timezone: "value",
+  notification_preferences: "json",
+  privacy_settings: "json",
+  preferences: "json",
+};
+
+export async function insertUser(
+  tx: Tx,
+  user: {
+    id?: string;
+    organization_id: string;
+    email: string;
+    password_hash: string | null;
+    role: string;
+    first_name?: string | null;
+    last_name?: string | null;
+  },
+): Promise<UserRow> {
+  return tx.one(sql.type(UserRow)`
+    INSERT INTO users (id, organization_id, email, password_hash, role, first_name, last_name)
+    VALUES (${user.id ?? sql.fragment`gen_random_uuid()`}, ${user.organization_id}, ${user.email},
+            ${user.password_hash}, ${user.role}, ${user.first_name ?? null}, ${user.last_name ?? null})
+    RETURNING ${columns}`);
+}
+
+const LoginCandidate = z.object({
+  id: z.string(),
+  organization_id: z.string().nullable(),
+  password_hash: z.string().nullable(),
+  usable: z.boolean(),
+});
+export type LoginCandidate = z.infer<typeof LoginCandidate>;
+
+/**
+ * Looks a user up by email before any request context exists. Runs on the service pool
+ * (BYPASSRLS) because RLS hides every users row until app.current_user is known, and
+ * login is exactly how it becomes known. Returns only what login needs.
+ */
+export async function findLoginCandidate(
+  serviceDb: DatabasePool,
+  email: string,
+): Promise<LoginCandidate | null> {
+  return serviceDb.maybeOne(sql.type(LoginCandidate)`
+    SELECT id, organization_id, password_hash,
+           (coalesce(is_active, false) AND deleted_at IS NULL) AS usable
+      FROM users WHERE lower(email) = lower(${email})`);
+}
+
+export async function getUser(tx: Tx, id: string): Promise<UserRow | null> {
+  return tx.maybeOne(sql.type(UserRow)`
+    SELECT ${columns} FROM users WHERE id = ${id} AND deleted_at IS NULL`);
+}
+
+/** A colleague in the current organisation, locked for a membership change. */
+export async function lockOrgUser(
+  tx: Tx,
+  organizationId: string,
+  id: string,
+): Promise<UserRow | null> {
+  return tx.maybeOne(sql.type(UserRow)`
+    SELECT ${columns} FROM users
+     WHERE id = ${id} AND organization_id = ${organizationId} AND deleted_at IS NULL
+     FOR UPDATE`);
+}
+
+export type UserFilters = { role?: string; is_active?: boolean; q?: string };
+
+export async function listUsers(
+  tx: Tx,
+  organizationId: string,
+  filters: UserFilters,
+  page: { after: Cursor | null; limit: number },
+): Promise<readonly UserRow[]> {
+  const conditions: FragmentSqlToken[] = [
+    sql.fragment`organization_id = ${organizationId}`,
+    sql.fragment`deleted_at IS NULL`,
+    keysetAfter(page.after),
+  ];
+  if (filters.role) conditions.push(sql.fragment`role = ${filters.role}`);
+  if (filters.is_active !== undefined)
+    conditions.push(sql.fragment`is_active = ${filters.is_active}`);
+  if (filters.q) {
+    const like = `%${filters.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    conditions.push(sql.fragment`(email ILIKE ${like} OR first_name ILIKE ${like}
+      OR last_name ILIKE ${like} OR display_name ILIKE ${like})`);
+  }
+  return tx.any(sql.type(UserRow)`
+    SELECT ${columns} FROM users
+     WHERE ${sql.join(conditions, sql.fragment` AND `)}
+     ORDER BY ${keysetOrder()}
+     LIMIT ${page.limit + 1}`);
+}
+
+export async function updateUserProfile(
+  tx: Tx,
+  id: string,
+  patch: Record<string, unknown>,
+): Promise<UserRow | null> {
+  const set = setClause(patch, USER_PROFILE_EDITABLE);
+  if (!set) return getUser(tx, id);
+  return tx.maybeOne(sql.type(UserRow)`
+    UPDATE users SET ${set} WHERE id = ${id} AND deleted_at IS NULL RETURNING ${columns}`);
+}
+
+export async function setUserRole(tx: Tx, id: string, role: string): Promise<UserRow> {
+  return tx.one(
+    sql.type(UserRow)`UPDATE users SET role = ${role} WHERE id = ${id} RETURNING ${columns}`,
+  );
+}
+
+export async function setUserActive(tx: Tx, id: string, active: boolean): Promise<UserRow> {
+  return tx.one(sql.type(UserRow)`
+    UPDATE users SET is_active = ${active} WHERE id = ${id} RETURNING ${columns}`);
+}
+
+export async function softDeleteUser(tx: Tx, id: string): Promise<UserRow> {
+  return tx.one(sql.type(UserRow)`
+    UPDATE users SET deleted_at = now(), is_active = false WHERE id = ${id} RETURNING ${columns}`);
+}
+
+export async function setUserPassword(tx: Tx, id: string, passwordHash: string): Promise<void> {
+  await tx.query(sql.type(z.object({}))`
+    UPDATE users SET password_hash = ${passwordHash}, email_verified = true,
+                     email_verified_at = coalesce(email_verified_at, now())
+     WHERE id = ${id}`);
+}
+
+export async function markUserLoggedIn(tx: Tx, id: string): Promise<UserRow> {
+  return tx.one(sql.type(UserRow)`
+    UPDATE users SET last_login_at = now(), last_activity_at = now()
+     WHERE id = ${id} RETURNING ${columns}`);
+}
+
+/**
+ * Locks every active owner of the organisation and returns their ids, so two admins
+ * demoting the last two owners at once cannot both succeed.
+ */
+export async function lockActiveOwners(tx: Tx, organizationId: string): Promise<readonly string[]> {
+  return tx.anyFirst(sql.type(z.object({ id: z.string() }))`
+    SELECT id FROM users
+     WHERE organization_id = ${organizationId} AND role = 'owner'
+       AND is_active AND deleted_at IS NULL
+     ORDER BY id
+     FOR UPDATE`);
+}
+
+// --- invitations (table user_invitations, migration 0030) --------------------------
+
+export const InvitationRow = z.object({
+  id: z.string(),
+  organization_id: z.string(),
+  user_id: z.string(),
+  expires_at: z.string(),
+  accepted_at: z.string().nullable(),
+});
+export type InvitationRow = z.infer<typeof InvitationRow>;
+
+export async function insertInvitation(
+  tx: Tx,
+  inv: {
+    organization_id: string;
+    user_id: string;
+    invited_by: string;
+    token_hash: string;
+    ttlDays: number;
+  },
+): Promise<InvitationRow> {
+  return tx.one(sql.type(InvitationRow)`
+    INSERT INTO user_invitations (organization_id, user_id, invited_by, token_hash, expires_at)
+    VALUES (${inv.organization_id}, ${inv.user_id}, ${inv.invited_by}, ${inv.token_hash},
+            now() + make_interval(days => ${inv.ttlDays}))
+    RETURNING id, organization_id, user_id, expires_at, accepted_at`);
+}
+
+/**
+ * Finds an invitation by its token hash before any context exists (the token is the
+ * credential), hence the service pool. Only ids come back; the write runs under RLS.
+ */
+export async function findInvitationByTokenHash(
+  serviceDb: DatabasePool,
+  tokenHash: string,
+): Promise<InvitationRow | null> {
+  return serviceDb.maybeOne(sql.type(InvitationRow)`
+    SELECT id, organization_id, user_id, expires_at, accepted_at
+      FROM user_invitations WHERE token_hash = ${tokenHash}`);
+}
+
+/** Marks an open, unexpired invitation used; null when it was already used or expired. */
+export async function consumeInvitation(tx: Tx, id: string): Promise<InvitationRow | null> {
+  return tx.maybeOne(sql.type(InvitationRow)`
+    UPDATE user_invitations SET accepted_at = now()
+     WHERE id = ${id} AND accepted_at IS NULL AND expires_at > now()
+     RETURNING id, organization_id, user_id, expires_at, accepted_at`);
+}

@@ -2,10 +2,12 @@
 const host = process.env.TEST_PG_HOST ?? "127.0.0.1";
 const port = process.env.TEST_PG_PORT ?? "5432";
 
-export const TEMPLATE_DB = "sitesync_tpl";
 /** Created by scripts/bootstrap.sql with the extensions a non-superuser cannot create. */
 export const BASE_DB = "sitesync_test";
-export const FILE_DB_PREFIX = "sitesync_t_";
+/** Every database a test run creates starts with this and the run's pid. */
+export const RUN_DB_PREFIX = "sitesync_t";
+
+export const templateName = (runPid: number) => `${RUN_DB_PREFIX}${runPid}_tpl`;
 
 export function urlFor(role: "owner" | "app" | "service", database: string): string {
   const user = `sitesync_${role}`;

@@ -1,27 +1,52 @@
 import pg from "pg";
+import type { TestProject } from "vitest/node";
 import { migrate } from "../../server/db/migrate.ts";
-import { BASE_DB, FILE_DB_PREFIX, TEMPLATE_DB, urlFor } from "./db-names.ts";
+import { BASE_DB, RUN_DB_PREFIX, templateName, urlFor } from "./db-names.ts";
 
-async function dropFileDatabases(admin: pg.Client): Promise<void> {
-  const { rows } = await admin.query<{ datname: string }>(
-    "SELECT datname FROM pg_database WHERE datname LIKE $1",
-    [`${FILE_DB_PREFIX}%`],
-  );
-  for (const { datname } of rows) {
-    await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+declare module "vitest" {
+  export interface ProvidedContext {
+    templateDb: string;
   }
 }
 
-/** Migrates a template database once; every test file then copies it (see per-file.ts). */
-export default async function setup(): Promise<() => Promise<void>> {
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Drops this run's databases, and those of earlier runs whose process is gone. */
+async function dropDatabases(admin: pg.Client, runPid: number, all: boolean): Promise<void> {
+  const { rows } = await admin.query<{ datname: string }>(
+    "SELECT datname FROM pg_database WHERE datname LIKE $1",
+    [`${RUN_DB_PREFIX}%`],
+  );
+  for (const { datname } of rows) {
+    const owner = Number(/^sitesync_t(\d+)_/.exec(datname)?.[1]);
+    const mine = owner === runPid;
+    if ((mine && all) || (!mine && Number.isFinite(owner) && !alive(owner))) {
+      await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    }
+  }
+}
+
+/**
+ * Migrates a template database once per run; every test file then copies it (per-file.ts).
+ * Names carry the run's pid, so several runs on one machine never touch each other's data.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const admin = new pg.Client({ connectionString: urlFor("owner", "postgres") });
   await admin.connect();
-  await dropFileDatabases(admin);
-  await admin.query(`DROP DATABASE IF EXISTS "${TEMPLATE_DB}" WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE "${TEMPLATE_DB}" TEMPLATE "${BASE_DB}"`);
-  await migrate(urlFor("owner", TEMPLATE_DB));
+  const template = templateName(process.pid);
+  await dropDatabases(admin, process.pid, true);
+  await admin.query(`CREATE DATABASE "${template}" TEMPLATE "${BASE_DB}"`);
+  await migrate(urlFor("owner", template));
+  project.provide("templateDb", template);
   return async () => {
-    await dropFileDatabases(admin);
+    await dropDatabases(admin, process.pid, true);
     await admin.end();
   };
 }

@@ -1,14 +1,15 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { afterAll } from "vitest";
-import { FILE_DB_PREFIX, TEMPLATE_DB, urlFor } from "./db-names.ts";
+import { afterAll, inject } from "vitest";
+import { urlFor } from "./db-names.ts";
 
 /**
  * Each test file gets a private copy of the migrated template and a private Redis key
  * prefix, so files run in parallel without seeing each other's rows or keys. The URLs are
  * placed in process.env before the file imports any app module (env.ts reads them).
  */
-const database = `${FILE_DB_PREFIX}${process.pid}_${randomBytes(4).toString("hex")}`;
+const template = inject("templateDb");
+const database = `${template.replace(/_tpl$/, "")}_${process.pid}_${randomBytes(4).toString("hex")}`;
 
 async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const admin = new pg.Client({ connectionString: urlFor("owner", "postgres") });
@@ -23,7 +24,7 @@ async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
 await withAdmin(async (admin) => {
   for (let attempt = 0; ; attempt++) {
     try {
-      await admin.query(`CREATE DATABASE "${database}" TEMPLATE "${TEMPLATE_DB}"`);
+      await admin.query(`CREATE DATABASE "${database}" TEMPLATE "${template}"`);
       return;
     } catch (err) {
       // Two files copying the template at the same instant can collide; retry briefly.

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs node_modules (including the project-local Node 24 from the npm `node` package)
+# when they are missing or older than package-lock.json. Idempotent and quick when current.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+stamp=node_modules/.sitesync-installed
+if [[ ! -f $stamp || package-lock.json -nt $stamp || ! -x node_modules/.bin/node ]]; then
+  echo "==> installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund
+  touch "$stamp"
+fi
+version=$(node_modules/.bin/node --version)
+case $version in
+  v2[4-9].*|v[3-9][0-9].*) ;;
+  *) echo "expected Node >= 24 in node_modules/.bin, got $version" >&2; exit 1 ;;
+esac

@@ -4,6 +4,7 @@ import { AuthError, authenticate, type Principal } from "../auth/principal.ts";
 import type { TenantContext } from "../db/tenant-context.ts";
 import { AppError, forbidden, unauthorized } from "../errors.ts";
 import type { Runtime } from "../runtime.ts";
+import { consumeApiKeyRequest } from "./rate-limit.ts";
 
 declare global {
   namespace Express {
@@ -26,10 +27,24 @@ export function requireAuth(runtime: Runtime): RequestHandler {
     try {
       const bearer = bearerOf(req);
       if (!bearer) throw unauthorized();
-      res.locals.principal = await authenticate(
+      const principal = await authenticate(
         { db: runtime.db, serviceDb: runtime.serviceDb, jwtSecret: runtime.env.JWT_SECRET },
         bearer,
       );
+      // Every API-key request passes here, so every route gets the key's hourly limit.
+      if (principal.kind === "api_key" && principal.apiKeyId) {
+        const usage = await consumeApiKeyRequest(
+          runtime,
+          principal.apiKeyId,
+          principal.rateLimitPerHour ?? 1000,
+        );
+        res.set({
+          "X-RateLimit-Limit": String(usage.limit),
+          "X-RateLimit-Remaining": String(usage.remaining),
+          "X-RateLimit-Reset": String(usage.resetSeconds),
+        });
+      }
+      res.locals.principal = principal;
       next();
     } catch (err) {
       if (err instanceof AuthError) {

@@ -1,0 +1,136 @@
+import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import { sha256 } from "../auth/tokens.ts";
+import { rateLimited, unavailable } from "../errors.ts";
+import type { Runtime } from "../runtime.ts";
+
+/**
+ * Redis-backed limits (rate-limiter-flexible, atomic Lua INCR+TTL), shared by every API
+ * process. Keys start with env.REDIS_KEY_PREFIX. If Redis is down the request fails with
+ * 503 rather than skipping the check: a limit that silently switches off is no limit.
+ */
+
+/** Failed logins per email (lowercased) and per client IP, in one window. */
+export const LOGIN_LIMITS = {
+  perEmail: 5,
+  perIp: 20,
+  windowSeconds: 15 * 60,
+} as const;
+
+export const API_KEY_WINDOW_SECONDS = 3600;
+
+type Limiters = {
+  loginByEmail: RateLimiterRedis;
+  loginByIp: RateLimiterRedis;
+  apiKeysByLimit: Map<number, RateLimiterRedis>;
+  prefix: string;
+  redis: Runtime["redis"];
+};
+
+const cache = new WeakMap<Runtime["redis"], Limiters>();
+
+function limitersOf(runtime: Runtime): Limiters {
+  const existing = cache.get(runtime.redis);
+  if (existing) return existing;
+  const prefix = runtime.env.REDIS_KEY_PREFIX;
+  const make = (keyPrefix: string, points: number, duration: number) =>
+    new RateLimiterRedis({
+      storeClient: runtime.redis,
+      useRedisPackage: true,
+      keyPrefix: `${prefix}:rl:${keyPrefix}`,
+      points,
+      duration,
+    });
+  const limiters: Limiters = {
+    loginByEmail: make("login-email", LOGIN_LIMITS.perEmail, LOGIN_LIMITS.windowSeconds),
+    loginByIp: make("login-ip", LOGIN_LIMITS.perIp, LOGIN_LIMITS.windowSeconds),
+    apiKeysByLimit: new Map(),
+    prefix,
+    redis: runtime.redis,
+  };
+  cache.set(runtime.redis, limiters);
+  return limiters;
+}
+
+/** The library rejects with RateLimiterRes when over the limit, with an Error when Redis fails. */
+function asAppError(err: unknown): Error {
+  if (err instanceof RateLimiterRes) return rateLimited(err.msBeforeNext / 1000);
+  return unavailable();
+}
+
+// Emails are hashed in keys so Redis never holds them in the clear.
+const emailKey = (email: string) => sha256(email.trim().toLowerCase());
+
+/**
+ * Brute-force protection for login. check() runs BEFORE the password is verified, so a
+ * blocked attacker cannot even spend our argon2 time; failures count per email and per IP.
+ */
+export function loginGuard(runtime: Runtime) {
+  const l = limitersOf(runtime);
+  return {
+    async check(email: string, ip: string): Promise<void> {
+      let byEmail: RateLimiterRes | null;
+      let byIp: RateLimiterRes | null;
+      try {
+        [byEmail, byIp] = await Promise.all([
+          l.loginByEmail.get(emailKey(email)),
+          l.loginByIp.get(ip),
+        ]);
+      } catch (err) {
+        throw asAppError(err);
+      }
+      const blocked = [
+        byEmail && byEmail.consumedPoints >= LOGIN_LIMITS.perEmail ? byEmail : null,
+        byIp && byIp.consumedPoints >= LOGIN_LIMITS.perIp ? byIp : null,
+      ].filter((r): r is RateLimiterRes => r !== null);
+      if (blocked.length > 0) {
+        throw rateLimited(Math.max(...blocked.map((r) => r.msBeforeNext)) / 1000);
+      }
+    },
+    async fail(email: string, ip: string): Promise<void> {
+      try {
+        await Promise.all([l.loginByEmail.penalty(emailKey(email)), l.loginByIp.penalty(ip)]);
+      } catch (err) {
+        throw asAppError(err);
+      }
+    },
+    /** A correct password clears the email's count (the IP's keeps decaying on its own). */
+    async succeed(email: string): Promise<void> {
+      await l.loginByEmail.delete(emailKey(email)).catch(() => {});
+    },
+  };
+}
+
+export type ApiKeyUsage = { limit: number; remaining: number; resetSeconds: number };
+
+/**
+ * Counts one request against an API key's rate_limit_per_hour (a fixed one-hour window
+ * per key). Throws 429 with Retry-After when the key is over its limit.
+ */
+export async function consumeApiKeyRequest(
+  runtime: Runtime,
+  apiKeyId: string,
+  perHour: number,
+): Promise<ApiKeyUsage> {
+  const l = limitersOf(runtime);
+  let limiter = l.apiKeysByLimit.get(perHour);
+  if (!limiter) {
+    limiter = new RateLimiterRedis({
+      storeClient: l.redis,
+      useRedisPackage: true,
+      keyPrefix: `${l.prefix}:rl:api-key`,
+      points: perHour,
+      duration: API_KEY_WINDOW_SECONDS,
+    });
+    l.apiKeysByLimit.set(perHour, limiter);
+  }
+  try {
+    const res = await limiter.consume(apiKeyId);
+    return {
+      limit: perHour,
+      remaining: res.remainingPoints,
+      resetSeconds: Math.ceil(res.msBeforeNext / 1000),
+    };
+  } catch (err) {
+    throw asAppError(err);
+  }
+}

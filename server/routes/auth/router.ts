@@ -1,0 +1,54 @@
+import { Router } from "express";
+import { acceptInvite } from "../../commands/auth/invite.ts";
+import { login } from "../../commands/auth/login.ts";
+import { logout } from "../../commands/auth/logout.ts";
+import { refresh } from "../../commands/auth/refresh.ts";
+import { register } from "../../commands/auth/register.ts";
+import { principalOf, requireAuth } from "../../http/auth.ts";
+import { handler } from "../../http/handler.ts";
+import type { Runtime } from "../../runtime.ts";
+import { AcceptInviteBody, LoginBody, RefreshBody, RegisterBody } from "./schema.ts";
+
+/** /api/v1/auth: the flows are in server/commands/auth/ and described in docs/auth.md. */
+export function authRouter(runtime: Runtime): Router {
+  const router = Router();
+
+  router.post(
+    "/register",
+    handler({ body: RegisterBody }, async ({ body }, req, res) => {
+      res.status(201).json(await register(runtime, req, body));
+    }),
+  );
+
+  router.post(
+    "/login",
+    handler({ body: LoginBody }, async ({ body }, req, res) => {
+      res.json(await login(runtime, req, body));
+    }),
+  );
+
+  router.post(
+    "/refresh",
+    handler({ body: RefreshBody }, async ({ body }, req, res) => {
+      res.json(await refresh(runtime, req, body.refresh_token));
+    }),
+  );
+
+  router.post(
+    "/logout",
+    requireAuth(runtime),
+    handler({}, async (_input, req, res) => {
+      await logout(runtime, req, principalOf(res));
+      res.status(204).end();
+    }),
+  );
+
+  router.post(
+    "/accept-invite",
+    handler({ body: AcceptInviteBody }, async ({ body }, req, res) => {
+      res.json(await acceptInvite(runtime, req, body));
+    }),
+  );
+
+  return router;
+}

@@ -1,0 +1,47 @@
+import { z } from "zod";
+
+/** Long enough to resist guessing, short enough that argon2 never hashes megabytes. */
+export const Password = z.string().min(10, "must be at least 10 characters").max(200);
+export const Email = z.email().max(255);
+
+export const RegisterBody = z.strictObject({
+  organization: z.strictObject({
+    name: z.string().trim().min(1).max(255),
+    slug: z
+      .string()
+      .min(2)
+      .max(100)
+      .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, "lowercase letters, digits and dashes"),
+    organization_type: z
+      .enum([
+        "service_company",
+        "building_owner",
+        "manufacturer",
+        "supplier",
+        "insurance",
+        "trade_school",
+        "regulatory_body",
+        "individual",
+      ])
+      .optional(),
+  }),
+  user: z.strictObject({
+    email: Email,
+    password: Password,
+    first_name: z.string().trim().max(100).optional(),
+    last_name: z.string().trim().max(100).optional(),
+  }),
+});
+
+// Login does not apply the password policy: a wrong password must look like any other.
+export const LoginBody = z.strictObject({
+  email: z.string().min(1).max(255),
+  password: z.string().min(1).max(200),
+});
+
+export const RefreshBody = z.strictObject({ refresh_token: z.string().min(1).max(200) });
+
+export const AcceptInviteBody = z.strictObject({
+  token: z.string().min(1).max(200),
+  password: Password,
+});

@@ -3,7 +3,15 @@
  * subscriptions and API key scopes (a key's scopes are permission names). Documented in
  * docs/permissions.md; keep the two in step.
  */
-export const ROLES = ["owner", "admin", "manager", "user", "technician", "readonly", "guest"] as const;
+export const ROLES = [
+  "owner",
+  "admin",
+  "manager",
+  "user",
+  "technician",
+  "readonly",
+  "guest",
+] as const;
 export type Role = (typeof ROLES)[number];
 
 export const PERMISSIONS = [
@@ -11,6 +19,7 @@ export const PERMISSIONS = [
   "org:update",
   "users:read",
   "users:manage",
+  "profiles:read",
   "profiles:write",
   "sites:read",
   "sites:write",
@@ -32,6 +41,7 @@ export type Permission = (typeof PERMISSIONS)[number];
 const READ: Permission[] = [
   "org:read",
   "users:read",
+  "profiles:read",
   "sites:read",
   "elevators:read",
   "contractors:read",
@@ -55,10 +65,16 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "realtime:org",
   ],
   user: [...READ, "profiles:write", "work_orders:write", "realtime:org"],
-  technician: [...READ, "profiles:write", "work_orders:transition", "elevators:write", "realtime:org"],
+  technician: [
+    ...READ,
+    "profiles:write",
+    "work_orders:transition",
+    "elevators:write",
+    "realtime:org",
+  ],
   readonly: [...READ, "realtime:org"],
   // Guests see their own profile and nothing of the organisation's operations.
-  guest: ["org:read", "profiles:write"],
+  guest: ["org:read", "profiles:read", "profiles:write"],
 };
 
 export function roleCan(role: Role, permission: Permission): boolean {

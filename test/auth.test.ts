@@ -88,7 +88,7 @@ describe("register → login → me → refresh → logout", () => {
     expect(res.body.user.id).toBe(reg.user.id);
     expect(res.body.user).not.toHaveProperty("password_hash");
     const sessionId = res.body.refresh_token.split(".")[0];
-    const session = await server.runtime.serviceDb.one(
+    const session: any = await server.runtime.serviceDb.one(
       sql.unsafe`SELECT session_token_hash, refresh_token_hash, is_active, expires_at > now() + interval '29 days' AS long
                    FROM user_sessions WHERE id = ${sessionId}`,
     );
@@ -196,7 +196,7 @@ describe("refresh tokens", () => {
       (await api(server.url, "GET", "/api/v1/me", { token: first.body.access_token })).status,
     ).toBe(401);
     const sessionId = reg.refresh_token.split(".")[0];
-    const row = await server.runtime.serviceDb.one(
+    const row: any = await server.runtime.serviceDb.one(
       sql.unsafe`SELECT is_active, revoked_at FROM user_sessions WHERE id = ${sessionId}`,
     );
     expect(row.is_active).toBe(false);

@@ -2,6 +2,10 @@ import { Router } from "express";
 import type { Runtime } from "../runtime.ts";
 import { authRouter } from "./auth/router.ts";
 import { meRouter } from "./me/router.ts";
+import { usersRouter } from "./users/router.ts";
+import { organizationsRouter } from "./organizations/router.ts";
+import { apiKeysRouter } from "./api-keys/router.ts";
+import { profilesRouter } from "./profiles/router.ts";
 import { auditRouter } from "./audit/router.ts";
 
 /** Mounts every resource router under /api/v1. */
@@ -9,6 +13,10 @@ export function apiRouter(runtime: Runtime): Router {
   const router = Router();
   router.use("/auth", authRouter(runtime));
   router.use("/me", meRouter(runtime));
+  router.use("/users", usersRouter(runtime));
+  router.use("/organizations", organizationsRouter(runtime));
+  router.use("/api-keys", apiKeysRouter(runtime));
+  router.use(profilesRouter(runtime));
   router.use(auditRouter(runtime));
   return router;
 }

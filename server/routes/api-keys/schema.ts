@@ -1,0 +1,14 @@
+import { z } from "zod";
+import { PERMISSIONS } from "../../../shared/permissions.ts";
+import { ListQuery } from "../../http/pagination.ts";
+import { BooleanQuery } from "../users/schema.ts";
+
+export const ApiKeyCreateBody = z.strictObject({
+  name: z.string().trim().min(1).max(255),
+  description: z.string().max(2000).nullable().optional(),
+  scopes: z.array(z.enum(PERMISSIONS)).min(1).max(PERMISSIONS.length),
+  expires_at: z.iso.datetime({ offset: true }).nullable().optional(),
+  rate_limit_per_hour: z.number().int().min(1).max(100_000).default(1000),
+});
+
+export const ApiKeyListQuery = ListQuery.extend({ is_active: BooleanQuery.optional() });

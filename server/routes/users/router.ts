@@ -1,0 +1,96 @@
+import { Router } from "express";
+import { invite } from "../../commands/auth/invite.ts";
+import { removeUser, requireOrg, setActive, updateUser } from "../../commands/auth/membership.ts";
+import { withTenant } from "../../db/tenant-context.ts";
+import { getUser, listUsers } from "../../db/users.ts";
+import { forbidden, notFound } from "../../errors.ts";
+import {
+  principalCan,
+  principalOf,
+  requireAuth,
+  requirePermission,
+  tenantOf,
+} from "../../http/auth.ts";
+import { handler } from "../../http/handler.ts";
+import { pageOf, parseCursor } from "../../http/pagination.ts";
+import type { Runtime } from "../../runtime.ts";
+import { IdParams, InviteBody, UserListQuery, UserPatchBody } from "./schema.ts";
+
+/** /api/v1/users: members of the caller's organisation. Other organisations' ids are 404. */
+export function usersRouter(runtime: Runtime): Router {
+  const router = Router();
+  router.use(requireAuth(runtime));
+
+  router.get(
+    "/",
+    requirePermission("users:read"),
+    handler({ query: UserListQuery }, async ({ query }, _req, res) => {
+      const principal = principalOf(res);
+      const organizationId = requireOrg(principal);
+      const after = parseCursor(query.cursor);
+      const rows = await withTenant(runtime.db, tenantOf(principal), (tx) =>
+        listUsers(tx, organizationId, query, { after, limit: query.limit }),
+      );
+      res.json(pageOf(rows, query.limit));
+    }),
+  );
+
+  router.post(
+    "/invite",
+    requirePermission("users:manage"),
+    handler({ body: InviteBody }, async ({ body }, req, res) => {
+      res.status(201).json(await invite(runtime, req, principalOf(res), body));
+    }),
+  );
+
+  router.get(
+    "/:id",
+    handler({ params: IdParams }, async ({ params }, _req, res) => {
+      const principal = principalOf(res);
+      // Everyone may read their own row; colleagues need users:read.
+      if (params.id !== principal.userId && !principalCan(principal, "users:read"))
+        throw forbidden();
+      const user = await withTenant(runtime.db, tenantOf(principal), (tx) =>
+        getUser(tx, params.id),
+      );
+      const visible =
+        user && (user.id === principal.userId || user.organization_id === principal.organizationId);
+      if (!visible) throw notFound("User");
+      res.json(user);
+    }),
+  );
+
+  router.patch(
+    "/:id",
+    handler({ params: IdParams, body: UserPatchBody }, async ({ params, body }, req, res) => {
+      res.json(await updateUser(runtime, req, principalOf(res), params.id, body));
+    }),
+  );
+
+  router.delete(
+    "/:id",
+    requirePermission("users:manage"),
+    handler({ params: IdParams }, async ({ params }, req, res) => {
+      await removeUser(runtime, req, principalOf(res), params.id);
+      res.status(204).end();
+    }),
+  );
+
+  router.post(
+    "/:id/deactivate",
+    requirePermission("users:manage"),
+    handler({ params: IdParams }, async ({ params }, req, res) => {
+      res.json(await setActive(runtime, req, principalOf(res), params.id, false));
+    }),
+  );
+
+  router.post(
+    "/:id/reactivate",
+    requirePermission("users:manage"),
+    handler({ params: IdParams }, async ({ params }, req, res) => {
+      res.json(await setActive(runtime, req, principalOf(res), params.id, true));
+    }),
+  );
+
+  return router;
+}

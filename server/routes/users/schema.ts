@@ -1,0 +1,41 @@
+import { z } from "zod";
+import { ROLES } from "../../../shared/permissions.ts";
+import { ListQuery } from "../../http/pagination.ts";
+import { Email } from "../auth/schema.ts";
+
+export const BooleanQuery = z.enum(["true", "false"]).transform((v) => v === "true");
+
+export const UserListQuery = ListQuery.extend({
+  role: z.enum(ROLES).optional(),
+  is_active: BooleanQuery.optional(),
+  q: z.string().trim().min(1).max(100).optional(),
+});
+
+export const IdParams = z.object({ id: z.uuid() });
+
+const json = z.record(z.string(), z.unknown());
+
+/** Profile fields anyone edits on themselves; `role` needs users:manage. */
+export const UserPatchBody = z.strictObject({
+  first_name: z.string().trim().max(100).nullable().optional(),
+  last_name: z.string().trim().max(100).nullable().optional(),
+  display_name: z.string().trim().max(255).nullable().optional(),
+  phone: z.string().trim().max(50).nullable().optional(),
+  avatar_url: z.url().max(500).nullable().optional(),
+  bio: z.string().max(5000).nullable().optional(),
+  city: z.string().max(100).nullable().optional(),
+  state: z.string().max(100).nullable().optional(),
+  country: z.string().max(100).nullable().optional(),
+  timezone: z.string().max(50).nullable().optional(),
+  notification_preferences: json.optional(),
+  privacy_settings: json.optional(),
+  preferences: json.optional(),
+  role: z.enum(ROLES).optional(),
+});
+
+export const InviteBody = z.strictObject({
+  email: Email,
+  role: z.enum(ROLES),
+  first_name: z.string().trim().max(100).optional(),
+  last_name: z.string().trim().max(100).optional(),
+});

@@ -88,10 +88,10 @@ describe("register → login → me → refresh → logout", () => {
     expect(res.body.user.id).toBe(reg.user.id);
     expect(res.body.user).not.toHaveProperty("password_hash");
     const sessionId = res.body.refresh_token.split(".")[0];
-    const session: any = await server.runtime.serviceDb.one(
+    const session = (await server.runtime.serviceDb.one(
       sql.unsafe`SELECT session_token_hash, refresh_token_hash, is_active, expires_at > now() + interval '29 days' AS long
                    FROM user_sessions WHERE id = ${sessionId}`,
-    );
+    )) as { refresh_token_hash: string; is_active: boolean; long: boolean };
     expect(session.is_active).toBe(true);
     expect(session.long).toBe(true);
     expect(session.refresh_token_hash).not.toContain(res.body.refresh_token.split(".")[1]);
@@ -196,9 +196,9 @@ describe("refresh tokens", () => {
       (await api(server.url, "GET", "/api/v1/me", { token: first.body.access_token })).status,
     ).toBe(401);
     const sessionId = reg.refresh_token.split(".")[0];
-    const row: any = await server.runtime.serviceDb.one(
+    const row = (await server.runtime.serviceDb.one(
       sql.unsafe`SELECT is_active, revoked_at FROM user_sessions WHERE id = ${sessionId}`,
-    );
+    )) as { is_active: boolean; revoked_at: string | null };
     expect(row.is_active).toBe(false);
     expect(row.revoked_at).not.toBeNull();
   });

@@ -1,0 +1,21 @@
+# SiteSync API + realtime hub + workers. Node 24 runs the TypeScript sources
+# directly (type stripping), so there is no build step.
+FROM node:24-slim
+
+WORKDIR /app
+
+# Dependencies first, so source edits do not invalidate this layer.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund && npm cache clean --force
+
+COPY . .
+
+# NODE_ENV=production refuses the dev-only JWT_SECRET: set a real one when
+# running this image outside docker-compose.yml (which uses development).
+ENV NODE_ENV=production \
+    PORT=3000 \
+    SITESYNC_SKIP_DOTENV=1
+
+USER node
+EXPOSE 3000
+CMD ["npm", "start"]

@@ -10,7 +10,10 @@ const PASSWORD = "correct horse battery";
 async function registerOwner() {
   const email = `owner-${uniq()}@example.test`;
   const res = await api(server.url, "POST", "/api/v1/auth/register", {
-    body: { organization: { name: "Acme", slug: `acme-${uniq()}` }, user: { email, password: PASSWORD } },
+    body: {
+      organization: { name: "Acme", slug: `acme-${uniq()}` },
+      user: { email, password: PASSWORD },
+    },
   });
   expect(res.status).toBe(201);
   return email;

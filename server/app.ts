@@ -1,9 +1,11 @@
+import { randomUUID } from "node:crypto";
 import express, { type Express } from "express";
 import helmet from "helmet";
 import { pinoHttp } from "pino-http";
-import { randomUUID } from "node:crypto";
 import { notFound } from "./errors.ts";
 import { errorHandler } from "./http/error-handler.ts";
+import { buildOpenApi } from "./http/openapi.ts";
+import { routeCatalog } from "./http/route-catalog.ts";
 import { logger } from "./logger.ts";
 import { httpDuration, registry } from "./metrics.ts";
 import { apiRouter } from "./routes/index.ts";
@@ -35,7 +37,9 @@ export function createApp(runtime: Runtime): Express {
   );
   app.use((req, res, next) => {
     const end = httpDuration.startTimer({ method: req.method });
-    res.on("finish", () => end({ route: req.route?.path ?? "unmatched", status: String(res.statusCode) }));
+    res.on("finish", () =>
+      end({ route: req.route?.path ?? "unmatched", status: String(res.statusCode) }),
+    );
     next();
   });
 
@@ -57,7 +61,13 @@ export function createApp(runtime: Runtime): Express {
   });
 
   app.use(express.json({ limit: runtime.env.BODY_LIMIT, strict: true }));
-  app.use("/api/v1", apiRouter(runtime));
+  const api = apiRouter(runtime);
+  let openApi: unknown;
+  app.get("/api/v1/openapi.json", (_req, res) => {
+    openApi ??= buildOpenApi(routeCatalog(api, "/api/v1"));
+    res.json(openApi);
+  });
+  app.use("/api/v1", api);
   app.use((_req, _res, next) => next(notFound("Route")));
   app.use(errorHandler);
   return app;

@@ -12,7 +12,11 @@ let runtime: Runtime;
 let baseUrl: string;
 let org: Awaited<ReturnType<typeof buildOrgWithUser>>;
 
-const ctx = (userId: string) => ({ actorId: userId, actorType: "user" as const, requestId: "test" });
+const ctx = (userId: string) => ({
+  actorId: userId,
+  actorType: "user" as const,
+  requestId: "test",
+});
 
 async function append(orgId: string, userId: string, n: number): Promise<void> {
   await withTenant(runtime.db, { organizationId: orgId, userId }, (tx) =>
@@ -21,7 +25,7 @@ async function append(orgId: string, userId: string, n: number): Promise<void> {
       eventType: "user_action",
       entityType: "test",
       entityId: userId,
-      data: { n, note: "héllo \"quoted\" <b>" },
+      data: { n, note: 'héllo "quoted" <b>' },
       newState: { n, amount: "12.50" },
     }),
   );
@@ -55,12 +59,21 @@ describe("audit hash chain", () => {
     await append(o.orgId, o.userId, 1);
     await expect(
       withTenant(runtime.db, { organizationId: o.orgId, userId: o.userId }, async (tx) => {
-        await recordAudit(tx, ctx(o.userId), { organizationId: o.orgId, eventType: "user_action", entityType: "t", entityId: o.userId });
+        await recordAudit(tx, ctx(o.userId), {
+          organizationId: o.orgId,
+          eventType: "user_action",
+          entityType: "t",
+          entityId: o.userId,
+        });
         throw new Error("abort");
       }),
     ).rejects.toThrow("abort");
     await append(o.orgId, o.userId, 2);
-    expect(await verifyChain(runtime.serviceDb, o.orgId)).toEqual({ ok: true, checked: 2, first_bad: null });
+    expect(await verifyChain(runtime.serviceDb, o.orgId)).toEqual({
+      ok: true,
+      checked: 2,
+      first_bad: null,
+    });
   });
 
   it("catches a row edited with plain SQL, and names it", async () => {
@@ -81,13 +94,18 @@ describe("audit hash chain", () => {
     for (let i = 0; i < 4; i++) await append(o.orgId, o.userId, i);
     await runtime.serviceDb.query(sql.unsafe`
       DELETE FROM audit_events WHERE organization_id = ${o.orgId} AND chain_seq = 2`);
-    expect((await verifyChain(runtime.serviceDb, o.orgId)).first_bad).toMatchObject({ chain_seq: 2, problem: "missing event" });
+    expect((await verifyChain(runtime.serviceDb, o.orgId)).first_bad).toMatchObject({
+      chain_seq: 2,
+      problem: "missing event",
+    });
 
     const p = await buildOrgWithUser(runtime.serviceDb, "admin");
     for (let i = 0; i < 3; i++) await append(p.orgId, p.userId, i);
     await runtime.serviceDb.query(sql.unsafe`
       DELETE FROM audit_events WHERE organization_id = ${p.orgId} AND chain_seq = 3`);
-    expect((await verifyChain(runtime.serviceDb, p.orgId)).first_bad).toMatchObject({ chain_seq: 3 });
+    expect((await verifyChain(runtime.serviceDb, p.orgId)).first_bad).toMatchObject({
+      chain_seq: 3,
+    });
   });
 
   it("the app role cannot rewrite or delete history", async () => {
@@ -110,7 +128,9 @@ describe("audit hash chain", () => {
     expect(res.body.checked).toBeGreaterThanOrEqual(5);
 
     const reader = await buildOrgWithUser(runtime.serviceDb, "readonly");
-    expect((await api(baseUrl, "GET", "/api/v1/audit/verify", { token: reader.token })).status).toBe(403);
+    expect(
+      (await api(baseUrl, "GET", "/api/v1/audit/verify", { token: reader.token })).status,
+    ).toBe(403);
     expect((await api(baseUrl, "GET", "/api/v1/audit/verify")).status).toBe(401);
   });
 });

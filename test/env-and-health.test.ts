@@ -13,12 +13,19 @@ describe("configuration", () => {
   it("reports every bad value at once", () => {
     let message = "";
     try {
-      parseEnv({ PORT: "eighty", DATABASE_URL: "mysql://x", REDIS_URL: "nope", JWT_SECRET: "short", SITESYNC_ROLES: "api,cron" });
+      parseEnv({
+        PORT: "eighty",
+        DATABASE_URL: "mysql://x",
+        REDIS_URL: "nope",
+        JWT_SECRET: "short",
+        SITESYNC_ROLES: "api,cron",
+      });
     } catch (err) {
       expect(err).toBeInstanceOf(EnvError);
       message = (err as Error).message;
     }
-    for (const key of ["PORT", "DATABASE_URL", "REDIS_URL", "JWT_SECRET", "SITESYNC_ROLES"]) expect(message).toContain(key);
+    for (const key of ["PORT", "DATABASE_URL", "REDIS_URL", "JWT_SECRET", "SITESYNC_ROLES"])
+      expect(message).toContain(key);
   });
 
   it("refuses the development JWT secret in production", () => {
@@ -51,7 +58,9 @@ describe("operations endpoints", () => {
 
   it("a body over the limit is 413 and malformed JSON is 400, both problem+json", async () => {
     const { url } = await testServer();
-    const big = await api(url, "POST", "/api/v1/audit/verify", { rawBody: JSON.stringify({ x: "a".repeat(2 * 1024 * 1024) }) });
+    const big = await api(url, "POST", "/api/v1/audit/verify", {
+      rawBody: JSON.stringify({ x: "a".repeat(2 * 1024 * 1024) }),
+    });
     expect(big.status).toBe(413);
     expect(big.body.code).toBe("payload_too_large");
     const bad = await api(url, "POST", "/api/v1/auth/login", { rawBody: "{not json" });

@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { sql } from "slonik";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createDatabasePool } from "../server/db/pool.ts";
 import { migrate } from "../server/db/migrate.ts";
+import { createDatabasePool } from "../server/db/pool.ts";
 
 /**
  * The migrated database holds every table, column, enum label, index and extension of
@@ -18,7 +18,9 @@ const inventory = z
     indexes: z.array(z.string()),
     extensions: z.array(z.string()),
   })
-  .parse(JSON.parse(readFileSync(new URL("./fixtures/seed-inventory.json", import.meta.url), "utf8")));
+  .parse(
+    JSON.parse(readFileSync(new URL("./fixtures/seed-inventory.json", import.meta.url), "utf8")),
+  );
 
 type Pool = Awaited<ReturnType<typeof createDatabasePool>>;
 let owner: Pool;
@@ -38,7 +40,9 @@ const Name = z.object({ name: z.string() });
 describe("schema inventory", () => {
   it("has all 42 seed tables with every seed column", async () => {
     expect(Object.keys(inventory.tables)).toHaveLength(42);
-    const rows = await owner.any(sql.type(z.object({ table_name: z.string(), column_name: z.string() }))`
+    const rows = await owner.any(sql.type(
+      z.object({ table_name: z.string(), column_name: z.string() }),
+    )`
       SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'`);
     const actual = new Map<string, Set<string>>();
     for (const r of rows) {
@@ -55,17 +59,22 @@ describe("schema inventory", () => {
 
   it("has all 12 seed enums with every label, in order", async () => {
     expect(Object.keys(inventory.enums)).toHaveLength(12);
-    const rows = await owner.any(sql.type(z.object({ typname: z.string(), labels: z.array(z.string()) }))`
+    const rows = await owner.any(sql.type(
+      z.object({ typname: z.string(), labels: z.array(z.string()) }),
+    )`
       SELECT t.typname::text AS typname, array_agg(e.enumlabel::text ORDER BY e.enumsortorder) AS labels
         FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid GROUP BY t.typname`);
     const actual = Object.fromEntries(rows.map((r) => [r.typname, r.labels]));
-    for (const [name, labels] of Object.entries(inventory.enums)) expect(actual[name], name).toEqual(labels);
+    for (const [name, labels] of Object.entries(inventory.enums))
+      expect(actual[name], name).toEqual(labels);
   });
 
   it("has all 153 seed indexes, and vector indexes are HNSW", async () => {
     expect(inventory.indexes).toHaveLength(153);
     const names = new Set(
-      await owner.anyFirst(sql.type(Name)`SELECT indexname AS name FROM pg_indexes WHERE schemaname = 'public'`),
+      await owner.anyFirst(
+        sql.type(Name)`SELECT indexname AS name FROM pg_indexes WHERE schemaname = 'public'`,
+      ),
     );
     expect(inventory.indexes.filter((i) => !names.has(i))).toEqual([]);
     const vectorIndexes = await owner.any(sql.type(z.object({ name: z.string(), def: z.string() }))`
@@ -96,7 +105,9 @@ describe("schema inventory", () => {
 
 describe("roles and row-level security", () => {
   it("the app role is neither superuser, BYPASSRLS nor the owner of any table", async () => {
-    const me = await app.one(sql.type(z.object({ rolname: z.string(), rolsuper: z.boolean(), rolbypassrls: z.boolean() }))`
+    const me = await app.one(sql.type(
+      z.object({ rolname: z.string(), rolsuper: z.boolean(), rolbypassrls: z.boolean() }),
+    )`
       SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user`);
     expect(me).toEqual({ rolname: "sitesync_app", rolsuper: false, rolbypassrls: false });
     const owned = await app.anyFirst(sql.type(Name)`
@@ -106,7 +117,9 @@ describe("roles and row-level security", () => {
   });
 
   it("every seed table except reference data has RLS enabled and forced", async () => {
-    const rows = await owner.any(sql.type(z.object({ name: z.string(), enabled: z.boolean(), forced: z.boolean() }))`
+    const rows = await owner.any(sql.type(
+      z.object({ name: z.string(), enabled: z.boolean(), forced: z.boolean() }),
+    )`
       SELECT relname AS name, relrowsecurity AS enabled, relforcerowsecurity AS forced
         FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p')`);
     const byName = new Map(rows.map((r) => [r.name, r]));
@@ -117,14 +130,24 @@ describe("roles and row-level security", () => {
 
   it("policies read the context with missing_ok, so no context means no rows, never an error", async () => {
     await app.transaction(async (tx) => {
-      expect(await tx.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM sites`)).toBe(0);
+      expect(
+        await tx.oneFirst(
+          sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM sites`,
+        ),
+      ).toBe(0);
       await tx.query(sql.unsafe`SELECT set_config('app.current_org', '', true)`);
-      expect(await tx.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM work_orders`)).toBe(0);
+      expect(
+        await tx.oneFirst(
+          sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM work_orders`,
+        ),
+      ).toBe(0);
     });
   });
 
   it("migrations are idempotent: a second run applies nothing and changes nothing", async () => {
-    const before = await owner.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM schema_migrations`);
+    const before = await owner.oneFirst(
+      sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM schema_migrations`,
+    );
     const result = await migrate(process.env.MIGRATION_DATABASE_URL!);
     expect(result.applied).toEqual([]);
     expect(result.skipped).toBe(before);

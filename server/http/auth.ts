@@ -23,7 +23,7 @@ export function bearerOf(req: Request): string | null {
 
 /** Authenticates the bearer credential; every route behind it has res.locals.principal. */
 export function requireAuth(runtime: Runtime): RequestHandler {
-  return async (req: Request, res: Response, next: NextFunction) => {
+  const middleware = async (req: Request, res: Response, next: NextFunction) => {
     try {
       const bearer = bearerOf(req);
       if (!bearer) throw unauthorized();
@@ -60,6 +60,8 @@ export function requireAuth(runtime: Runtime): RequestHandler {
       next(err);
     }
   };
+  // Read by the route catalogue (OpenAPI security, generated tests).
+  return Object.assign(middleware, { requiresAuth: true });
 }
 
 export function principalOf(res: Response): Principal {
@@ -80,10 +82,11 @@ export function principalCan(principal: Principal, permission: Permission): bool
 }
 
 export function requirePermission(permission: Permission): RequestHandler {
-  return (_req, res, next) => {
+  const middleware: RequestHandler = (_req, res, next) => {
     const principal = res.locals.principal;
     if (!principal) return next(unauthorized());
     if (!principalCan(principal, permission)) return next(forbidden());
     next();
   };
+  return Object.assign(middleware, { permission });
 }

@@ -1,9 +1,10 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
-import { type ZodType, z } from "zod";
+import type { ZodType, z } from "zod";
 import { type FieldIssue, invalidRequest } from "../errors.ts";
 
 type Schemas = { params?: ZodType; query?: ZodType; body?: ZodType };
-type Infer<S, K extends keyof Schemas> = S extends Record<K, infer T extends ZodType> ? z.output<T> : undefined;
+type Infer<S, K extends keyof Schemas> =
+  S extends Record<K, infer T extends ZodType> ? z.output<T> : undefined;
 export type Input<S extends Schemas> = {
   params: Infer<S, "params">;
   query: Infer<S, "query">;
@@ -25,8 +26,8 @@ export function issuesOf(where: string, error: z.ZodError): FieldIssue[] {
 export function handler<S extends Schemas>(
   schemas: S,
   fn: (input: Input<S>, req: Request, res: Response) => Promise<unknown>,
-): RequestHandler {
-  return async (req: Request, res: Response, next: NextFunction) => {
+): RequestHandler & { schemas: S } {
+  const route = async (req: Request, res: Response, next: NextFunction) => {
     try {
       const issues: FieldIssue[] = [];
       const parsed: Record<string, unknown> = {};
@@ -46,4 +47,6 @@ export function handler<S extends Schemas>(
       next(err);
     }
   };
+  // The schemas travel with the handler so the route catalogue can build OpenAPI from them.
+  return Object.assign(route, { schemas });
 }

@@ -1,5 +1,6 @@
 import { env } from "./env.ts";
 import { logger } from "./logger.ts";
+import { attachRealtime } from "./realtime/hub.ts";
 import { closeRuntime, createRuntime } from "./runtime.ts";
 import { type RunningServer, startServer } from "./server.ts";
 
@@ -13,7 +14,7 @@ let server: RunningServer | undefined;
 const stoppers: Array<() => Promise<void>> = [];
 
 if (env.SITESYNC_ROLES.includes("api")) {
-  server = await startServer(runtime, env.PORT);
+  server = await startServer(runtime, env.PORT, [attachRealtime]);
   logger.info({ url: server.url }, "api listening");
 }
 if (env.SITESYNC_ROLES.includes("workers")) {

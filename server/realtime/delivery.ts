@@ -1,0 +1,87 @@
+import { comparePositions, type Position } from "../../shared/realtime/cursor.ts";
+import type { Envelope } from "../../shared/realtime/events.ts";
+import { type OutboxRow, positionOf } from "../db/realtime-events.ts";
+import { eventsRelayed, relayLag } from "../metrics.ts";
+import { envelopeFor, visibleTo } from "./audience.ts";
+import type { HubServer, HubSocket, Subscription } from "./types.ts";
+
+/**
+ * Hands events read by this process's pump to this process's own sockets only. Every hub
+ * node reads the whole outbox, so emitting through the Redis adapter would give each
+ * client N copies (socket.io-redis-adapter#135); local emits give exactly one.
+ *
+ * A socket gets an event once even when several of its topics carry it: the envelope
+ * names the first of the event's topics the socket is in.
+ */
+export function deliverLive(io: HubServer, rows: OutboxRow[]): void {
+  const nsp = io.of("/");
+  for (const row of rows) {
+    const position = positionOf(row);
+    // Sockets sharing a topic and audience get one encoded packet (one broadcast).
+    const groups = new Map<string, { topic: string; sub: Subscription; ids: string[] }>();
+    const seen = new Set<string>();
+    for (const topic of row.topics) {
+      const room = nsp.adapter.rooms.get(topic);
+      if (!room) continue;
+      for (const socketId of room) {
+        if (seen.has(socketId)) continue;
+        seen.add(socketId);
+        const socket = nsp.sockets.get(socketId);
+        if (!socket) continue;
+        const target = routeFor(socket, row, position);
+        if (!target) continue;
+        const key = `${target.topic}\u0000${target.audience}`;
+        const group = groups.get(key);
+        if (group) group.ids.push(socketId);
+        else groups.set(key, { topic: target.topic, sub: target, ids: [socketId] });
+      }
+    }
+    let sent = 0;
+    for (const { topic, sub, ids } of groups.values()) {
+      if (!visibleTo(row, sub.audience)) continue;
+      const envelope = envelopeFor(row, position, topic, sub.audience);
+      if (ids.length === 1) nsp.sockets.get(ids[0] as string)?.emit("event", envelope);
+      else nsp.local.to(ids).emit("event", envelope);
+      sent += ids.length;
+    }
+    if (sent > 0) {
+      eventsRelayed.inc({ type: row.type }, sent);
+      relayLag.observe(Math.max(0, Date.now() - Date.parse(row.occurred_at)) / 1000);
+    }
+  }
+}
+
+/**
+ * Which of the socket's subscriptions carries the row now, or null when it must not be
+ * sent live: a replay already covered it, or every matching topic is mid-replay (then
+ * it waits in that topic's buffer and goes out right after the replay, in order).
+ */
+function routeFor(socket: HubSocket, row: OutboxRow, position: Position): Subscription | null {
+  const subs = socket.data.subscriptions;
+  let live: Subscription | null = null;
+  let buffering: Subscription | null = null;
+  for (const topic of row.topics) {
+    const sub = subs.get(topic);
+    if (!sub) continue;
+    if (sub.floor && comparePositions(position, sub.floor) <= 0) return null;
+    if (sub.buffer) buffering ??= sub;
+    else live ??= sub;
+  }
+  if (live) return live;
+  buffering?.buffer?.push(row);
+  return null;
+}
+
+/** Sends one event to one socket (replay and buffer flush), honouring its audience. */
+export function emitTo(
+  socket: HubSocket,
+  row: OutboxRow,
+  sub: Subscription,
+  replay: boolean,
+): boolean {
+  if (!visibleTo(row, sub.audience)) return false;
+  const envelope: Envelope = envelopeFor(row, positionOf(row), sub.topic, sub.audience);
+  if (replay) envelope.replay = true;
+  socket.emit("event", envelope);
+  return true;
+}

@@ -1,0 +1,165 @@
+import { logger } from "../logger.ts";
+import type { Redis } from "../redis.ts";
+import type { HubServer } from "./types.ts";
+
+const log = logger.child({ component: "realtime-presence" });
+
+export type PresenceOptions = { heartbeatMs?: number; ttlMs?: number; sweepMs?: number };
+
+// Takes a dead node's users and forgets the node, atomically: only one sweeper gets them.
+const CLAIM_DEAD_NODE = `
+local users = redis.call('HGETALL', KEYS[1])
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[1])
+return users`;
+
+/**
+ * Cluster-wide presence in Redis. Each node keeps a heartbeat key with a TTL and a hash of
+ * the users it holds sockets for (user id -> organisation id). A user is online while any
+ * live node holds one of their sockets. A node that dies without goodbye stops beating;
+ * within ttl + sweep interval a surviving node claims its users and announces those no
+ * other node holds as offline. Updates go to `org:<id>` rooms through the Redis adapter,
+ * so they reach sockets on every node. After a Redis restart each node writes its
+ * state back (on the client's "ready").
+ */
+export class Presence {
+  private readonly local = new Map<string, { count: number; orgId: string }>();
+  private readonly io: HubServer;
+  private readonly redis: Redis;
+  private readonly nodeId: string;
+  private readonly prefix: string;
+  private readonly heartbeatMs: number;
+  private readonly ttlMs: number;
+  private readonly sweepMs: number;
+  private timers: NodeJS.Timeout[] = [];
+  private readonly onReady = () => void this.resync();
+
+  constructor(
+    io: HubServer,
+    redis: Redis,
+    prefix: string,
+    nodeId: string,
+    options: PresenceOptions = {},
+  ) {
+    this.io = io;
+    this.redis = redis;
+    this.prefix = `${prefix}:presence`;
+    this.nodeId = nodeId;
+    this.heartbeatMs = options.heartbeatMs ?? 3_000;
+    this.ttlMs = options.ttlMs ?? 10_000;
+    this.sweepMs = options.sweepMs ?? 5_000;
+  }
+
+  private heartbeatKey = (node: string) => `${this.prefix}:node:${node}`;
+  private usersKey = (node: string) => `${this.prefix}:users:${node}`;
+  private get nodesKey() {
+    return `${this.prefix}:nodes`;
+  }
+
+  async start(): Promise<void> {
+    await this.resync();
+    this.timers.push(setInterval(() => void this.beat(), this.heartbeatMs));
+    this.timers.push(setInterval(() => void this.sweep(), this.sweepMs));
+    for (const t of this.timers) t.unref();
+    this.redis.on("ready", this.onReady);
+  }
+
+  async connected(userId: string, orgId: string): Promise<void> {
+    const entry = this.local.get(userId);
+    if (entry) {
+      entry.count++;
+      return;
+    }
+    this.local.set(userId, { count: 1, orgId });
+    await this.guard(async () => {
+      await this.redis.hSet(this.usersKey(this.nodeId), userId, orgId);
+      if (!(await this.heldElsewhere(userId))) this.announce(userId, orgId, "online");
+    });
+  }
+
+  async disconnected(userId: string): Promise<void> {
+    const entry = this.local.get(userId);
+    if (!entry) return;
+    entry.count--;
+    if (entry.count > 0) return;
+    this.local.delete(userId);
+    await this.guard(async () => {
+      await this.redis.hDel(this.usersKey(this.nodeId), userId);
+      // Re-check locally: a new socket may have arrived while Redis answered.
+      if (!this.local.has(userId) && !(await this.heldElsewhere(userId))) {
+        this.announce(userId, entry.orgId, "offline");
+      }
+    });
+  }
+
+  private announce(userId: string, orgId: string, status: "online" | "offline"): void {
+    this.io.to(`org:${orgId}`).emit("presence", { user_id: userId, status });
+  }
+
+  private async heldElsewhere(userId: string): Promise<boolean> {
+    const nodes = await this.redis.sMembers(this.nodesKey);
+    for (const node of nodes) {
+      if (node === this.nodeId) continue;
+      if (!(await this.redis.exists(this.heartbeatKey(node)))) continue;
+      if (await this.redis.hExists(this.usersKey(node), userId)) return true;
+    }
+    return false;
+  }
+
+  private async beat(): Promise<void> {
+    await this.guard(async () => {
+      await this.redis.set(this.heartbeatKey(this.nodeId), "1", {
+        expiration: { type: "PX", value: this.ttlMs },
+      });
+      await this.redis.sAdd(this.nodesKey, this.nodeId);
+    });
+  }
+
+  /** Writes this node's whole state (boot, and after Redis lost it in a restart). */
+  private async resync(): Promise<void> {
+    await this.beat();
+    await this.guard(async () => {
+      const key = this.usersKey(this.nodeId);
+      await this.redis.del(key);
+      for (const [userId, { orgId }] of this.local) await this.redis.hSet(key, userId, orgId);
+    });
+  }
+
+  private async sweep(): Promise<void> {
+    await this.guard(async () => {
+      for (const node of await this.redis.sMembers(this.nodesKey)) {
+        if (node === this.nodeId || (await this.redis.exists(this.heartbeatKey(node)))) continue;
+        const flat = (await this.redis.eval(CLAIM_DEAD_NODE, {
+          keys: [this.usersKey(node), this.nodesKey],
+          arguments: [node],
+        })) as string[];
+        log.info({ node, users: flat.length / 2 }, "claimed a dead hub node's presence");
+        for (let i = 0; i + 1 < flat.length; i += 2) {
+          const userId = flat[i] as string;
+          const orgId = flat[i + 1] as string;
+          if (!this.local.has(userId) && !(await this.heldElsewhere(userId))) {
+            this.announce(userId, orgId, "offline");
+          }
+        }
+      }
+    });
+  }
+
+  private async guard(work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (err) {
+      // Redis away: presence is best effort until it is back (resync on "ready").
+      log.warn({ err: (err as Error).message }, "presence update failed");
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.redis.off("ready", this.onReady);
+    await this.guard(async () => {
+      await this.redis.del([this.usersKey(this.nodeId), this.heartbeatKey(this.nodeId)]);
+      await this.redis.sRem(this.nodesKey, this.nodeId);
+    });
+  }
+}

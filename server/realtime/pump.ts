@@ -1,0 +1,106 @@
+import type { DatabasePool } from "slonik";
+import { comparePositions, type Position } from "../../shared/realtime/cursor.ts";
+import { type OutboxRow, outboxHead, positionOf, readOutboxAfter } from "../db/realtime-events.ts";
+import { logger } from "../logger.ts";
+
+const log = logger.child({ component: "realtime-pump" });
+
+export type PumpOptions = { batchSize?: number; safetyIntervalMs?: number };
+
+/**
+ * Reads the outbox in (xid, id) order from this process's position and hands each batch to
+ * `deliver`. Woken by NOTIFY, by every listener reconnect, and by a periodic safety timer
+ * (a lost NOTIFY delays an event by at most that interval, never loses it). When committed
+ * rows wait behind an older open transaction, it polls quickly until they are released,
+ * because that transaction's commit may not NOTIFY.
+ *
+ * A fresh process starts at the current head: clients recover anything older through
+ * subscribe-with-since, which reads the same table.
+ */
+export class Pump {
+  position: Position = { xid: 0n, id: 0n };
+  private running = false;
+  private again = false;
+  private stopped = false;
+  private timer: NodeJS.Timeout | null = null;
+  private retry: NodeJS.Timeout | null = null;
+  private blockedDelay = 2;
+  private readonly db: DatabasePool;
+  private readonly deliver: (rows: OutboxRow[]) => void;
+  private readonly batchSize: number;
+  private readonly safetyIntervalMs: number;
+  private idle: Promise<void> = Promise.resolve();
+
+  constructor(db: DatabasePool, deliver: (rows: OutboxRow[]) => void, options: PumpOptions = {}) {
+    this.db = db;
+    this.deliver = deliver;
+    this.batchSize = options.batchSize ?? 1_000;
+    this.safetyIntervalMs = options.safetyIntervalMs ?? 1_000;
+  }
+
+  async start(): Promise<void> {
+    this.position = await outboxHead(this.db);
+    this.timer = setInterval(() => this.wake(), this.safetyIntervalMs);
+    this.timer.unref();
+  }
+
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    this.idle = this.run().finally(() => {
+      this.running = false;
+    });
+  }
+
+  private async run(): Promise<void> {
+    let blocked = false;
+    do {
+      this.again = false;
+      try {
+        for (;;) {
+          const batch = await readOutboxAfter(this.db, this.position, this.batchSize);
+          blocked = batch.blocked;
+          const last = batch.ready.at(-1);
+          if (last) {
+            const next = positionOf(last);
+            // Defensive: the order is total, a batch can never move backwards.
+            if (comparePositions(next, this.position) > 0) {
+              this.deliver(batch.ready);
+              this.position = next;
+            }
+          }
+          if (!batch.full || this.stopped) break;
+        }
+      } catch (err) {
+        // Database unavailable: the safety timer tries again; nothing is lost.
+        log.warn({ err: (err as Error).message }, "pump read failed");
+        return;
+      }
+    } while (this.again && !this.stopped);
+    this.scheduleBlockedRetry(blocked);
+  }
+
+  private scheduleBlockedRetry(blocked: boolean): void {
+    if (!blocked) {
+      this.blockedDelay = 2;
+      return;
+    }
+    if (this.retry || this.stopped) return;
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      this.wake();
+    }, this.blockedDelay);
+    this.blockedDelay = Math.min(this.blockedDelay * 2, 100);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    if (this.retry) clearTimeout(this.retry);
+    await this.idle.catch(() => {});
+  }
+}

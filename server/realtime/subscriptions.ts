@@ -1,0 +1,156 @@
+import type { z } from "zod";
+import {
+  comparePositions,
+  decodeCursor,
+  encodeCursor,
+  maxPosition,
+  type Position,
+} from "../../shared/realtime/cursor.ts";
+import {
+  type AckError,
+  type ErrorCode,
+  type OkAck,
+  type SubscribeAck,
+  SubscribePayload,
+  UnsubscribePayload,
+} from "../../shared/realtime/events.ts";
+import { parseTopic } from "../../shared/realtime/topics.ts";
+import {
+  type OutboxRow,
+  positionOf,
+  readTopicAfter,
+  retentionFloor,
+} from "../db/realtime-events.ts";
+import { logger } from "../logger.ts";
+import { replays, subscriptionsActive } from "../metrics.ts";
+import { authorizeTopic } from "./authorize.ts";
+import { emitTo } from "./delivery.ts";
+import type { HubContext, HubSocket, Subscription } from "./types.ts";
+
+const log = logger.child({ component: "realtime-subscriptions" });
+
+/** Beyond this many missed events a client is better served by a REST refetch (reset). */
+const MAX_REPLAY = 10_000;
+const REPLAY_PAGE = 1_000;
+
+export function ackError(code: ErrorCode, message: string, error?: z.ZodError): AckError {
+  const issues = error?.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+  return { ok: false, error: { code, message, ...(issues ? { issues } : {}) } };
+}
+
+export async function handleSubscribe(
+  ctx: HubContext,
+  socket: HubSocket,
+  payload: unknown,
+): Promise<SubscribeAck> {
+  if (!socket.data.subscribeBucket.take()) {
+    return ackError("rate_limited", "Too many subscribe requests; slow down");
+  }
+  const parsed = SubscribePayload.safeParse(payload);
+  if (!parsed.success)
+    return ackError("invalid_request", "Invalid subscribe payload", parsed.error);
+  const topic = parseTopic(parsed.data.topic);
+  if (!topic) return ackError("invalid_topic", `Unknown or malformed topic "${parsed.data.topic}"`);
+  let since: Position | null = null;
+  if (parsed.data.since !== undefined) {
+    since = decodeCursor(parsed.data.since);
+    if (!since) return ackError("invalid_request", "since is not a cursor issued by this server");
+  }
+
+  const admission = await authorizeTopic(ctx.runtime, socket.data.principal, topic);
+  if (!admission.ok) return ackError(admission.code, admission.message);
+  if (!socket.connected) return ackError("invalid_request", "Socket disconnected");
+
+  const subs = socket.data.subscriptions;
+  if (!subs.has(topic.name)) subscriptionsActive.inc();
+  // Join first and buffer live events while the replay runs: no gap, no duplicate.
+  const sub: Subscription = {
+    topic: topic.name,
+    audience: admission.audience,
+    floor: null,
+    buffer: since ? [] : null,
+  };
+  subs.set(topic.name, sub);
+  socket.join(topic.name);
+  if (!since) return { ok: true, topic: topic.name, cursor: encodeCursor(ctx.pumpPosition()) };
+
+  try {
+    return await replay(ctx, socket, sub, since);
+  } catch (err) {
+    log.warn({ err: (err as Error).message, topic: topic.name }, "replay failed");
+    replays.inc({ outcome: "error" });
+    if (subs.get(topic.name) === sub) {
+      subs.delete(topic.name);
+      socket.leave(topic.name);
+      subscriptionsActive.dec();
+    }
+    return ackError("unavailable", "Replay failed; try again");
+  }
+}
+
+async function replay(
+  ctx: HubContext,
+  socket: HubSocket,
+  sub: Subscription,
+  since: Position,
+): Promise<SubscribeAck> {
+  const db = ctx.runtime.serviceDb;
+  const floor = await retentionFloor(db);
+  let rows: OutboxRow[] | null = [];
+  if (comparePositions(since, floor) >= 0) {
+    let from = since;
+    for (;;) {
+      const page = await readTopicAfter(db, sub.topic, from, REPLAY_PAGE);
+      rows.push(...page);
+      const last = page.at(-1);
+      if (rows.length > MAX_REPLAY) {
+        rows = null;
+        break;
+      }
+      if (!last || page.length < REPLAY_PAGE) break;
+      from = positionOf(last);
+    }
+  } else {
+    rows = null;
+  }
+
+  if (rows === null) {
+    // Too old (or too much): the client refetches over REST; what is live from now on
+    // follows the pump, so the buffered events are already part of that fresh state.
+    sub.buffer = null;
+    replays.inc({ outcome: "reset" });
+    return { ok: true, topic: sub.topic, cursor: encodeCursor(ctx.pumpPosition()), reset: true };
+  }
+
+  let covered = since;
+  for (const row of rows) {
+    emitTo(socket, row, sub, true);
+    covered = positionOf(row);
+  }
+  // Live events that arrived during the replay, minus those the replay already sent.
+  const buffered = sub.buffer ?? [];
+  sub.buffer = null;
+  sub.floor = covered;
+  for (const row of buffered) {
+    if (comparePositions(positionOf(row), covered) > 0) emitTo(socket, row, sub, false);
+  }
+  replays.inc({ outcome: "ok" });
+  return {
+    ok: true,
+    topic: sub.topic,
+    cursor: encodeCursor(maxPosition(covered, ctx.pumpPosition())),
+  };
+}
+
+export function handleUnsubscribe(socket: HubSocket, payload: unknown): OkAck {
+  const parsed = UnsubscribePayload.safeParse(payload);
+  if (!parsed.success)
+    return ackError("invalid_request", "Invalid unsubscribe payload", parsed.error);
+  const topic = parseTopic(parsed.data.topic);
+  if (!topic) return ackError("invalid_topic", `Unknown or malformed topic "${parsed.data.topic}"`);
+  // The own user room is permanent (protocol: a socket is always in it).
+  if (topic.kind === "user" && topic.id === socket.data.principal.userId) return { ok: true };
+  if (socket.data.subscriptions.delete(topic.name)) subscriptionsActive.dec();
+  socket.leave(topic.name);
+  return { ok: true };
+}

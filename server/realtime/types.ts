@@ -1,0 +1,49 @@
+import type { Server, Socket } from "socket.io";
+import type { Position } from "../../shared/realtime/cursor.ts";
+import type { ClientToServerEvents, ServerToClientEvents } from "../../shared/realtime/events.ts";
+import type { Principal } from "../auth/principal.ts";
+import type { OutboxRow } from "../db/realtime-events.ts";
+import type { Runtime } from "../runtime.ts";
+import type { Audience } from "./audience.ts";
+import type { TokenBucket } from "./rate-limit.ts";
+
+/** One topic a socket is in, and what it may see of the events on it. */
+export type Subscription = {
+  topic: string;
+  audience: Audience;
+  /** Events at or below this position reached the client through a replay: skip them live. */
+  floor: Position | null;
+  /** Non-null while the replay runs: live events on this topic wait here (the seam). */
+  buffer: OutboxRow[] | null;
+};
+
+export type SocketData = {
+  principal: Principal;
+  token: string;
+  subscriptions: Map<string, Subscription>;
+  subscribeBucket: TokenBucket;
+  actionBucket: TokenBucket;
+  ended: boolean;
+  expiryTimer: NodeJS.Timeout | null;
+};
+
+export type HubServer = Server<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  SocketData
+>;
+export type HubSocket = Socket<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  SocketData
+>;
+
+/** What the handlers of one hub process share. */
+export type HubContext = {
+  io: HubServer;
+  runtime: Runtime;
+  /** Position up to which the pump has handed every event to delivery. */
+  pumpPosition: () => Position;
+};

@@ -1,0 +1,259 @@
+import { io, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
+import type { z } from "zod";
+import { maxCursor } from "./realtime/cursor.ts";
+import type {
+  ClientToServerEvents,
+  Envelope,
+  MessageSendAck,
+  MessageSendPayload,
+  OkAck,
+  PresenceUpdate,
+  ServerToClientEvents,
+  SessionEndReason,
+  SubscribeAck,
+  TypingIndicator,
+  UpdatedAck,
+} from "./realtime/events.ts";
+
+/**
+ * The typed SiteSync realtime client (docs/realtime-protocol.md). An app built on it loses
+ * nothing across reconnects without writing code for it:
+ * - it remembers every topic's last cursor and re-subscribes each with `since` after any
+ *   reconnect (socket.io's own connection state recovery does not work with the Redis
+ *   adapter; these cursors are the recovery mechanism);
+ * - it drops an event id it has already delivered (a replay can repeat an event the socket
+ *   got through another topic);
+ * - on `session.ended` or an expired token it asks `getToken` for a fresh one and reconnects.
+ * A `reset` means the cursor was older than the retention window: refetch over REST.
+ */
+export type SiteSyncClientOptions = {
+  token: string;
+  /** Returns a fresh access token (e.g. via POST /api/v1/auth/refresh). */
+  getToken?: () => Promise<string>;
+  /** Passed to socket.io-client (transports, reconnectionDelay, ...). */
+  socketOptions?: Partial<ManagerOptions & SocketOptions>;
+  /** How many recent event ids to remember for de-duplication. */
+  dedupeWindow?: number;
+};
+
+export type ClientEvents = {
+  event: (envelope: Envelope) => void;
+  presence: (update: PresenceUpdate) => void;
+  typing: (indicator: TypingIndicator) => void;
+  "session.ended": (payload: { reason: SessionEndReason }) => void;
+  /** The topic's cursor was too old: the app should refetch that state over REST. */
+  reset: (payload: { topic: string }) => void;
+  /** A re-subscribe after reconnect was refused (e.g. access was removed); topic dropped. */
+  subscription_error: (payload: {
+    topic: string;
+    error: { code: string; message: string };
+  }) => void;
+  connected: () => void;
+  disconnected: (reason: string) => void;
+};
+
+type Listener<K extends keyof ClientEvents> = ClientEvents[K];
+type Tracked = {
+  cursor: string | undefined;
+  live: boolean;
+  waiters: Array<(ack: SubscribeAck) => void>;
+};
+
+export type SiteSyncClient = {
+  socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+  /** Resolves on the first successful connect; rejects if the credentials are refused. */
+  ready: () => Promise<void>;
+  subscribe: (topic: string, options?: { since?: string }) => Promise<SubscribeAck>;
+  unsubscribe: (topic: string) => Promise<OkAck>;
+  /** The last cursor known for a topic (pass it back as since after a restart of the app). */
+  cursor: (topic: string) => string | undefined;
+  topics: () => string[];
+  on: <K extends keyof ClientEvents>(event: K, listener: Listener<K>) => () => void;
+  sendMessage: (payload: z.input<typeof MessageSendPayload>) => Promise<MessageSendAck>;
+  readMessages: (messageIds: string[]) => Promise<UpdatedAck>;
+  readNotifications: (ids: string[] | "all") => Promise<UpdatedAck>;
+  typing: (toUserId: string) => Promise<OkAck>;
+  close: () => void;
+};
+
+/** The user id in an access token (not verified here; the server does that). */
+function userIdOf(token: string): string | null {
+  const part = token.split(".")[1];
+  if (!part) return null;
+  try {
+    const json = JSON.parse(
+      new TextDecoder().decode(
+        Uint8Array.from(atob(part.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0)),
+      ),
+    ) as { sub?: unknown };
+    return typeof json.sub === "string" ? json.sub : null;
+  } catch {
+    return null;
+  }
+}
+
+const RECOVERABLE = new Set<string>(["token_expired", "role_changed"]);
+
+export function createSiteSyncClient(url: string, options: SiteSyncClientOptions): SiteSyncClient {
+  let token = options.token;
+  let closed = false;
+  const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(url, {
+    transports: ["websocket"],
+    reconnectionDelay: 250,
+    reconnectionDelayMax: 2_000,
+    ...options.socketOptions,
+    auth: (cb) => cb({ token }),
+  });
+  const listeners = new Map<keyof ClientEvents, Set<(...args: never[]) => void>>();
+  const emitLocal = <K extends keyof ClientEvents>(
+    event: K,
+    ...args: Parameters<ClientEvents[K]>
+  ) => {
+    for (const fn of listeners.get(event) ?? [])
+      (fn as (...a: Parameters<ClientEvents[K]>) => void)(...args);
+  };
+
+  const tracked = new Map<string, Tracked>();
+  const seen = new Set<string>();
+  const window = options.dedupeWindow ?? 10_000;
+
+  // The own inbox (messages, notifications) is recovered like any other topic.
+  const me = userIdOf(token);
+  if (me) tracked.set(`user:${me}`, { cursor: undefined, live: false, waiters: [] });
+
+  const sendSubscribe = (topic: string, entry: Tracked) => {
+    const payload = entry.cursor ? { topic, since: entry.cursor } : { topic };
+    socket.emit("subscribe", payload, (ack) => {
+      if (tracked.get(topic) !== entry) return;
+      if (ack.ok) {
+        entry.live = true;
+        entry.cursor = maxCursor(entry.cursor, ack.cursor);
+        if (ack.reset) emitLocal("reset", { topic });
+      } else if (ack.error.code !== "rate_limited" && ack.error.code !== "unavailable") {
+        tracked.delete(topic);
+        emitLocal("subscription_error", { topic, error: ack.error });
+      } else {
+        // Transient: try again shortly, still from the same cursor.
+        setTimeout(
+          () => socket.connected && tracked.get(topic) === entry && sendSubscribe(topic, entry),
+          1_000,
+        );
+      }
+      const waiters = entry.waiters.splice(0);
+      for (const w of waiters) w(ack);
+    });
+  };
+
+  socket.on("connect", () => {
+    for (const [topic, entry] of tracked) sendSubscribe(topic, entry);
+    emitLocal("connected");
+  });
+
+  socket.on("disconnect", (reason) => {
+    for (const entry of tracked.values()) entry.live = false;
+    emitLocal("disconnected", reason);
+  });
+
+  socket.on("event", (envelope) => {
+    const entry = tracked.get(envelope.topic);
+    if (entry) entry.cursor = maxCursor(entry.cursor, envelope.id);
+    // A live event at position p means every live topic has received all it carries up to p.
+    if (!envelope.replay) {
+      for (const t of tracked.values()) if (t.live) t.cursor = maxCursor(t.cursor, envelope.id);
+    }
+    if (seen.has(envelope.id)) return;
+    seen.add(envelope.id);
+    if (seen.size > window) seen.delete(seen.values().next().value as string);
+    emitLocal("event", envelope);
+  });
+  socket.on("presence", (update) => emitLocal("presence", update));
+  socket.on("typing", (indicator) => emitLocal("typing", indicator));
+
+  const refreshAndReconnect = async () => {
+    if (closed) return;
+    if (options.getToken) {
+      try {
+        token = await options.getToken();
+      } catch {
+        return; // No fresh credential: stay disconnected; the app saw session.ended.
+      }
+    }
+    if (!closed) socket.connect();
+  };
+
+  socket.on("session.ended", ({ reason }) => {
+    emitLocal("session.ended", { reason });
+    // The server disconnects right after; socket.io does not reconnect a server-side close.
+    if (options.getToken || RECOVERABLE.has(reason)) {
+      socket.once("disconnect", () => void refreshAndReconnect());
+    }
+  });
+
+  let settleReady: { resolve: () => void; reject: (err: Error) => void } | null = null;
+  const readyPromise = new Promise<void>((resolve, reject) => {
+    settleReady = { resolve, reject };
+  });
+  readyPromise.catch(() => {});
+  socket.once("connect", () => settleReady?.resolve());
+  socket.on("connect_error", (err) => {
+    const code = (err as Error & { data?: { code?: string } }).data?.code;
+    if (socket.active) return; // a transport problem: socket.io keeps retrying
+    if (code === "token_expired" && options.getToken) {
+      void refreshAndReconnect();
+      return;
+    }
+    settleReady?.reject(Object.assign(new Error(err.message), { code }));
+  });
+
+  const call = <T>(fn: (ack: (res: T) => void) => void) =>
+    new Promise<T>((resolve) => {
+      fn(resolve);
+    });
+
+  return {
+    socket,
+    ready: () => readyPromise,
+    subscribe: (topic, opts = {}) => {
+      let entry = tracked.get(topic);
+      if (!entry) {
+        entry = { cursor: opts.since, live: false, waiters: [] };
+        tracked.set(topic, entry);
+      } else if (opts.since) {
+        entry.cursor = opts.since;
+      }
+      const target = entry;
+      return new Promise<SubscribeAck>((resolve) => {
+        target.waiters.push(resolve);
+        // Not connected yet: the connect handler subscribes every tracked topic.
+        if (socket.connected) sendSubscribe(topic, target);
+      });
+    },
+    unsubscribe: (topic) => {
+      tracked.delete(topic);
+      return call<OkAck>((ack) => socket.emit("unsubscribe", { topic }, ack));
+    },
+    cursor: (topic) => tracked.get(topic)?.cursor,
+    topics: () => [...tracked.keys()],
+    on: (event, listener) => {
+      let set = listeners.get(event);
+      if (!set) {
+        set = new Set();
+        listeners.set(event, set);
+      }
+      const fn = listener as (...args: never[]) => void;
+      set.add(fn);
+      return () => set.delete(fn);
+    },
+    sendMessage: (payload) =>
+      call<MessageSendAck>((ack) => socket.emit("message.send", payload, ack)),
+    readMessages: (ids) =>
+      call<UpdatedAck>((ack) => socket.emit("message.read", { message_ids: ids }, ack)),
+    readNotifications: (ids) =>
+      call<UpdatedAck>((ack) => socket.emit("notification.read", { notification_ids: ids }, ack)),
+    typing: (to) => call<OkAck>((ack) => socket.emit("typing", { to_user_id: to }, ack)),
+    close: () => {
+      closed = true;
+      socket.close();
+    },
+  };
+}

@@ -1,0 +1,131 @@
+import { z } from "zod";
+
+/**
+ * The socket contract in types (docs/realtime-protocol.md). The server and the typed client
+ * (shared/client.ts) both import these, so the two ends cannot drift apart.
+ */
+
+export const EVENT_TYPES = [
+  "work_order.created",
+  "work_order.updated",
+  "work_order.deleted",
+  "elevator.created",
+  "elevator.updated",
+  "elevator.status_changed",
+  "elevator.deleted",
+  "service_request.created",
+  "service_request.updated",
+  "service_request.deleted",
+  "forum_thread.created",
+  "forum_thread.updated",
+  "forum_thread.deleted",
+  "forum_post.created",
+  "forum_post.updated",
+  "forum_post.deleted",
+  "message.created",
+  "message.updated",
+  "message.read",
+  "message.deleted",
+  "notification.created",
+  "notification.updated",
+  "notification.read",
+  "notification.deleted",
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export const EnvelopeSchema = z.object({
+  /** Cursor: increasing along each topic; pass it back as `since`. */
+  id: z.string(),
+  topic: z.string(),
+  type: z.string(),
+  entity: z.object({ type: z.string(), id: z.string() }),
+  organization_id: z.string().nullable(),
+  actor_id: z.string().nullable(),
+  occurred_at: z.string(),
+  /** Changed columns of an update; null for created/deleted. */
+  changes: z.array(z.string()).nullable(),
+  /** The row after the change as this audience may see it; `{ id }` for a delete. */
+  data: z.record(z.string(), z.unknown()),
+  /** Present (true) on events sent from the subscribe-with-since replay. */
+  replay: z.literal(true).optional(),
+});
+export type Envelope = z.infer<typeof EnvelopeSchema>;
+
+export const ERROR_CODES = [
+  "invalid_request",
+  "invalid_topic",
+  "forbidden",
+  "not_found",
+  "rate_limited",
+  "unavailable",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export type AckError = {
+  ok: false;
+  error: { code: ErrorCode; message: string; issues?: Array<{ path: string; message: string }> };
+};
+
+export const SubscribePayload = z.strictObject({
+  topic: z.string().min(1).max(200),
+  since: z.string().max(100).optional(),
+});
+export const UnsubscribePayload = z.strictObject({ topic: z.string().min(1).max(200) });
+export const MessageSendPayload = z.strictObject({
+  recipient_id: z.uuid(),
+  content: z.string().trim().min(1).max(20_000),
+  thread_id: z.uuid().optional(),
+  context_type: z.string().min(1).max(50).optional(),
+  context_id: z.uuid().optional(),
+});
+export const MessageReadPayload = z.strictObject({
+  message_ids: z.array(z.uuid()).min(1).max(500),
+});
+export const TypingPayload = z.strictObject({ to_user_id: z.uuid() });
+export const NotificationReadPayload = z.strictObject({
+  notification_ids: z.union([z.array(z.uuid()).min(1).max(500), z.literal("all")]),
+});
+
+export type SubscribeAck = { ok: true; topic: string; cursor: string; reset?: true } | AckError;
+export type OkAck = { ok: true } | AckError;
+export type UpdatedAck = { ok: true; updated: number } | AckError;
+export type MessageSendAck = { ok: true; message: Record<string, unknown> } | AckError;
+
+export type SessionEndReason =
+  | "token_expired"
+  | "session_revoked"
+  | "user_deactivated"
+  | "removed_from_organization"
+  | "role_changed"
+  | "api_key_revoked";
+
+export type PresenceUpdate = { user_id: string; status: "online" | "offline" };
+export type TypingIndicator = { from_user_id: string; at: string };
+
+export interface ServerToClientEvents {
+  event: (envelope: Envelope) => void;
+  presence: (update: PresenceUpdate) => void;
+  typing: (indicator: TypingIndicator) => void;
+  "session.ended": (payload: { reason: SessionEndReason }) => void;
+}
+
+export interface ClientToServerEvents {
+  subscribe: (payload: z.input<typeof SubscribePayload>, ack: (res: SubscribeAck) => void) => void;
+  unsubscribe: (payload: z.input<typeof UnsubscribePayload>, ack: (res: OkAck) => void) => void;
+  "message.send": (
+    payload: z.input<typeof MessageSendPayload>,
+    ack: (res: MessageSendAck) => void,
+  ) => void;
+  "message.read": (
+    payload: z.input<typeof MessageReadPayload>,
+    ack: (res: UpdatedAck) => void,
+  ) => void;
+  typing: (payload: z.input<typeof TypingPayload>, ack: (res: OkAck) => void) => void;
+  "notification.read": (
+    payload: z.input<typeof NotificationReadPayload>,
+    ack: (res: UpdatedAck) => void,
+  ) => void;
+}
+
+/** The handshake's connect_error carries one of these in err.data.code. */
+export type HandshakeErrorCode = "unauthorized" | "token_expired" | "session_revoked";

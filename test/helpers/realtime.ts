@@ -1,0 +1,180 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import path from "node:path";
+import { type DatabasePool, sql } from "slonik";
+import { io, type Socket } from "socket.io-client";
+import { afterAll } from "vitest";
+import { z } from "zod";
+import { attachRealtime } from "../../server/realtime/hub.ts";
+import type { Runtime } from "../../server/runtime.ts";
+import {
+  createSiteSyncClient,
+  type SiteSyncClient,
+  type SiteSyncClientOptions,
+} from "../../shared/client.ts";
+import type { Envelope } from "../../shared/realtime/events.ts";
+import { buildElevator, buildOrgWithUser, buildSite, buildWorkOrder } from "../factories.ts";
+import { testServer } from "./runtime.ts";
+
+/** The API + hub in this test process, on a free port. */
+export async function startHub(runtime?: Runtime) {
+  return testServer(runtime, [attachRealtime]);
+}
+
+/** Typed client, connected, closed after the file. */
+export async function connectClient(
+  url: string,
+  token: string,
+  options: Partial<SiteSyncClientOptions> = {},
+): Promise<SiteSyncClient & { events: Envelope[] }> {
+  const client = createSiteSyncClient(url, { token, ...options });
+  const events: Envelope[] = [];
+  client.on("event", (e) => events.push(e));
+  afterAll(() => client.close());
+  await client.ready();
+  return Object.assign(client, { events });
+}
+
+/** A bare socket.io client (no recovery, no dedupe): what the wire really carries. */
+export function rawSocket(
+  url: string,
+  auth: Record<string, unknown>,
+): Socket & { events: Envelope[] } {
+  const socket = io(url, { transports: ["websocket"], reconnection: false, auth, forceNew: true });
+  const events: Envelope[] = [];
+  socket.on("event", (e: Envelope) => events.push(e));
+  afterAll(() => {
+    socket.close();
+  });
+  return Object.assign(socket, { events });
+}
+
+export function connected(socket: Socket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (socket.connected) return resolve();
+    socket.once("connect", () => resolve());
+    socket.once("connect_error", reject);
+  });
+}
+
+export function connectError(socket: Socket): Promise<Error & { data?: { code?: string } }> {
+  return new Promise((resolve, reject) => {
+    socket.once("connect", () => reject(new Error("connected, expected a connect_error")));
+    socket.once("connect_error", (err) => resolve(err));
+  });
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: tests send deliberately malformed payloads
+export function emitAck(socket: Socket, event: string, ...args: any[]): Promise<any> {
+  return socket.timeout(5_000).emitWithAck(event, ...args);
+}
+
+export async function waitFor(predicate: () => boolean, timeoutMs = 5_000, what = "condition") {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** An organisation with an admin, a site, an elevator and a work order. */
+export async function buildWorld(
+  db: DatabasePool,
+  role: Parameters<typeof buildOrgWithUser>[1] = "admin",
+) {
+  const owner = await buildOrgWithUser(db, role);
+  const site = await buildSite(db, owner.orgId);
+  const elevator = await buildElevator(db, owner.orgId, site.id);
+  const workOrder = await buildWorkOrder(db, {
+    organizationId: owner.orgId,
+    siteId: site.id,
+    elevatorId: elevator.id,
+    createdBy: owner.userId,
+  });
+  return { ...owner, siteId: site.id, elevatorId: elevator.id, workOrderId: workOrder.id };
+}
+
+/** Every committed outbox event carrying a topic, in cursor order (service role). */
+export async function committedEvents(db: DatabasePool, topic: string) {
+  return db.any(sql.type(z.object({ id: z.number(), entity_id: z.string(), type: z.string() }))`
+    SELECT id, entity_id, type FROM realtime_events
+     WHERE topics @> ARRAY[${topic}]::text[] ORDER BY xid, id`);
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const address = srv.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export type HubProcess = {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  output: () => string;
+  kill: (signal?: NodeJS.Signals) => Promise<void>;
+};
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+
+/**
+ * A real hub process (`node server/main.ts`, SITESYNC_ROLES=api) against this test file's
+ * database and Redis prefix. Resolves once /readyz says the listener is connected.
+ */
+export async function spawnHub(
+  options: { port?: number; env?: Record<string, string> } = {},
+): Promise<HubProcess> {
+  const port = options.port ?? (await freePort());
+  const child = spawn(process.execPath, ["server/main.ts"], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      SITESYNC_ROLES: "api",
+      LOG_LEVEL: "warn",
+      SITESYNC_SKIP_DOTENV: "1",
+      NODE_ENV: "test",
+      ...options.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (d) => {
+    output += d;
+  });
+  child.stderr?.on("data", (d) => {
+    output += d;
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const hub: HubProcess = {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    child,
+    output: () => output,
+    kill: async (signal = "SIGTERM") => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+  afterAll(() => hub.kill("SIGKILL"));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`hub exited during boot:\n${output}`);
+    try {
+      const res = await fetch(`${hub.url}/readyz`);
+      if (res.status === 200) return hub;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`hub not ready in 30 s:\n${output}`);
+    await sleep(100);
+  }
+}

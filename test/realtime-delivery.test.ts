@@ -1,0 +1,366 @@
+import pg from "pg";
+import { sql } from "slonik";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pruneOutbox } from "../server/db/realtime-events.ts";
+import { withTenant } from "../server/db/tenant-context.ts";
+import { encodeCursor } from "../shared/realtime/cursor.ts";
+import { buildUser, sessionFor } from "./factories.ts";
+import {
+  buildWorld,
+  connectClient,
+  connected,
+  emitAck,
+  rawSocket,
+  sleep,
+  startHub,
+  waitFor,
+} from "./helpers/realtime.ts";
+
+/**
+ * Protocol guarantees 1 (database is the source), 2 (order) and 3 (replay) against one
+ * in-process hub, real Postgres and Redis.
+ */
+const hub = await startHub();
+const db = hub.runtime.serviceDb;
+let world: Awaited<ReturnType<typeof buildWorld>>;
+
+/** Plain SQL from a connection that is not the app: psql as the service role. */
+async function plainSql(role: "service" | "owner" = "service") {
+  const url =
+    role === "service" ? process.env.SERVICE_DATABASE_URL : process.env.MIGRATION_DATABASE_URL;
+  const client = new pg.Client({ connectionString: url });
+  client.on("error", () => {}); // the file's database is dropped under it at the end
+  await client.connect();
+  afterAll(() => client.end());
+  return client;
+}
+
+beforeAll(async () => {
+  world = await buildWorld(db);
+});
+
+describe("events come from the database", () => {
+  it("a change made by plain SQL as another role reaches subscribers", async () => {
+    const client = await connectClient(hub.url, world.token);
+    expect((await client.subscribe(`work_order:${world.workOrderId}`)).ok).toBe(true);
+    const psql = await plainSql("service");
+    await psql.query("UPDATE work_orders SET status = 'scheduled' WHERE id = $1", [
+      world.workOrderId,
+    ]);
+    await waitFor(() => client.events.length === 1, 5_000, "event");
+    const [event] = client.events;
+    expect(event).toMatchObject({
+      topic: `work_order:${world.workOrderId}`,
+      type: "work_order.updated",
+      entity: { type: "work_order", id: world.workOrderId },
+      organization_id: world.orgId,
+      actor_id: null,
+      changes: ["status"],
+      data: { id: world.workOrderId, status: "scheduled" },
+    });
+    // The owner role (RLS forced on it) writing with a context set by hand works the same.
+    const owner = await plainSql("owner");
+    await owner.query("BEGIN");
+    await owner.query("SELECT set_config('app.current_org', $1, true)", [world.orgId]);
+    await owner.query("UPDATE work_orders SET priority = 'high' WHERE id = $1", [
+      world.workOrderId,
+    ]);
+    await owner.query("COMMIT");
+    await waitFor(() => client.events.length === 2, 5_000, "owner event");
+    expect(client.events[1]).toMatchObject({ changes: ["priority"], data: { priority: "high" } });
+  });
+
+  it("an aborted transaction produces nothing", async () => {
+    const client = await connectClient(hub.url, world.token);
+    await client.subscribe(`work_order:${world.workOrderId}`);
+    const psql = await plainSql();
+    await psql.query("BEGIN");
+    await psql.query("UPDATE work_orders SET title = 'rolled back' WHERE id = $1", [
+      world.workOrderId,
+    ]);
+    await psql.query("ROLLBACK");
+    // A savepoint rolled back inside a committed transaction is aborted work too.
+    await psql.query("BEGIN");
+    await psql.query("SAVEPOINT s");
+    await psql.query("UPDATE work_orders SET title = 'also rolled back' WHERE id = $1", [
+      world.workOrderId,
+    ]);
+    await psql.query("ROLLBACK TO SAVEPOINT s");
+    await psql.query("UPDATE work_orders SET title = 'marker' WHERE id = $1", [world.workOrderId]);
+    await psql.query("COMMIT");
+    await waitFor(() => client.events.length >= 1, 5_000, "marker");
+    await sleep(300);
+    expect(client.events.map((e) => e.data.title)).toEqual(["marker"]);
+  });
+
+  it("an update through the app role under RLS carries the actor", async () => {
+    const client = await connectClient(hub.url, world.token);
+    await client.subscribe(`elevator:${world.elevatorId}`);
+    await withTenant(hub.runtime.db, { organizationId: world.orgId, userId: world.userId }, (tx) =>
+      tx.query(
+        sql.unsafe`UPDATE elevators SET status = 'out_of_service' WHERE id = ${world.elevatorId}`,
+      ),
+    );
+    await waitFor(() => client.events.length === 1);
+    expect(client.events[0]).toMatchObject({
+      type: "elevator.status_changed",
+      actor_id: world.userId,
+      data: { status: "out_of_service" },
+    });
+  });
+
+  it("a 50 KB forum post arrives whole (NOTIFY is only a wake-up)", async () => {
+    const category = await db.one(sql.unsafe`
+      INSERT INTO forum_categories (name, slug, scope_type, visibility)
+      VALUES ('Faults', 'faults', 'global', 'public') RETURNING id`);
+    const thread = await db.one(sql.unsafe`
+      INSERT INTO forum_threads (category_id, author_id, title, slug)
+      VALUES (${category.id}, ${world.userId}, 'Door fault', 'door-fault') RETURNING id`);
+    const client = await connectClient(hub.url, world.token);
+    expect((await client.subscribe(`forum_thread:${thread.id}`)).ok).toBe(true);
+    const content = "x".repeat(50_000);
+    await db.query(sql.unsafe`
+      INSERT INTO forum_posts (thread_id, author_id, content) VALUES (${thread.id}, ${world.userId}, ${content})`);
+    await waitFor(() => client.events.some((e) => e.type === "forum_post.created"));
+    const post = client.events.find((e) => e.type === "forum_post.created");
+    expect(post?.data.content).toBe(content);
+    // The reply count maintained by trigger is a thread update on the same topic.
+    await waitFor(() => client.events.some((e) => e.type === "forum_thread.updated"));
+  });
+
+  it("a deleted row goes out as its id only", async () => {
+    const extra = await db.one(sql.unsafe`
+      INSERT INTO work_orders (organization_id, site_id, elevator_id, created_by, type, title, labor_cost)
+      VALUES (${world.orgId}, ${world.siteId}, ${world.elevatorId}, ${world.userId}, 'callback', 'Temp', 99)
+      RETURNING id`);
+    const client = await connectClient(hub.url, world.token);
+    await client.subscribe(`work_order:${extra.id}`);
+    await db.query(sql.unsafe`DELETE FROM work_orders WHERE id = ${extra.id}`);
+    await waitFor(() => client.events.length === 1);
+    expect(client.events[0]).toMatchObject({ type: "work_order.deleted", data: { id: extra.id } });
+    expect(Object.keys(client.events[0]?.data ?? {})).toEqual(["id"]);
+  });
+});
+
+describe("order", () => {
+  it("two transactions that commit out of order both arrive, in topic order", async () => {
+    const second = await db.one(sql.unsafe`
+      INSERT INTO work_orders (organization_id, site_id, elevator_id, created_by, type, title)
+      VALUES (${world.orgId}, ${world.siteId}, ${world.elevatorId}, ${world.userId}, 'inspection', 'Second')
+      RETURNING id`);
+    const socket = rawSocket(hub.url, { token: world.token });
+    await connected(socket);
+    expect((await emitAck(socket, "subscribe", { topic: `org:${world.orgId}` })).ok).toBe(true);
+
+    const a = await plainSql();
+    const b = await plainSql();
+    // A takes the lower event id first, B the higher one; B commits first. A reader that
+    // keeps `id > last` would deliver B, move past A's id, and lose A (Hasura #8632).
+    await a.query("BEGIN");
+    await a.query("UPDATE work_orders SET title = 'A' WHERE id = $1", [world.workOrderId]);
+    await b.query("BEGIN");
+    await b.query("UPDATE work_orders SET title = 'B' WHERE id = $1", [second.id]);
+    await b.query("COMMIT");
+    await sleep(400);
+    // B waits behind A's open transaction rather than overtaking it.
+    expect(socket.events.filter((e) => e.type === "work_order.updated")).toEqual([]);
+    await a.query("COMMIT");
+    await waitFor(() => socket.events.length === 2, 5_000, "both events");
+    expect(socket.events.map((e) => e.data.title)).toEqual(["A", "B"]);
+    const [first, next] = socket.events.map((e) => e.id);
+    expect(first! < next!).toBe(true);
+    // The same order on replay.
+    const replay = rawSocket(hub.url, { token: world.token });
+    await connected(replay);
+    const since = encodeCursor({ xid: 0n, id: 0n });
+    await emitAck(replay, "subscribe", { topic: `work_order:${second.id}`, since });
+    const sinceFirst = await emitAck(replay, "subscribe", {
+      topic: `org:${world.orgId}`,
+      since: first,
+    });
+    expect(sinceFirst.ok).toBe(true);
+    await waitFor(() => replay.events.some((e) => e.topic === `org:${world.orgId}`));
+    expect(
+      replay.events.filter((e) => e.topic === `org:${world.orgId}`).map((e) => e.data.title),
+    ).toEqual(["B"]);
+  });
+
+  it("a socket in several topics carrying one event gets it once", async () => {
+    const socket = rawSocket(hub.url, { token: world.token });
+    await connected(socket);
+    for (const topic of [
+      `org:${world.orgId}`,
+      `site:${world.siteId}`,
+      `elevator:${world.elevatorId}`,
+      `work_order:${world.workOrderId}`,
+    ]) {
+      expect((await emitAck(socket, "subscribe", { topic })).ok).toBe(true);
+    }
+    await db.query(
+      sql.unsafe`UPDATE work_orders SET title = 'once' WHERE id = ${world.workOrderId}`,
+    );
+    await db.query(
+      sql.unsafe`UPDATE elevators SET floors_served = 12 WHERE id = ${world.elevatorId}`,
+    );
+    await waitFor(() => socket.events.some((e) => e.entity.type === "elevator"));
+    await sleep(200);
+    expect(socket.events.map((e) => [e.type, e.topic])).toEqual([
+      ["work_order.updated", `org:${world.orgId}`],
+      ["elevator.updated", `org:${world.orgId}`],
+    ]);
+  });
+});
+
+describe("replay", () => {
+  it("subscribe with since sends everything after the cursor, then live: no gap, no duplicate at the seam", async () => {
+    const topic = `work_order:${world.workOrderId}`;
+    const first = rawSocket(hub.url, { token: world.token });
+    await connected(first);
+    await emitAck(first, "subscribe", { topic });
+    for (let i = 0; i < 5; i++) {
+      await db.query(
+        sql.unsafe`UPDATE work_orders SET title = ${`before ${i}`} WHERE id = ${world.workOrderId}`,
+      );
+    }
+    await waitFor(() => first.events.length === 5);
+    const since = first.events[1]!.id;
+
+    // Writes keep committing while the second socket replays and switches to live.
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 0; writing && i < 60; i++) {
+        await db.query(
+          sql.unsafe`UPDATE work_orders SET title = ${`during ${i}`} WHERE id = ${world.workOrderId}`,
+        );
+        await sleep(5);
+      }
+    })();
+    await sleep(30);
+    const second = rawSocket(hub.url, { token: world.token });
+    await connected(second);
+    const ack = await emitAck(second, "subscribe", { topic, since });
+    expect(ack).toMatchObject({ ok: true, topic });
+    expect(ack.reset).toBeUndefined();
+    writing = false;
+    await writer;
+    await db.query(
+      sql.unsafe`UPDATE work_orders SET title = 'after' WHERE id = ${world.workOrderId}`,
+    );
+    await waitFor(() => second.events.at(-1)?.data.title === "after", 5_000, "last event");
+
+    const titles = second.events.map((e) => e.data.title);
+    const expected = (
+      await db.any(sql.unsafe`
+      SELECT data->>'title' AS title FROM realtime_events
+       WHERE topics @> ARRAY[${topic}]::text[] ORDER BY xid, id`)
+    ).map((r) => r.title);
+    const start = expected.indexOf("before 1") + 1;
+    expect(titles).toEqual(expected.slice(start));
+    expect(new Set(second.events.map((e) => e.id)).size).toBe(second.events.length);
+    // Replayed events are marked; the ones after the seam are not.
+    expect(second.events[0]?.replay).toBe(true);
+    expect(second.events.at(-1)?.replay).toBeUndefined();
+    expect(ack.cursor >= second.events.filter((e) => e.replay).at(-1)!.id).toBe(true);
+  });
+
+  it("a cursor older than the retention window gets reset: true", async () => {
+    const topic = `work_order:${world.workOrderId}`;
+    const old = encodeCursor({ xid: 1n, id: 1n });
+    // Everything so far falls out of the window.
+    await sleep(20);
+    const deleted = await pruneOutbox(db, 0.000_001);
+    expect(deleted).toBeGreaterThan(0);
+    const socket = rawSocket(hub.url, { token: world.token });
+    await connected(socket);
+    const ack = await emitAck(socket, "subscribe", { topic, since: old });
+    expect(ack).toMatchObject({ ok: true, topic, reset: true });
+    // Live events still flow after a reset.
+    await db.query(
+      sql.unsafe`UPDATE work_orders SET title = 'post-reset' WHERE id = ${world.workOrderId}`,
+    );
+    await waitFor(() => socket.events.some((e) => e.data.title === "post-reset"));
+    // A cursor at or after the floor replays normally.
+    const fresh = rawSocket(hub.url, { token: world.token });
+    await connected(fresh);
+    const ok = await emitAck(fresh, "subscribe", { topic, since: ack.cursor });
+    expect(ok.reset).toBeUndefined();
+    await waitFor(() => fresh.events.some((e) => e.data.title === "post-reset"));
+  });
+});
+
+describe("audiences", () => {
+  it("a tenant watching a work order linked to its request gets status and schedule, not costs or notes", async () => {
+    const portalUser = await buildUser(db, { organizationId: null, role: "guest" });
+    const { token } = await sessionFor(db, portalUser);
+    const tenant = await db.one(sql.unsafe`
+      INSERT INTO tenants (site_id, name, portal_enabled, portal_user_id)
+      VALUES (${world.siteId}, 'Level 3 Dental', true, ${portalUser.id}) RETURNING id`);
+    await db.query(sql.unsafe`
+      INSERT INTO service_requests (site_id, tenant_id, request_type, subject, assigned_work_order_id)
+      VALUES (${world.siteId}, ${tenant.id}, 'issue_report', 'Lift noisy', ${world.workOrderId})`);
+
+    const tenantSocket = rawSocket(hub.url, { token });
+    await connected(tenantSocket);
+    expect(
+      (await emitAck(tenantSocket, "subscribe", { topic: `work_order:${world.workOrderId}` })).ok,
+    ).toBe(true);
+    expect((await emitAck(tenantSocket, "subscribe", { topic: `tenant:${tenant.id}` })).ok).toBe(
+      true,
+    );
+    for (const topic of [
+      `org:${world.orgId}`,
+      `site:${world.siteId}`,
+      `elevator:${world.elevatorId}`,
+    ]) {
+      expect((await emitAck(tenantSocket, "subscribe", { topic })).error.code).toBe("not_found");
+    }
+    const staff = rawSocket(hub.url, { token: world.token });
+    await connected(staff);
+    await emitAck(staff, "subscribe", { topic: `work_order:${world.workOrderId}` });
+
+    await db.query(
+      sql.unsafe`UPDATE work_orders SET labor_cost = 450 WHERE id = ${world.workOrderId}`,
+    );
+    await db.query(sql.unsafe`
+      UPDATE work_orders SET status = 'in_progress', scheduled_start = now(), resolution_notes = 'internal'
+       WHERE id = ${world.workOrderId}`);
+    await waitFor(() => staff.events.length === 2);
+    await waitFor(() => tenantSocket.events.length >= 1);
+    await sleep(200);
+    // The cost-only update is not sent to the tenant at all.
+    const wo = tenantSocket.events.filter((e) => e.entity.type === "work_order");
+    expect(wo).toHaveLength(1);
+    expect(Object.keys(wo[0]!.data).sort()).toEqual(
+      [
+        "actual_end",
+        "actual_start",
+        "completed_at",
+        "id",
+        "priority",
+        "scheduled_end",
+        "scheduled_start",
+        "status",
+        "updated_at",
+        "work_order_number",
+      ].sort(),
+    );
+    expect(wo[0]!.changes?.sort()).toEqual(["scheduled_start", "status"]);
+    expect(staff.events[1]!.data).toMatchObject({
+      labor_cost: "450.00",
+      resolution_notes: "internal",
+    });
+  });
+});
+
+describe("metrics", () => {
+  it("exposes hub metrics", async () => {
+    const res = await fetch(`${hub.url}/metrics`);
+    const text = await res.text();
+    expect(text).toMatch(/sitesync_events_relayed_total\{type="work_order.updated"\} \d+/);
+    expect(text).toMatch(/sitesync_sockets_connected \d+/);
+    expect(text).toMatch(/sitesync_replays_total\{outcome="reset"\} 1/);
+    expect(text).toMatch(/sitesync_relay_lag_seconds_count \d+/);
+    const ready = await (await fetch(`${hub.url}/readyz`)).json();
+    expect(ready.checks.realtime_listener).toBe(true);
+  });
+});

@@ -1,5 +1,10 @@
 import { Router } from "express";
 import type { Runtime } from "../runtime.ts";
+import { contractorsRouter } from "./contractors/router.ts";
+import { dispatchBoardRouter } from "./dispatch-board/router.ts";
+import { elevatorsRouter } from "./elevators/router.ts";
+import { sitesRouter } from "./sites/router.ts";
+import { workOrdersRouter } from "./work-orders/router.ts";
 import { authRouter } from "./auth/router.ts";
 import { meRouter } from "./me/router.ts";
 import { usersRouter } from "./users/router.ts";
@@ -18,5 +23,10 @@ export function apiRouter(runtime: Runtime): Router {
   router.use("/api-keys", apiKeysRouter(runtime));
   router.use(profilesRouter(runtime));
   router.use(auditRouter(runtime));
+  router.use("/sites", sitesRouter(runtime));
+  router.use("/elevators", elevatorsRouter(runtime));
+  router.use("/contractors", contractorsRouter(runtime));
+  router.use("/work-orders", workOrdersRouter(runtime));
+  router.use("/dispatch-board", dispatchBoardRouter(runtime));
   return router;
 }

@@ -1,0 +1,56 @@
+import type { WorkOrderStatus } from "../../../shared/work-order-states.ts";
+import { recordAudit } from "../../audit/record.ts";
+import { findContractor } from "../../db/contractors.ts";
+import type { Tx } from "../../db/tenant-context.ts";
+import { findWorkOrder, setWorkOrderAssignee } from "../../db/work-orders.ts";
+import { conflict, notFound, unprocessable } from "../../errors.ts";
+import type { CommandContext } from "./context.ts";
+
+/** Finished work keeps the assignee it was done by. */
+const ASSIGNABLE: readonly WorkOrderStatus[] = [
+  "draft",
+  "pending",
+  "scheduled",
+  "in_progress",
+  "on_hold",
+];
+
+/**
+ * Assigns a contractor (or clears the assignee with null). The contractor must be visible
+ * under RLS (same organisation), not deleted and active; it is read FOR SHARE so it cannot
+ * be deactivated between the check and the commit.
+ */
+export async function assignWorkOrder(
+  tx: Tx,
+  ctx: CommandContext,
+  id: string,
+  contractorId: string | null,
+) {
+  const before = await findWorkOrder(tx, id, { forUpdate: true });
+  if (!before) throw notFound("Work order");
+  if (!ASSIGNABLE.includes(before.status ?? "draft")) {
+    throw conflict(`A ${before.status} work order cannot be reassigned`);
+  }
+  if (contractorId !== null) {
+    const contractor = await findContractor(tx, contractorId, { forShare: true });
+    if (!contractor) {
+      throw unprocessable("contractor_id does not refer to a contractor of this organisation");
+    }
+    if (contractor.is_active !== true) throw unprocessable("The contractor is not active");
+  }
+  const after = await setWorkOrderAssignee(tx, id, contractorId, ctx.principal.userId);
+  await recordAudit(tx, ctx.audit, {
+    organizationId: after.organization_id,
+    eventType: "work_order_assigned",
+    entityType: "work_order",
+    entityId: id,
+    data: { from: before.assigned_contractor_id, to: contractorId },
+    previousState: { assigned_contractor_id: before.assigned_contractor_id },
+    newState: {
+      assigned_contractor_id: after.assigned_contractor_id,
+      assigned_at: after.assigned_at,
+      assigned_by: after.assigned_by,
+    },
+  });
+  return after;
+}

@@ -1,0 +1,48 @@
+import { canTransition, type WorkOrderStatus } from "../../../shared/work-order-states.ts";
+import { type AuditEventType, recordAudit } from "../../audit/record.ts";
+import type { Tx } from "../../db/tenant-context.ts";
+import { findWorkOrder, setWorkOrderStatus } from "../../db/work-orders.ts";
+import { conflict, notFound } from "../../errors.ts";
+import type { CommandContext } from "./context.ts";
+
+function eventFor(to: WorkOrderStatus): AuditEventType {
+  if (to === "in_progress") return "work_order_started";
+  if (to === "completed") return "work_order_completed";
+  if (to === "cancelled") return "work_order_cancelled";
+  return "work_order_updated";
+}
+
+/**
+ * One step of the state machine in shared/work-order-states.ts. The row is locked first
+ * (SELECT ... FOR UPDATE), so two racing transitions are decided one after the other and
+ * the second is judged against the status the first left behind.
+ */
+export async function transitionWorkOrder(
+  tx: Tx,
+  ctx: CommandContext,
+  id: string,
+  input: { to: WorkOrderStatus; reason?: string | null },
+) {
+  const before = await findWorkOrder(tx, id, { forUpdate: true });
+  if (!before) throw notFound("Work order");
+  const from = before.status ?? "draft";
+  if (!canTransition(from, input.to)) {
+    throw conflict(`A work order cannot go from ${from} to ${input.to}`);
+  }
+  const after = await setWorkOrderStatus(tx, id, from, input.to);
+  await recordAudit(tx, ctx.audit, {
+    organizationId: after.organization_id,
+    eventType: eventFor(input.to),
+    entityType: "work_order",
+    entityId: id,
+    data: { from, to: input.to, reason: input.reason ?? null, reopened: from === "completed" },
+    previousState: { status: from },
+    newState: {
+      status: after.status,
+      actual_start: after.actual_start,
+      actual_end: after.actual_end,
+      completed_at: after.completed_at,
+    },
+  });
+  return after;
+}

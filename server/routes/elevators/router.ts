@@ -1,0 +1,126 @@
+import { Router } from "express";
+import { IdParams } from "../../../shared/schemas/fields.ts";
+import { auditContextOf, recordAudit } from "../../audit/record.ts";
+import {
+  findElevator,
+  insertElevator,
+  listElevators,
+  softDeleteElevator,
+  updateElevator,
+} from "../../db/elevators.ts";
+import { findSite } from "../../db/sites.ts";
+import { withTenant } from "../../db/tenant-context.ts";
+import { notFound, unprocessable } from "../../errors.ts";
+import { principalOf, requireAuth, requirePermission, tenantOf } from "../../http/auth.ts";
+import { handler } from "../../http/handler.ts";
+import type { Runtime } from "../../runtime.ts";
+import { CreateElevatorBody, ListElevatorsQuery, UpdateElevatorBody } from "./schema.ts";
+
+/** /api/v1/elevators. A duplicate unit_number at a site is a unique violation → 409. */
+export function elevatorsRouter(runtime: Runtime): Router {
+  const router = Router();
+  router.use(requireAuth(runtime));
+
+  router.get(
+    "/",
+    requirePermission("elevators:read"),
+    handler({ query: ListElevatorsQuery }, async ({ query }, _req, res) => {
+      const { limit, cursor, ...filters } = query;
+      const tenant = tenantOf(principalOf(res));
+      res.json(
+        await withTenant(runtime.db, tenant, (tx) => listElevators(tx, filters, { limit, cursor })),
+      );
+    }),
+  );
+
+  router.get(
+    "/:id",
+    requirePermission("elevators:read"),
+    handler({ params: IdParams }, async ({ params }, _req, res) => {
+      const elevator = await withTenant(runtime.db, tenantOf(principalOf(res)), (tx) =>
+        findElevator(tx, params.id),
+      );
+      if (!elevator) throw notFound("Elevator");
+      res.json(elevator);
+    }),
+  );
+
+  router.post(
+    "/",
+    requirePermission("elevators:write"),
+    handler({ body: CreateElevatorBody }, async ({ body }, req, res) => {
+      const principal = principalOf(res);
+      const elevator = await withTenant(runtime.db, tenantOf(principal), async (tx) => {
+        // Foreign keys ignore RLS, so "the site exists" is not enough: it must be ours.
+        if (!(await findSite(tx, body.site_id))) {
+          throw unprocessable("site_id does not refer to a site of this organisation");
+        }
+        const created = await insertElevator(tx, principal.organizationId ?? "", body);
+        await recordAudit(tx, auditContextOf(req, principal), {
+          organizationId: created.organization_id,
+          eventType: "elevator_created",
+          entityType: "elevator",
+          entityId: created.id,
+          newState: created,
+        });
+        return created;
+      });
+      res.status(201).json(elevator);
+    }),
+  );
+
+  router.patch(
+    "/:id",
+    requirePermission("elevators:write"),
+    handler({ params: IdParams, body: UpdateElevatorBody }, async ({ params, body }, req, res) => {
+      const principal = principalOf(res);
+      const elevator = await withTenant(runtime.db, tenantOf(principal), async (tx) => {
+        const before = await findElevator(tx, params.id, { forUpdate: true });
+        if (!before) throw notFound("Elevator");
+        const statusChanged = body.status !== undefined && body.status !== before.status;
+        // A new status without a reason clears the old reason rather than keeping a stale one.
+        const values =
+          statusChanged && body.status_reason === undefined
+            ? { ...body, status_reason: null }
+            : body;
+        const after = await updateElevator(tx, params.id, values, { statusChanged });
+        if (!after) throw notFound("Elevator");
+        await recordAudit(tx, auditContextOf(req, principal), {
+          organizationId: after.organization_id,
+          eventType: statusChanged ? "elevator_status_changed" : "elevator_updated",
+          entityType: "elevator",
+          entityId: after.id,
+          data: statusChanged
+            ? { from: before.status, to: after.status, reason: after.status_reason }
+            : { fields: Object.keys(body) },
+          previousState: before,
+          newState: after,
+        });
+        return after;
+      });
+      res.json(elevator);
+    }),
+  );
+
+  router.delete(
+    "/:id",
+    requirePermission("elevators:write"),
+    handler({ params: IdParams }, async ({ params }, req, res) => {
+      const principal = principalOf(res);
+      await withTenant(runtime.db, tenantOf(principal), async (tx) => {
+        const deleted = await softDeleteElevator(tx, params.id);
+        if (!deleted) throw notFound("Elevator");
+        await recordAudit(tx, auditContextOf(req, principal), {
+          organizationId: principal.organizationId,
+          eventType: "elevator_updated",
+          entityType: "elevator",
+          entityId: deleted.id,
+          data: { action: "elevator_deleted" },
+        });
+      });
+      res.status(204).end();
+    }),
+  );
+
+  return router;
+}

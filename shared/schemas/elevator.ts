@@ -1,0 +1,55 @@
+import { z } from "zod";
+
+export const ELEVATOR_STATUSES = [
+  "operational",
+  "degraded",
+  "out_of_service",
+  "maintenance",
+  "decommissioned",
+] as const;
+export type ElevatorStatus = (typeof ELEVATOR_STATUSES)[number];
+
+/** An elevator (asset) as the API returns it. Dates are 'YYYY-MM-DD', decimals are strings. */
+export const ElevatorRow = z.object({
+  id: z.string(),
+  organization_id: z.string(),
+  site_id: z.string(),
+  unit_number: z.string(),
+  serial_number: z.string().nullable(),
+  registration_number: z.string().nullable(),
+  asset_tag: z.string().nullable(),
+  manufacturer: z.string().nullable(),
+  model: z.string().nullable(),
+  controller_type: z.string().nullable(),
+  drive_type: z.string().nullable(),
+  machine_type: z.string().nullable(),
+  capacity_kg: z.number().nullable(),
+  capacity_persons: z.number().nullable(),
+  speed_mps: z.string().nullable(),
+  floors_served: z.number().nullable(),
+  stops: z.number().nullable(),
+  travel_height_m: z.string().nullable(),
+  door_type: z.string().nullable(),
+  door_width_mm: z.number().nullable(),
+  car_dimensions: z.unknown(),
+  installation_date: z.string().nullable(),
+  modernization_date: z.string().nullable(),
+  last_major_service: z.string().nullable(),
+  status: z.enum(ELEVATOR_STATUSES).nullable(),
+  status_changed_at: z.string().nullable(),
+  status_reason: z.string().nullable(),
+  last_inspection_date: z.string().nullable(),
+  last_inspection_result: z.string().nullable(),
+  next_inspection_due: z.string().nullable(),
+  inspection_certificate_number: z.string().nullable(),
+  health_score: z.number().nullable(),
+  health_score_updated_at: z.string().nullable(),
+  v2_document_ids: z.array(z.number()).nullable(),
+  known_quirks: z.array(z.string()).nullable(),
+  specifications: z.unknown(),
+  metadata: z.unknown(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  deleted_at: z.string().nullable(),
+});
+export type ElevatorRow = z.infer<typeof ElevatorRow>;

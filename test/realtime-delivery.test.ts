@@ -23,6 +23,8 @@ import {
 const hub = await startHub();
 const db = hub.runtime.serviceDb;
 let world: Awaited<ReturnType<typeof buildWorld>>;
+// biome-ignore lint/suspicious/noExplicitAny: test fixtures read back ad-hoc rows
+const one = async (query: Parameters<typeof db.one>[0]): Promise<any> => db.one(query);
 
 /** Plain SQL from a connection that is not the app: psql as the service role. */
 async function plainSql(role: "service" | "owner" = "service") {
@@ -110,10 +112,10 @@ describe("events come from the database", () => {
   });
 
   it("a 50 KB forum post arrives whole (NOTIFY is only a wake-up)", async () => {
-    const category = await db.one(sql.unsafe`
+    const category = await one(sql.unsafe`
       INSERT INTO forum_categories (name, slug, scope_type, visibility)
       VALUES ('Faults', 'faults', 'global', 'public') RETURNING id`);
-    const thread = await db.one(sql.unsafe`
+    const thread = await one(sql.unsafe`
       INSERT INTO forum_threads (category_id, author_id, title, slug)
       VALUES (${category.id}, ${world.userId}, 'Door fault', 'door-fault') RETURNING id`);
     const client = await connectClient(hub.url, world.token);
@@ -129,7 +131,7 @@ describe("events come from the database", () => {
   });
 
   it("a deleted row goes out as its id only", async () => {
-    const extra = await db.one(sql.unsafe`
+    const extra = await one(sql.unsafe`
       INSERT INTO work_orders (organization_id, site_id, elevator_id, created_by, type, title, labor_cost)
       VALUES (${world.orgId}, ${world.siteId}, ${world.elevatorId}, ${world.userId}, 'callback', 'Temp', 99)
       RETURNING id`);
@@ -144,7 +146,7 @@ describe("events come from the database", () => {
 
 describe("order", () => {
   it("two transactions that commit out of order both arrive, in topic order", async () => {
-    const second = await db.one(sql.unsafe`
+    const second = await one(sql.unsafe`
       INSERT INTO work_orders (organization_id, site_id, elevator_id, created_by, type, title)
       VALUES (${world.orgId}, ${world.siteId}, ${world.elevatorId}, ${world.userId}, 'inspection', 'Second')
       RETURNING id`);
@@ -253,7 +255,7 @@ describe("replay", () => {
       await db.any(sql.unsafe`
       SELECT data->>'title' AS title FROM realtime_events
        WHERE topics @> ARRAY[${topic}]::text[] ORDER BY xid, id`)
-    ).map((r) => r.title);
+    ).map((r) => (r as { title: string }).title);
     const start = expected.indexOf("before 1") + 1;
     expect(titles).toEqual(expected.slice(start));
     expect(new Set(second.events.map((e) => e.id)).size).toBe(second.events.length);
@@ -292,7 +294,7 @@ describe("audiences", () => {
   it("a tenant watching a work order linked to its request gets status and schedule, not costs or notes", async () => {
     const portalUser = await buildUser(db, { organizationId: null, role: "guest" });
     const { token } = await sessionFor(db, portalUser);
-    const tenant = await db.one(sql.unsafe`
+    const tenant = await one(sql.unsafe`
       INSERT INTO tenants (site_id, name, portal_enabled, portal_user_id)
       VALUES (${world.siteId}, 'Level 3 Dental', true, ${portalUser.id}) RETURNING id`);
     await db.query(sql.unsafe`
@@ -360,7 +362,9 @@ describe("metrics", () => {
     expect(text).toMatch(/sitesync_sockets_connected \d+/);
     expect(text).toMatch(/sitesync_replays_total\{outcome="reset"\} 1/);
     expect(text).toMatch(/sitesync_relay_lag_seconds_count \d+/);
-    const ready = await (await fetch(`${hub.url}/readyz`)).json();
+    const ready = (await (await fetch(`${hub.url}/readyz`)).json()) as {
+      checks: Record<string, boolean>;
+    };
     expect(ready.checks.realtime_listener).toBe(true);
   });
 });

@@ -1,0 +1,159 @@
+import { randomUUID } from "node:crypto";
+import { sql } from "slonik";
+import { z } from "zod";
+import type { CatalogRoute } from "../../server/http/route-catalog.ts";
+import type { Runtime } from "../../server/runtime.ts";
+import { api } from "./runtime.ts";
+
+/**
+ * One organisation's worth of rows, created through the real API by its owner, for the
+ * generated route tests. Every resource a route path can name has an id here.
+ */
+export type Tenant = {
+  token: string;
+  password: string;
+  email: string;
+  refreshToken: string;
+  ids: Record<string, string>;
+};
+
+const PASSWORD = "correct-horse-battery";
+
+async function ok(res: { status: number; body: any }, what: string): Promise<any> {
+  if (res.status >= 300) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+export async function buildTenant(url: string, label: string): Promise<Tenant> {
+  const slug = `${label}-${randomUUID().slice(0, 8)}`;
+  const email = `owner@${slug}.test`;
+  const reg = await ok(
+    await api(url, "POST", "/api/v1/auth/register", {
+      body: { organization: { name: `Org ${label}`, slug }, user: { email, password: PASSWORD } },
+    }),
+    "register",
+  );
+  const token: string = reg.access_token;
+  const post = async (path: string, body: unknown) =>
+    ok(await api(url, "POST", path, { token, body }), path);
+  const site = await post("/api/v1/sites", { name: `Tower ${label}` });
+  const elevator = await post("/api/v1/elevators", { site_id: site.id, unit_number: "L1" });
+  const contractor = await post("/api/v1/contractors", {
+    contractor_type: "employee",
+    contact_name: "Ann Tech",
+  });
+  const workOrder = await post("/api/v1/work-orders", {
+    site_id: site.id,
+    elevator_id: elevator.id,
+    type: "breakdown",
+    title: "Car stopped between floors",
+  });
+  const invite = await post("/api/v1/users/invite", {
+    email: `tech@${slug}.test`,
+    role: "technician",
+  });
+  const apiKey = await post("/api/v1/api-keys", { name: "ci", scopes: ["sites:read"] });
+  // Public technician profiles are platform-wide by design (portable reputation); a private
+  // one must stay inside the organisation.
+  const techProfile = await post("/api/v1/technician-profiles", {
+    headline: "Lift tech",
+    profile_visibility: "private",
+  });
+  const managerProfile = await post("/api/v1/manager-profiles", {
+    manager_type: "building_manager",
+  });
+  return {
+    token,
+    password: PASSWORD,
+    email,
+    refreshToken: reg.refresh_token,
+    ids: {
+      organizations: reg.organization.id,
+      users: invite.user?.id ?? invite.id ?? reg.user.id,
+      sites: site.id,
+      elevators: elevator.id,
+      contractors: contractor.id,
+      "work-orders": workOrder.id,
+      "api-keys": apiKey.id ?? apiKey.api_key?.id,
+      "technician-profiles": techProfile.id,
+      "manager-profiles": managerProfile.id,
+    },
+  };
+}
+
+/** The resource a route path names, e.g. /api/v1/work-orders/:id/assign → work-orders. */
+export const resourceOf = (route: CatalogRoute) => route.path.split("/")[3] ?? "";
+
+/**
+ * A valid body for each write route, so a failing request can be blamed on the one thing
+ * a test changed. A new write route fails the generated tests until it is added here.
+ */
+export function sampleBody(route: CatalogRoute, t: Tenant): Record<string, unknown> | undefined {
+  const key = `${route.method} ${route.path}`;
+  const unique = randomUUID().slice(0, 8);
+  const samples: Record<string, () => Record<string, unknown>> = {
+    "post /api/v1/auth/register": () => ({
+      organization: { name: "New Org", slug: `new-${unique}` },
+      user: { email: `new-${unique}@example.test`, password: PASSWORD },
+    }),
+    "post /api/v1/auth/login": () => ({ email: t.email, password: t.password }),
+    "post /api/v1/auth/refresh": () => ({ refresh_token: t.refreshToken }),
+    "post /api/v1/auth/accept-invite": () => ({ token: "x".repeat(20), password: PASSWORD }),
+    "post /api/v1/users/invite": () => ({ email: `invitee-${unique}@example.test`, role: "user" }),
+    "patch /api/v1/users/:id": () => ({ first_name: "Renamed" }),
+    "patch /api/v1/organizations/:id": () => ({ name: "Renamed Org" }),
+    "post /api/v1/api-keys": () => ({ name: `key ${unique}`, scopes: ["sites:read"] }),
+    "post /api/v1/technician-profiles": () => ({ headline: "Lift tech" }),
+    "patch /api/v1/technician-profiles/:id": () => ({ headline: "Senior lift tech" }),
+    "post /api/v1/manager-profiles": () => ({ manager_type: "building_manager" }),
+    "patch /api/v1/manager-profiles/:id": () => ({ manager_type: "facility_manager" }),
+    "post /api/v1/sites": () => ({ name: `Site ${unique}` }),
+    "patch /api/v1/sites/:id": () => ({ name: "Renamed site" }),
+    "post /api/v1/elevators": () => ({ site_id: t.ids.sites, unit_number: `L-${unique}` }),
+    "patch /api/v1/elevators/:id": () => ({ model: "MonoSpace 700" }),
+    "post /api/v1/contractors": () => ({
+      contractor_type: "subcontractor",
+      contact_name: "Bo Lift",
+    }),
+    "patch /api/v1/contractors/:id": () => ({ phone: "+61 2 9000 0000" }),
+    "post /api/v1/work-orders": () => ({
+      site_id: t.ids.sites,
+      elevator_id: t.ids.elevators,
+      type: "preventive",
+      title: "Quarterly service",
+      parts_cost: "10.00",
+      labor_cost: "20.50",
+    }),
+    "patch /api/v1/work-orders/:id": () => ({ title: "Updated title", parts_cost: "1.00" }),
+    "post /api/v1/work-orders/:id/transition": () => ({ to: "scheduled" }),
+    "post /api/v1/work-orders/:id/assign": () => ({ contractor_id: t.ids.contractors }),
+  };
+  return samples[key]?.();
+}
+
+/** A digest of every row the routes can touch: equal before and after means nothing was written. */
+export async function databaseDigest(runtime: Runtime): Promise<string> {
+  const tables = [
+    "organizations",
+    "users",
+    "sites",
+    "elevators",
+    "contractors",
+    "work_orders",
+    "api_keys",
+    "technician_profiles",
+    "manager_profiles",
+    "user_invitations",
+    "user_sessions",
+    "audit_events",
+  ];
+  const parts: string[] = [];
+  for (const table of tables) {
+    parts.push(
+      await runtime.serviceDb.oneFirst(sql.type(z.object({ d: z.string() }))`
+        SELECT coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), 'empty') AS d
+          FROM ${sql.identifier([table])} t`),
+    );
+  }
+  return parts.join(",");
+}

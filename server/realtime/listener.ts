@@ -8,6 +8,8 @@ const log = logger.child({ component: "realtime-listener" });
 type CreateSubscriber = typeof pgListen.default;
 const createSubscriber: CreateSubscriber = pgListen.default;
 
+export const LISTENER_APPLICATION_NAME = "sitesync-realtime-listener";
+
 export type ListenerState = "connecting" | "connected" | "reconnecting" | "stopped";
 
 const backoff = (attempt: number) => Math.min(100 * 2 ** attempt, 5_000);
@@ -54,7 +56,8 @@ export class RealtimeListener {
         this.wakeSupervisor = resolve;
       });
       const subscriber = createSubscriber(
-        { connectionString: this.url },
+        // Named so operators (and tests) can find the LISTEN backend in pg_stat_activity.
+        { connectionString: this.url, application_name: LISTENER_APPLICATION_NAME },
         {
           retryLimit: Number.POSITIVE_INFINITY,
           retryTimeout: Number.POSITIVE_INFINITY,

@@ -33,6 +33,7 @@ export type DemoElevator = {
   unitNumber: string;
   floorsServed: number;
   installedMs: number;
+  status: string;
 };
 
 export type DemoOrg = {

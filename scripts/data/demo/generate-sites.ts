@@ -213,6 +213,7 @@ function elevatorsFor(
       unitNumber,
       floorsServed: stops,
       installedMs,
+      status,
     };
     org.elevators.push(elevator);
     rows.push({

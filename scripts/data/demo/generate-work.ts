@@ -180,7 +180,9 @@ function chooseElevator(rng: Rng, org: DemoOrg, type: WoType, status: WoStatus):
     const old = org.elevators.filter((e) => new Date(e.installedMs).getUTCFullYear() < 2012);
     if (old.length > 0) return rng.pick(old);
   }
-  return rng.pick(org.elevators);
+  // Nobody raises new work on a decommissioned lift (other than modernising it).
+  const inService = org.elevators.filter((e) => e.status !== "decommissioned");
+  return rng.pick(OPEN.includes(status) && inService.length > 0 ? inService : org.elevators);
 }
 
 function chooseContractor(rng: Rng, org: DemoOrg, type: WoType, ageDays: number): DemoContractor {

@@ -42,7 +42,12 @@ export function generateDemoData(options: GenerateOptions): DemoDataset {
   if (!Number.isFinite(anchorMs)) throw new Error(`invalid date: ${options.today}`);
   const root = new Rng(options.seed);
   // Each part draws from its own stream, derived from the seed and its label.
-  const ctx: GenContext = { seed: options.seed, anchorMs, rng: (label) => root.fork(label), orgs: [] };
+  const ctx: GenContext = {
+    seed: options.seed,
+    anchorMs,
+    rng: (label) => root.fork(label),
+    orgs: [],
+  };
   const orgs = generateOrgs(ctx, options.passwordHash);
   const sites = generateSites(ctx);
   const work = generateWorkOrders(ctx);

@@ -1,7 +1,12 @@
 import argon2 from "argon2";
 import { type CommonQueryMethods, type DatabasePool, type FragmentSqlToken, sql } from "slonik";
 import { z } from "zod";
-import { DEMO_EMAIL_SUFFIX, DEMO_ORG_SLUGS, DEMO_ORGS, DEMO_PASSWORD, ROLES } from "./catalogue/organizations.ts";
+import {
+  DEMO_EMAIL_SUFFIX,
+  DEMO_ORG_SLUGS,
+  DEMO_PASSWORD,
+  ROLES,
+} from "./catalogue/organizations.ts";
 import { DEMO_TABLES, type DemoTable, generateDemoData } from "./generate.ts";
 import { DEMO_FORUM_CATEGORY_IDS } from "./generate-community.ts";
 import { Rng } from "./prng.ts";
@@ -67,7 +72,10 @@ const SCOPES: Record<DemoTable, FragmentSqlToken> = {
 const ACTIVITY: readonly [string, FragmentSqlToken][] = [
   ["user_sessions", sql.fragment`user_id IN ${userIds}`],
   ["api_keys", sql.fragment`organization_id IN ${orgIds} OR created_by IN ${userIds}`],
-  ["user_invitations", sql.fragment`organization_id IN ${orgIds} OR invited_by IN ${userIds} OR user_id IN ${userIds}`],
+  [
+    "user_invitations",
+    sql.fragment`organization_id IN ${orgIds} OR invited_by IN ${userIds} OR user_id IN ${userIds}`,
+  ],
   ["notifications", sql.fragment`user_id IN ${userIds}`],
   ["messages", sql.fragment`sender_id IN ${userIds} OR recipient_id IN ${userIds}`],
   ["employment_history", sql.fragment`organization_id IN ${orgIds} OR user_id IN ${userIds}`],
@@ -94,20 +102,24 @@ const DELETE_ORDER: readonly string[] = [
 ];
 
 function scopeOf(table: string): FragmentSqlToken {
-  const scope = (SCOPES as Record<string, FragmentSqlToken>)[table] ?? ACTIVITY.find(([t]) => t === table)?.[1];
+  const scope =
+    (SCOPES as Record<string, FragmentSqlToken>)[table] ?? ACTIVITY.find(([t]) => t === table)?.[1];
   if (!scope) throw new Error(`no demo scope for ${table}`);
   return scope;
 }
 
 export async function deleteDemoData(tx: CommonQueryMethods): Promise<void> {
   for (const table of DELETE_ORDER) {
-    await tx.query(sql.type(NoRows)`DELETE FROM ${sql.identifier([table])} WHERE ${scopeOf(table)}`);
+    await tx.query(
+      sql.type(NoRows)`DELETE FROM ${sql.identifier([table])} WHERE ${scopeOf(table)}`,
+    );
   }
 }
 
 export async function countDemoData(db: CommonQueryMethods): Promise<Record<DemoTable, number>> {
   const parts = DEMO_TABLES.map(
-    (t) => sql.fragment`SELECT ${t}::text AS table_name, count(*)::int8 AS n FROM ${sql.identifier([t])} WHERE ${SCOPES[t]}`,
+    (t) =>
+      sql.fragment`SELECT ${t}::text AS table_name, count(*)::int8 AS n FROM ${sql.identifier([t])} WHERE ${SCOPES[t]}`,
   );
   const rows = await db.many(sql.type(CountRow)`${sql.join(parts, sql.fragment` UNION ALL `)}`);
   return Object.fromEntries(rows.map((r) => [r.table_name, r.n])) as Record<DemoTable, number>;
@@ -145,8 +157,21 @@ async function demoPasswordHash(seed: number): Promise<string> {
   return argon2.hash(DEMO_PASSWORD, { type: argon2.argon2id, salt });
 }
 
-export function demoLogins(): DemoLogin[] {
-  return DEMO_ORGS.flatMap((o) => ROLES.map((role) => ({ email: `${role}@${o.emailDomain}`, role, organization: o.name })));
+const LoginRow = z.object({
+  email: z.string(),
+  role: z.string(),
+  organization: z.string().nullable(),
+});
+
+/** Every demo login, role logins first (owner → guest), then named technicians and tenant portal users. */
+export async function demoLogins(db: CommonQueryMethods): Promise<DemoLogin[]> {
+  const rows = await db.any(sql.type(LoginRow)`
+    SELECT u.email, u.role, o.name AS organization
+    FROM (SELECT * FROM users WHERE ${SCOPES.users}) u
+    LEFT JOIN organizations o ON o.id = u.organization_id
+    ORDER BY o.name NULLS LAST, array_position(${sql.array([...ROLES], "text")}, u.role),
+             u.email LIKE (u.role || '@%') DESC, u.email`);
+  return rows.map((r) => ({ ...r, organization: r.organization ?? "tenant portal" }));
 }
 
 /**
@@ -154,7 +179,10 @@ export function demoLogins(): DemoLogin[] {
  * cross-tenant loader writing six organisations plus platform-wide forum categories, which
  * no single tenant context may do under RLS.
  */
-export async function seedDemo(pool: DatabasePool, options: SeedDemoOptions = {}): Promise<SeedDemoResult> {
+export async function seedDemo(
+  pool: DatabasePool,
+  options: SeedDemoOptions = {},
+): Promise<SeedDemoResult> {
   const started = performance.now();
   const seed = options.seed ?? 42;
   if (!Number.isSafeInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
@@ -168,11 +196,23 @@ export async function seedDemo(pool: DatabasePool, options: SeedDemoOptions = {}
     const existing = await tx.any(sql.type(SlugRow)`
       SELECT slug FROM organizations WHERE slug = ANY(${sql.array([...DEMO_ORG_SLUGS], "text")})`);
     if (existing.length > 0 && !options.reset) {
-      return { skipped: true, seed, counts: await countDemoData(tx), logins: demoLogins(), durationMs: performance.now() - started };
+      return {
+        skipped: true,
+        seed,
+        counts: await countDemoData(tx),
+        logins: await demoLogins(tx),
+        durationMs: performance.now() - started,
+      };
     }
     if (options.reset) await deleteDemoData(tx);
     const data = generateDemoData({ seed, today, passwordHash });
     for (const table of DEMO_TABLES) await insertRows(tx, table, data[table]);
-    return { skipped: false, seed, counts: await countDemoData(tx), logins: demoLogins(), durationMs: performance.now() - started };
+    return {
+      skipped: false,
+      seed,
+      counts: await countDemoData(tx),
+      logins: await demoLogins(tx),
+      durationMs: performance.now() - started,
+    };
   });
 }

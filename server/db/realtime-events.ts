@@ -7,8 +7,8 @@ import type { Position } from "../../shared/realtime/cursor.ts";
  * cross-tenant by nature; admission is decided per socket at subscribe time.
  *
  * Ordering rule (docs/realtime.md): a row is readable only once its transaction id is
- * below the snapshot's xmin, i.e. every transaction that could still add a row before it
- * has finished. Rows are taken in (xid, id) order, so a reader never skips one.
+ * below the horizon: every transaction of this database that could still add a row before
+ * it has finished. Rows are taken in (xid, id) order, so a reader never skips one.
  */
 export const OutboxRow = z.object({
   id: z.number(),
@@ -38,16 +38,36 @@ const after = (p: Position) =>
   sql.fragment`(e.xid, e.id) > (${p.xid.toString()}::xid8, ${p.id.toString()}::bigint)`;
 
 /**
+ * The snapshot's xmin is cluster-wide: a long transaction in ANOTHER database (a bulk load,
+ * a benchmark) would hold every event back. This horizon ignores in-progress transactions
+ * that provably belong to another database (their xid lock is held by a backend connected
+ * elsewhere); anything unproven counts as ours, so it can only be too cautious, never skip.
+ * Evaluated in the same statement (same snapshot) as the rows it filters.
+ */
+const ourHorizon = sql.fragment`
+  coalesce(
+    (SELECT min(x) FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+      WHERE NOT EXISTS (
+        SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+         WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted
+           AND l.transactionid = xid(x)
+           AND a.datname IS NOT NULL AND a.datname <> current_database())),
+    pg_snapshot_xmax(pg_current_snapshot()))`;
+
+const WithHorizon = OutboxRow.extend({ horizon: z.string() });
+
+/**
  * The next rows after `from`. `ready` is the prefix that is safe to deliver; `blocked` says
- * committed rows exist behind an older transaction that is still open (retry soon: its
- * commit may not NOTIFY if it writes no events itself).
+ * committed rows exist behind an older open transaction (retry soon: its commit may not
+ * NOTIFY if it writes no events itself). The cheap xmin test runs first; the per-database
+ * horizon only when something is held back.
  */
 export async function readOutboxAfter(
   db: CommonQueryMethods,
   from: Position,
   limit: number,
 ): Promise<{ ready: OutboxRow[]; blocked: boolean; full: boolean }> {
-  const rows = await db.any(sql.type(OutboxRow.extend({ horizon: z.string() }))`
+  const rows = await db.any(sql.type(WithHorizon)`
     SELECT ${columns}, pg_snapshot_xmin(pg_current_snapshot())::text AS horizon
       FROM realtime_events e
      WHERE ${after(from)}
@@ -55,11 +75,28 @@ export async function readOutboxAfter(
      LIMIT ${limit}`);
   const first = rows[0];
   if (!first) return { ready: [], blocked: false, full: false };
-  const horizon = BigInt(first.horizon);
-  // (xid, id) order puts every deliverable row before every blocked one.
-  const cut = rows.findIndex((r) => BigInt(r.xid) >= horizon);
-  const ready = (cut < 0 ? rows : rows.slice(0, cut)).map(({ horizon: _h, ...row }) => row);
-  return { ready, blocked: cut >= 0, full: rows.length === limit && cut < 0 };
+  const split = (list: readonly z.infer<typeof WithHorizon>[], horizon: bigint) => {
+    // (xid, id) order puts every deliverable row before every blocked one.
+    const cut = list.findIndex((r) => BigInt(r.xid) >= horizon);
+    return {
+      ready: (cut < 0 ? list : list.slice(0, cut)).map(({ horizon: _h, ...row }) => row),
+      cut,
+    };
+  };
+  const fast = split(rows, BigInt(first.horizon));
+  if (fast.cut < 0) return { ready: fast.ready, blocked: false, full: rows.length === limit };
+
+  const refined = await db.any(sql.type(WithHorizon)`
+    WITH h AS (SELECT ${ourHorizon} AS horizon)
+    SELECT ${columns}, h.horizon::text AS horizon
+      FROM realtime_events e, h
+     WHERE ${after(from)} AND e.xid < h.horizon
+     ORDER BY e.xid, e.id
+     LIMIT ${limit}`);
+  const ready = refined.map(({ horizon: _h, ...row }) => row);
+  const horizon = refined[0] ? BigInt(refined[0].horizon) : 0n;
+  const blocked = horizon === 0n || rows.some((r) => BigInt(r.xid) >= horizon);
+  return { ready, blocked, full: refined.length === limit };
 }
 
 /** Position of the newest deliverable row: where a freshly started pump begins. */
@@ -67,7 +104,7 @@ export async function outboxHead(db: CommonQueryMethods): Promise<Position> {
   const row = await db.maybeOne(sql.type(z.object({ xid: z.string(), id: z.number() }))`
     SELECT e.xid::text AS xid, e.id
       FROM realtime_events e
-     WHERE e.xid < pg_snapshot_xmin(pg_current_snapshot())
+     WHERE e.xid < ${ourHorizon}
      ORDER BY e.xid DESC, e.id DESC
      LIMIT 1`);
   return row ? positionOf(row) : { xid: 0n, id: 0n };
@@ -85,7 +122,7 @@ export async function readTopicAfter(
       FROM realtime_events e
      WHERE e.topics @> ARRAY[${topic}]::text[]
        AND ${after(from)}
-       AND e.xid < pg_snapshot_xmin(pg_current_snapshot())
+       AND e.xid < ${ourHorizon}
      ORDER BY e.xid, e.id
      LIMIT ${limit}`);
 }

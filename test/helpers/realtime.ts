@@ -64,7 +64,6 @@ export function connectError(socket: Socket): Promise<Error & { data?: { code?: 
   });
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: tests send deliberately malformed payloads
 export function emitAck(socket: Socket, event: string, ...args: any[]): Promise<any> {
   return socket.timeout(5_000).emitWithAck(event, ...args);
 }

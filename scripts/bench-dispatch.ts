@@ -221,7 +221,7 @@ async function main(): Promise<void> {
 \`npm run bench:dispatch\` (scripts/bench-dispatch.ts). Generated; re-running replaces this section.
 
 - Date: ${new Date().toISOString()}
-- Commit: ${sh("git rev-parse --short HEAD")}${sh("git status --porcelain -- server shared migrations scripts") === "" ? "" : " (with uncommitted changes in the working tree)"}
+- Commit: ${sh("git rev-parse --short HEAD")}${sh("git status --porcelain --untracked-files=no -- server shared migrations scripts") === "" ? "" : " (with uncommitted changes in the working tree)"}
 - Machine: ${os.cpus().length} CPUs per \`nproc\` = ${sh("nproc")}, \`free -g\` total ${sh("free -g | awk '/^Mem:/ {print $2}'")} GiB, load average before the run ${os
     .loadavg()
     .map((l) => l.toFixed(2))

@@ -2,7 +2,12 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts", "server/**/*.test.ts", "shared/**/*.test.ts", "workers/**/*.test.ts"],
+    include: [
+      "test/**/*.test.ts",
+      "server/**/*.test.ts",
+      "shared/**/*.test.ts",
+      "workers/**/*.test.ts",
+    ],
     globalSetup: ["test/setup/global.ts"],
     setupFiles: ["test/setup/per-file.ts"],
     testTimeout: 30_000,

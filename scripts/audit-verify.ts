@@ -1,5 +1,5 @@
-import { createDatabasePool } from "../server/db/pool.ts";
 import { organizationsWithAudit, verifyChain } from "../server/db/audit-events.ts";
+import { createDatabasePool } from "../server/db/pool.ts";
 import { env } from "../server/env.ts";
 
 /**

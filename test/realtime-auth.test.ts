@@ -271,6 +271,36 @@ describe("revocation ends sockets within 1 second", () => {
     expect(ms).toBeLessThan(1_000);
   });
 
+  it("a tenant portal user's access change (request re-linked) ends the socket; re-admission is decided again", async () => {
+    const portalUser = await buildUser(db, { organizationId: null, role: "guest" });
+    const { token } = await sessionFor(db, portalUser);
+    const tenant = (await db.one(sql.unsafe`
+      INSERT INTO tenants (site_id, name, portal_enabled, portal_user_id)
+      VALUES (${world.siteId}, 'Level 5 Legal', true, ${portalUser.id}) RETURNING id`)) as {
+      id: string;
+    };
+    const request = (await db.one(sql.unsafe`
+      INSERT INTO service_requests (site_id, tenant_id, request_type, subject, assigned_work_order_id)
+      VALUES (${world.siteId}, ${tenant.id}, 'issue_report', 'Doors slow', ${world.workOrderId})
+      RETURNING id`)) as { id: string };
+    const socket = rawSocket(hub.url, { token });
+    await connected(socket);
+    const topic = `work_order:${world.workOrderId}`;
+    expect((await emitAck(socket, "subscribe", { topic })).ok).toBe(true);
+    const ended = endOf(socket);
+    await db.query(
+      sql.unsafe`UPDATE service_requests SET assigned_work_order_id = NULL WHERE id = ${request.id}`,
+    );
+    const { reason, ms } = await ended;
+    expect(reason).toBe("access_changed");
+    expect(ms).toBeLessThan(1_000);
+    const again = rawSocket(hub.url, { token });
+    await connected(again);
+    expect((await emitAck(again, "subscribe", { topic })).error.code).toBe("not_found");
+    expect((await emitAck(again, "subscribe", { topic: `tenant:${tenant.id}` })).ok).toBe(true);
+    again.disconnect();
+  });
+
   it("a rolled-back revocation ends nothing", async () => {
     const { session, socket } = await freshSocket();
     await db

@@ -21,6 +21,7 @@ const Notice = z.object({
     "removed_from_organization",
     "role_changed",
     "api_key_revoked",
+    "access_changed",
   ]),
 });
 

@@ -97,7 +97,8 @@ export type SessionEndReason =
   | "user_deactivated"
   | "removed_from_organization"
   | "role_changed"
-  | "api_key_revoked";
+  | "api_key_revoked"
+  | "access_changed";
 
 export type PresenceUpdate = { user_id: string; status: "online" | "offline" };
 export type TypingIndicator = { from_user_id: string; at: string };

@@ -1,0 +1,201 @@
+/**
+ * Realtime relay benchmark (docs/benchmarks.md, "Realtime relay").
+ *
+ *   npm run bench:relay              full run, ~4-5 minutes
+ *   npm run bench:relay -- --quick   ~1 minute smoke with short steps
+ *
+ * In one run on one machine: the two physical limits (raw Postgres LISTEN/NOTIFY with no
+ * hub; a bare socket.io broadcast with no database) and the hub (a separate
+ * `node server/main.ts` process) between them: commit-to-receive latency at 2,000 sockets
+ * and fan-out 100, the highest sustained change rate at fan-out 1, and deliveries/s at
+ * fan-out 100. Uses its own database (sitesync_bench_relay, dropped at the end) and its own
+ * Redis key prefix (deleted at the end). Everything is bounded in count and time.
+ */
+import { execSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import os from "node:os";
+import path from "node:path";
+import { createClient } from "redis";
+import { env } from "../server/env.ts";
+import { measureBareBroadcast } from "./bench/relay/bare-broadcast.ts";
+import { ClientPool } from "./bench/relay/clients.ts";
+import { configFor } from "./bench/relay/config.ts";
+import {
+  benchUrls,
+  createBenchDatabase,
+  dropBenchDatabase,
+  serviceClient,
+} from "./bench/relay/db.ts";
+import { buildFixtures, sampleEnvelope } from "./bench/relay/fixtures.ts";
+import { measureHubLatency } from "./bench/relay/hub-latency.ts";
+import { spawnHub } from "./bench/relay/hub-process.ts";
+import { measureHubRamp } from "./bench/relay/hub-throughput.ts";
+import { measureRawNotify } from "./bench/relay/raw-notify.ts";
+import { type Machine, renderSection, verdicts, writeSection } from "./bench/relay/report.ts";
+import type { SocketSpec } from "./bench/relay/worker-protocol.ts";
+import { closeWriters, openWriters } from "./bench/relay/writers.ts";
+
+const sh = (cmd: string) => {
+  try {
+    return execSync(cmd, { encoding: "utf8", shell: "/bin/sh" }).trim();
+  } catch {
+    return "n/a";
+  }
+};
+
+const cfg = configFor(process.argv.includes("--quick"));
+const started = performance.now();
+const jwtSecret = randomBytes(32).toString("hex");
+const redisPrefix = `bench-relay-${process.pid}`;
+const largeSockets = cfg.large.orgs * cfg.large.socketsPerOrg;
+
+const fdLimit = sh("ulimit -n");
+// Each client process holds its share of the sockets, the server process all of them.
+if (fdLimit !== "unlimited" && Number(fdLimit) < largeSockets + 500) {
+  console.error(
+    `ulimit -n is ${fdLimit}; ${largeSockets} sockets need at least ${largeSockets + 500}`,
+  );
+  process.exit(1);
+}
+
+async function cleanRedis(): Promise<void> {
+  const redis = createClient({ url: env.REDIS_URL });
+  await redis.connect();
+  try {
+    for await (const batch of redis.scanIterator({ MATCH: `${redisPrefix}:*`, COUNT: 500 })) {
+      const keys = Array.isArray(batch) ? batch : [batch];
+      if (keys.length > 0) await redis.del(keys);
+    }
+  } finally {
+    await redis.quit();
+  }
+}
+
+async function main(): Promise<void> {
+  const loadBefore = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
+  console.log(`bench:relay${cfg.quick ? " --quick" : ""}: creating sitesync_bench_relay…`);
+  const migrations = await createBenchDatabase();
+  const service = await serviceClient();
+  const orgs = await buildFixtures(service, {
+    orgs: cfg.large.orgs,
+    usersPerOrg: cfg.large.usersPerOrg,
+    workOrdersPerOrg: cfg.workOrdersPerOrg,
+    jwtSecret,
+  });
+  const envelope = await sampleEnvelope(service, orgs[0]!.workOrderIds[0]!);
+  const postgres = (await service.query<{ v: string }>("SELECT version() AS v")).rows[0]!.v;
+  await service.end();
+  console.log(
+    `  ${migrations} migrations, ${orgs.length} organisations, envelope ${JSON.stringify(envelope).length} B`,
+  );
+
+  console.log("raw NOTIFY…");
+  const raw = await measureRawNotify(cfg);
+  console.log(
+    `  ${raw.txPerSec.toFixed(0)} tx/s flat out; at ${raw.pacedRate}/s p50 ${raw.paced.p50.toFixed(1)} p95 ${raw.paced.p95.toFixed(1)} p99 ${raw.paced.p99.toFixed(1)} ms`,
+  );
+
+  const pool = new ClientPool(cfg.clientProcesses);
+  const rooms = orgs.map((o) => `org:${o.id}`);
+  console.log("bare socket.io broadcast…");
+  const bare = await measureBareBroadcast(cfg, pool, rooms, envelope);
+
+  console.log("hub…");
+  const hub = await spawnHub({ jwtSecret, redisPrefix });
+  const writers = await openWriters(benchUrls.service, cfg.writers);
+  try {
+    const pids = { hub: [hub.child.pid ?? 0], clients: pool.pids };
+    const specs: SocketSpec[] = orgs.flatMap((o) =>
+      Array.from({ length: cfg.large.socketsPerOrg }, (_, i) => ({
+        auth: { token: o.tokens[i % o.tokens.length]! },
+        topics: [`org:${o.id}`],
+      })),
+    );
+    const t0 = performance.now();
+    const hubSockets = await pool.connect(hub.url, specs);
+    console.log(
+      `  ${hubSockets} sockets authenticated and subscribed in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
+    const fanout = cfg.large.socketsPerOrg;
+    const latency = await measureHubLatency(cfg, pool, pids, writers, orgs, fanout);
+    const large = await measureHubRamp(
+      cfg,
+      pool,
+      pids,
+      writers,
+      orgs,
+      fanout,
+      cfg.fanoutSteps,
+      "hub F100",
+    );
+    await pool.disconnect();
+    await new Promise((r) => setTimeout(r, 2_000));
+
+    const smallOrgs = orgs.slice(0, cfg.small.sockets);
+    const smallSockets = await pool.connect(
+      hub.url,
+      smallOrgs.map((o) => ({ auth: { token: o.tokens[0]! }, topics: [`org:${o.id}`] })),
+    );
+    const small = await measureHubRamp(
+      cfg,
+      pool,
+      pids,
+      writers,
+      smallOrgs,
+      1,
+      cfg.smallSteps,
+      "hub F1",
+    );
+    await pool.disconnect();
+
+    const machine: Machine = {
+      date: sh("date -u"),
+      commit: sh("git rev-parse --short HEAD"),
+      cpus: Number(sh("nproc")) || os.availableParallelism(),
+      cpuModel: os.cpus()[0]?.model ?? "unknown CPU",
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      postgres: postgres.split(" on ")[0] ?? postgres,
+      loadBefore,
+      fdLimit,
+    };
+    const results = {
+      cfg,
+      machine,
+      envelopeBytes: JSON.stringify(envelope).length,
+      raw,
+      bare,
+      hubSockets,
+      latency,
+      large,
+      smallSockets,
+      small,
+      seconds: (performance.now() - started) / 1000,
+    };
+    const section = renderSection(results);
+    console.log(`\n${section}`);
+    const v = verdicts(results);
+    console.log(
+      `targets: latency p50 ${v.p50 ? "met" : "MISSED"}, p95 ${v.p95 ? "met" : "MISSED"}, p99 ${v.p99 ? "met" : "MISSED"}; ` +
+        `small fan-out ${v.small ? "met" : "MISSED"}; large fan-out ${v.large ? "met" : "MISSED"}`,
+    );
+    const doc = path.resolve(import.meta.dirname, "../docs/benchmarks.md");
+    await writeSection(doc, section);
+    console.log(`wrote the "Realtime relay" section of ${path.relative(process.cwd(), doc)}`);
+  } finally {
+    await closeWriters(writers);
+    await hub.stop();
+    pool.close();
+  }
+}
+
+try {
+  await main();
+} finally {
+  await dropBenchDatabase().catch((err: Error) => console.error(`drop failed: ${err.message}`));
+  await cleanRedis().catch((err: Error) => console.error(`redis cleanup failed: ${err.message}`));
+}
+process.exit(0);

@@ -1,0 +1,44 @@
+/**
+ * Every count and duration of the relay benchmark, for the full run (~4-5 min) and the
+ * `--quick` smoke (~1 min). All bounded: steps stop at the first one that saturates.
+ */
+export type Config = {
+  quick: boolean;
+  clientProcesses: number;
+  writers: number;
+  rawNotify: { maxMs: number; pacedRate: number; pacedMs: number };
+  large: { orgs: number; socketsPerOrg: number; usersPerOrg: number };
+  small: { sockets: number };
+  workOrdersPerOrg: number;
+  latency: { rate: number; durationMs: number };
+  /** Broadcasts (bare) or changes (hub) per second at fan-out 100. */
+  fanoutSteps: number[];
+  /** Changes per second at small fan-out. */
+  smallSteps: number[];
+  stepMs: number;
+  warmupMs: number;
+  maxDrainMs: number;
+  /** "Bounded lag": p99 of the measured window below this, and not growing. */
+  boundedP99Ms: number;
+};
+
+export function configFor(quick: boolean): Config {
+  return {
+    quick,
+    clientProcesses: 2,
+    writers: 4,
+    rawNotify: quick
+      ? { maxMs: 3_000, pacedRate: 200, pacedMs: 4_000 }
+      : { maxMs: 6_000, pacedRate: 200, pacedMs: 10_000 },
+    large: { orgs: 20, socketsPerOrg: 100, usersPerOrg: 10 },
+    small: { sockets: 10 },
+    workOrdersPerOrg: 40,
+    latency: { rate: 100, durationMs: quick ? 6_000 : 20_000 },
+    fanoutSteps: quick ? [100, 250] : [50, 100, 150, 200, 250, 300, 400],
+    smallSteps: quick ? [500, 1000] : [250, 500, 750, 1000, 1250, 1500, 1750, 2000, 2500],
+    stepMs: quick ? 4_000 : 7_000,
+    warmupMs: quick ? 1_000 : 2_000,
+    maxDrainMs: 5_000,
+    boundedP99Ms: 250,
+  };
+}

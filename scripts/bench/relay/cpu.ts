@@ -1,0 +1,45 @@
+import { readFileSync } from "node:fs";
+
+/**
+ * CPU use from /proc (Linux): the whole machine (busy share of all cores) and named
+ * processes (share of ONE core), so a table can say which side ran out of CPU.
+ */
+const TICKS_PER_SECOND = 100;
+
+function machineTicks(): { busy: number; total: number } {
+  const line = readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (v[3] ?? 0) + (v[4] ?? 0);
+  const total = v.reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+function processTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(fields[11]) + Number(fields[12]); // utime + stime
+  } catch {
+    return 0;
+  }
+}
+
+export type CpuSample = { machine: number; processes: Record<string, number> };
+
+export function cpuMeter(pids: Record<string, number[]>) {
+  const t0 = performance.now();
+  const m0 = machineTicks();
+  const p0 = Object.fromEntries(
+    Object.entries(pids).map(([k, list]) => [k, list.reduce((s, p) => s + processTicks(p), 0)]),
+  );
+  return (): CpuSample => {
+    const seconds = (performance.now() - t0) / 1000;
+    const m1 = machineTicks();
+    const processes: Record<string, number> = {};
+    for (const [k, list] of Object.entries(pids)) {
+      const ticks = list.reduce((s, p) => s + processTicks(p), 0) - (p0[k] ?? 0);
+      processes[k] = ticks / TICKS_PER_SECOND / seconds;
+    }
+    return { machine: (m1.busy - m0.busy) / Math.max(1, m1.total - m0.total), processes };
+  };
+}

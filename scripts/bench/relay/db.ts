@@ -1,0 +1,64 @@
+import pg from "pg";
+import { migrate } from "../../../server/db/migrate.ts";
+import { env } from "../../../server/env.ts";
+
+/**
+ * The benchmark's own database, copied from the extension-ready test template, migrated,
+ * and dropped at the end. No other database is touched.
+ */
+export const BENCH_DB = "sitesync_bench_relay";
+const TEMPLATE_DB = "sitesync_test";
+
+const withDatabase = (url: string, database: string) => {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+};
+
+export const benchUrls = {
+  owner: withDatabase(env.MIGRATION_DATABASE_URL, BENCH_DB),
+  app: withDatabase(env.DATABASE_URL, BENCH_DB),
+  service: withDatabase(env.SERVICE_DATABASE_URL, BENCH_DB),
+};
+
+async function admin(fn: (c: pg.Client) => Promise<void>): Promise<void> {
+  const c = new pg.Client({
+    connectionString: withDatabase(env.MIGRATION_DATABASE_URL, "postgres"),
+  });
+  await c.connect();
+  try {
+    await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+export async function createBenchDatabase(): Promise<number> {
+  await admin(async (c) => {
+    await c.query(`DROP DATABASE IF EXISTS "${BENCH_DB}" WITH (FORCE)`);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await c.query(`CREATE DATABASE "${BENCH_DB}" TEMPLATE "${TEMPLATE_DB}"`);
+        return;
+      } catch (err) {
+        // A test run may be copying the same template at this moment.
+        if (attempt > 50 || !/being accessed by other users/.test((err as Error).message))
+          throw err;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  });
+  return (await migrate(benchUrls.owner)).applied.length;
+}
+
+export async function dropBenchDatabase(): Promise<void> {
+  await admin(async (c) => {
+    await c.query(`DROP DATABASE IF EXISTS "${BENCH_DB}" WITH (FORCE)`);
+  });
+}
+
+export async function serviceClient(): Promise<pg.Client> {
+  const c = new pg.Client({ connectionString: benchUrls.service });
+  await c.connect();
+  return c;
+}

@@ -1,0 +1,76 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import path from "node:path";
+import { benchUrls } from "./db.ts";
+
+const ROOT = path.resolve(import.meta.dirname, "../../..");
+
+export type HubProcess = { url: string; child: ChildProcess; stop: () => Promise<void> };
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const a = srv.address();
+      const port = typeof a === "object" && a ? a.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The hub under test as its own process (`node server/main.ts`, SITESYNC_ROLES=api,
+ * NODE_ENV=production), pointed at the bench database and a private Redis prefix. A
+ * separate process is the honest setup: it competes for the two cores with the clients
+ * and Postgres exactly as a co-located deployment would.
+ */
+export async function spawnHub(options: {
+  jwtSecret: string;
+  redisPrefix: string;
+}): Promise<HubProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["server/main.ts"], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      SITESYNC_ROLES: "api",
+      NODE_ENV: "production",
+      LOG_LEVEL: "warn",
+      SITESYNC_SKIP_DOTENV: "1",
+      JWT_SECRET: options.jwtSecret,
+      REDIS_KEY_PREFIX: options.redisPrefix,
+      DATABASE_URL: benchUrls.app,
+      SERVICE_DATABASE_URL: benchUrls.service,
+      MIGRATION_DATABASE_URL: benchUrls.owner,
+    },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const hub: HubProcess = {
+    url,
+    child,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error("hub exited during boot");
+    try {
+      if ((await fetch(`${url}/readyz`)).status === 200) return hub;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await hub.stop();
+      throw new Error("hub not ready in 30 s");
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,148 @@
+import type { ClientPool } from "./clients.ts";
+import type { Config } from "./config.ts";
+import { type CpuSample, cpuMeter } from "./cpu.ts";
+import { type Summary, summarize } from "./histogram.ts";
+import {
+  emptyTimeline,
+  mergeWire,
+  receivedBetween,
+  sentBetween,
+  type Timeline,
+  totalReceived,
+  toWire,
+} from "./timeline.ts";
+
+export type Produced = { committed: number; startedAt: number; endedAt: number };
+
+export type StepResult = {
+  target: number;
+  fanout: number;
+  /** Changes committed (or broadcasts sent) per second. */
+  achieved: number;
+  /** Deliveries per second received by the clients inside the measured window. */
+  msgsPerSec: number;
+  latency: Summary;
+  p99FirstHalf: number;
+  p99SecondHalf: number;
+  /** Received / expected (committed × fan-out) after draining. */
+  delivered: number;
+  bounded: boolean;
+  why: string;
+  cpu: CpuSample;
+};
+
+/**
+ * One step: produce at `target`/s for `durationMs`, drain, and judge it. The first
+ * `warmupMs` are not measured. Lag is "bounded" when the window's p99 is under
+ * cfg.boundedP99Ms, its second half is not clearly worse than its first (not growing),
+ * every expected delivery arrived, and the producer reached 90 % of the target rate.
+ */
+export async function runStep(
+  cfg: Config,
+  pool: ClientPool,
+  pids: Record<string, number[]>,
+  input: { target: number; fanout: number; durationMs: number },
+  produce: () => Promise<Produced>,
+): Promise<StepResult> {
+  await pool.collect(); // discard anything left over from the previous step
+  const meter = cpuMeter(pids);
+  const produced = await produce();
+  const cpu = meter();
+  const timeline = emptyTimeline();
+  const expected = produced.committed * input.fanout;
+  const drainUntil = performance.now() + cfg.maxDrainMs;
+  let last = -1;
+  let stillSince = performance.now();
+  for (;;) {
+    const { timeline: t } = await pool.collect();
+    mergeWire(timeline, toWire(t));
+    const got = totalReceived(timeline);
+    if (got >= expected || performance.now() > drainUntil) break;
+    if (got !== last) {
+      last = got;
+      stillSince = performance.now();
+    } else if (performance.now() - stillSince > 1_500) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return judge(cfg, timeline, produced, input, cpu);
+}
+
+function judge(
+  cfg: Config,
+  timeline: Timeline,
+  produced: Produced,
+  input: { target: number; fanout: number; durationMs: number },
+  cpu: CpuSample,
+): StepResult {
+  const from = produced.startedAt + cfg.warmupMs;
+  const to = produced.startedAt + input.durationMs;
+  const mid = (from + to) / 2;
+  const latency = summarize(sentBetween(timeline, from, to));
+  const p99FirstHalf = summarize(sentBetween(timeline, from, mid)).p99;
+  const p99SecondHalf = summarize(sentBetween(timeline, mid, to)).p99;
+  const msgsPerSec = receivedBetween(timeline, from, to) / ((to - from) / 1000);
+  const achieved = produced.committed / ((produced.endedAt - produced.startedAt) / 1000);
+  const expected = produced.committed * input.fanout;
+  const delivered = expected === 0 ? 0 : totalReceived(timeline) / expected;
+  const reasons: string[] = [];
+  if (achieved < 0.9 * input.target) reasons.push(`producer reached ${achieved.toFixed(0)}/s`);
+  if (!(latency.p99 < cfg.boundedP99Ms)) reasons.push(`p99 ${latency.p99.toFixed(0)} ms`);
+  if (p99SecondHalf > 1.5 * p99FirstHalf + 20) {
+    reasons.push(`p99 growing ${p99FirstHalf.toFixed(0)}→${p99SecondHalf.toFixed(0)} ms`);
+  }
+  if (delivered < 0.999) reasons.push(`${(delivered * 100).toFixed(1)} % delivered`);
+  return {
+    target: input.target,
+    fanout: input.fanout,
+    achieved,
+    msgsPerSec,
+    latency,
+    p99FirstHalf,
+    p99SecondHalf,
+    delivered,
+    bounded: reasons.length === 0,
+    why: reasons.join("; ") || "bounded",
+    cpu,
+  };
+}
+
+/** Steps up the rate until the first step whose lag is not bounded (that step included). */
+export async function ramp(
+  targets: number[],
+  step: (target: number) => Promise<StepResult>,
+  log: (r: StepResult) => void,
+): Promise<StepResult[]> {
+  const results: StepResult[] = [];
+  for (const target of targets) {
+    const r = await step(target);
+    log(r);
+    results.push(r);
+    if (!r.bounded) break;
+  }
+  return results;
+}
+
+export type Ceiling = { saturation: number; bounded: number; reached: boolean };
+
+/**
+ * `saturation`: the most deliveries per second any step achieved (the ceiling once a step
+ * saturates); `bounded`: the most at a step with bounded lag. `reached` is false when
+ * even the last step stayed bounded: the true ceiling is then higher than measured.
+ */
+export function ceilingOf(results: StepResult[], pick: (r: StepResult) => number): Ceiling {
+  return {
+    saturation: Math.max(0, ...results.map(pick)),
+    bounded: Math.max(0, ...results.filter((r) => r.bounded).map(pick)),
+    reached: results.some((r) => !r.bounded),
+  };
+}
+
+export function logStep(label: string): (r: StepResult) => void {
+  return (r) =>
+    console.log(
+      `  ${label} target ${r.target}/s: achieved ${r.achieved.toFixed(0)}/s, ` +
+        `${r.msgsPerSec.toFixed(0)} msgs/s, p50 ${r.latency.p50.toFixed(1)} p95 ${r.latency.p95.toFixed(1)} ` +
+        `p99 ${r.latency.p99.toFixed(1)} ms, delivered ${(r.delivered * 100).toFixed(2)} %, ` +
+        `cpu ${(r.cpu.machine * 100).toFixed(0)} % — ${r.why}`,
+    );
+}

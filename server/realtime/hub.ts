@@ -128,6 +128,7 @@ export const attachRealtime: ServerAttachment = async (server, runtime) => {
           actionBucket: new TokenBucket(30, 5),
           ended: false,
           expiryTimer: null,
+          replayQueue: Promise.resolve(),
         };
         next();
       })
@@ -145,7 +146,13 @@ export const attachRealtime: ServerAttachment = async (server, runtime) => {
     const principal = socket.data.principal;
     if (principal.kind === "user") {
       const topic = `user:${principal.userId}`;
-      socket.data.subscriptions.set(topic, { topic, audience: "self", floor: null, buffer: null });
+      socket.data.subscriptions.set(topic, {
+        topic,
+        audience: "self",
+        floor: null,
+        buffer: null,
+        deliveredFrom: null,
+      });
       subscriptionsActive.inc();
       socket.join(topic);
       if (principal.organizationId)

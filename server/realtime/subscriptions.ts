@@ -23,6 +23,7 @@ import {
 } from "../db/realtime-events.ts";
 import { logger } from "../logger.ts";
 import { replays, subscriptionsActive } from "../metrics.ts";
+import { visibleTo } from "./audience.ts";
 import { authorizeTopic } from "./authorize.ts";
 import { emitTo } from "./delivery.ts";
 import type { HubContext, HubSocket, Subscription } from "./types.ts";
@@ -69,13 +70,18 @@ export async function handleSubscribe(
     audience: admission.audience,
     floor: null,
     buffer: since ? [] : null,
+    deliveredFrom: since ? null : ctx.pumpPosition(),
   };
   subs.set(topic.name, sub);
   socket.join(topic.name);
   if (!since) return { ok: true, topic: topic.name, cursor: encodeCursor(ctx.pumpPosition()) };
 
   try {
-    return await replay(ctx, socket, sub, since);
+    // One replay at a time per socket (a reconnecting client re-subscribes every topic at
+    // once): each replay then sees the others complete and can skip what they delivered.
+    const run = socket.data.replayQueue.then(() => replay(ctx, socket, sub, since));
+    socket.data.replayQueue = run.catch(() => {});
+    return await run;
   } catch (err) {
     log.warn({ err: (err as Error).message, topic: topic.name }, "replay failed");
     replays.inc({ outcome: "error" });
@@ -118,19 +124,22 @@ async function replay(
     // Too old (or too much): the client refetches over REST; what is live from now on
     // follows the pump, so the buffered events are already part of that fresh state.
     sub.buffer = null;
+    sub.deliveredFrom = ctx.pumpPosition();
     replays.inc({ outcome: "reset" });
     return { ok: true, topic: sub.topic, cursor: encodeCursor(ctx.pumpPosition()), reset: true };
   }
 
   let covered = since;
+  const pumped = ctx.pumpPosition();
   for (const row of rows) {
-    emitTo(socket, row, sub, true);
+    if (!deliveredByAnotherTopic(socket, row, sub, pumped)) emitTo(socket, row, sub, true);
     covered = positionOf(row);
   }
   // Live events that arrived during the replay, minus those the replay already sent.
   const buffered = sub.buffer ?? [];
   sub.buffer = null;
   sub.floor = covered;
+  sub.deliveredFrom = since;
   for (const row of buffered) {
     if (comparePositions(positionOf(row), covered) > 0) emitTo(socket, row, sub, false);
   }
@@ -140,6 +149,29 @@ async function replay(
     topic: sub.topic,
     cursor: encodeCursor(maxPosition(covered, ctx.pumpPosition())),
   };
+}
+
+/**
+ * True when the socket already has this row through another of its topics: that topic's
+ * subscription is complete, covers the row's position, lets its audience see the row, and
+ * the pump has already handed the row out (so it did go out live, in that topic's order).
+ */
+function deliveredByAnotherTopic(
+  socket: HubSocket,
+  row: OutboxRow,
+  sub: Subscription,
+  pumped: Position,
+): boolean {
+  const position = positionOf(row);
+  if (comparePositions(position, pumped) > 0) return false;
+  for (const topic of row.topics) {
+    if (topic === sub.topic) continue;
+    const other = socket.data.subscriptions.get(topic);
+    if (!other || other.buffer !== null || other.deliveredFrom === null) continue;
+    if (comparePositions(position, other.deliveredFrom) > 0 && visibleTo(row, other.audience))
+      return true;
+  }
+  return false;
 }
 
 export function handleUnsubscribe(socket: HubSocket, payload: unknown): OkAck {

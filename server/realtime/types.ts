@@ -15,6 +15,12 @@ export type Subscription = {
   floor: Position | null;
   /** Non-null while the replay runs: live events on this topic wait here (the seam). */
   buffer: OutboxRow[] | null;
+  /**
+   * Once the subscription is complete (buffer null), every event on this topic after this
+   * position that its audience may see has reached the socket, by replay or live. A replay
+   * of another topic skips those, so a socket gets an event once across all its topics.
+   */
+  deliveredFrom: Position | null;
 };
 
 export type SocketData = {
@@ -25,6 +31,8 @@ export type SocketData = {
   actionBucket: TokenBucket;
   ended: boolean;
   expiryTimer: NodeJS.Timeout | null;
+  /** Replays of one socket run one after another (see subscriptions.ts). */
+  replayQueue: Promise<unknown>;
 };
 
 export type HubServer = Server<

@@ -1,7 +1,7 @@
 import { sql } from "slonik";
 import { z } from "zod";
+import { type ColumnKinds, setClause } from "./row-values.ts";
 import type { Tx } from "./tenant-context.ts";
-import { type ColumnKinds, setClause } from "./users.ts";
 
 export const OrganizationRow = z.object({
   id: z.string(),
@@ -56,7 +56,7 @@ export const ORGANIZATION_EDITABLE: ColumnKinds = {
   country: "value",
   abn: "value",
   acn: "value",
-  settings: "json",
+  settings: "jsonb",
 };
 
 export async function insertOrganization(

@@ -1,15 +1,22 @@
-import { type ListSqlToken, type SerializableValue, sql, type ValueExpression } from "slonik";
+import {
+  isSqlToken,
+  type ListSqlToken,
+  type SerializableValue,
+  sql,
+  type ValueExpression,
+} from "slonik";
 import type { ZodObject } from "zod";
 
 /**
- * Helpers for the resource tables (sites, elevators, contractors, work orders) whose API
- * rows are the seed's columns: the SELECT list comes from the zod row schema, and a
- * validated write object becomes INSERT columns/values or UPDATE assignments. Column
- * names are only ever keys of zod schemas, never client strings.
+ * Helpers for tables whose API rows are the seed's columns: the SELECT list comes from the
+ * zod row schema, and a validated write object becomes INSERT columns/values or UPDATE
+ * assignments. Column names are only ever keys of zod schemas or of a code-defined
+ * ColumnKinds map, never client strings.
  */
 
-/** How a column is sent: plain scalar, jsonb, or a typed Postgres array. */
-export type ColumnKinds = Record<string, "jsonb" | "text[]" | "int4[]">;
+/** How a column is sent: as is ("value", also the default), jsonb, or a typed Postgres array. */
+export type ColumnKind = "value" | "jsonb" | "text[]" | "int4[]";
+export type ColumnKinds = Record<string, ColumnKind>;
 
 /** `alias.col1, alias.col2, ...` for every key of the row schema. */
 export function columnsOf(schema: ZodObject, alias?: string): ListSqlToken {
@@ -21,11 +28,21 @@ export function columnsOf(schema: ZodObject, alias?: string): ListSqlToken {
 
 function sqlValue(column: string, value: unknown, kinds: ColumnKinds): ValueExpression {
   if (value === null || value === undefined) return null;
-  const kind = kinds[column];
+  const kind = kinds[column] ?? "value";
+  // The casts below sit behind zod validation of the request body.
   if (kind === "jsonb") return sql.jsonb(value as SerializableValue);
   if (kind === "text[]") return sql.array(value as string[], "text");
   if (kind === "int4[]") return sql.array(value as number[], "int4");
-  return value as ValueExpression;
+  if (
+    typeof value === "string" ||
+    typeof value === "number" ||
+    typeof value === "boolean" ||
+    typeof value === "bigint" ||
+    isSqlToken(value)
+  ) {
+    return value;
+  }
+  throw new Error(`unsupported value for column ${column}`);
 }
 
 /** Entries whose value is not undefined (zod leaves optional fields out or undefined). */
@@ -50,7 +67,7 @@ export function insertParts(
   };
 }
 
-/** `col = value, ...`; null when there is nothing to set. */
+/** `col = value, ...` for every present entry; null when there is nothing to set. */
 export function assignmentsOf(
   values: Record<string, unknown>,
   kinds: ColumnKinds,
@@ -60,5 +77,19 @@ export function assignmentsOf(
   return sql.join(
     entries.map(([k, v]) => sql.fragment`${sql.identifier([k])} = ${sqlValue(k, v, kinds)}`),
     sql.fragment`, `,
+  );
+}
+
+/**
+ * assignmentsOf limited to the whitelisted columns of `editable` (others in the patch are
+ * ignored); null when nothing would change. Used by the identity tables' update functions.
+ */
+export function setClause(
+  patch: Record<string, unknown>,
+  editable: ColumnKinds,
+): ListSqlToken | null {
+  return assignmentsOf(
+    Object.fromEntries(Object.entries(patch).filter(([column]) => Object.hasOwn(editable, column))),
+    editable,
   );
 }

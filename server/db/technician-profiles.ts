@@ -1,8 +1,8 @@
 import { type FragmentSqlToken, sql } from "slonik";
 import { z } from "zod";
 import { type Cursor, keysetAfter, keysetOrder } from "../http/pagination.ts";
+import { type ColumnKinds, setClause } from "./row-values.ts";
 import type { Tx } from "./tenant-context.ts";
-import { type ColumnKinds, setClause } from "./users.ts";
 
 export const TechnicianProfileRow = z.object({
   id: z.string(),

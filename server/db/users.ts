@@ -1,40 +1,8 @@
-import {
-  type DatabasePool,
-  type FragmentSqlToken,
-  type ListSqlToken,
-  sql,
-  type ValueExpression,
-} from "slonik";
+import { type DatabasePool, type FragmentSqlToken, sql } from "slonik";
 import { z } from "zod";
 import { type Cursor, keysetAfter, keysetOrder } from "../http/pagination.ts";
+import { type ColumnKinds, setClause } from "./row-values.ts";
 import type { Tx } from "./tenant-context.ts";
-
-/** How a PATCHable column is bound: as is, as jsonb, or as a text[] array. */
-export type ColumnKinds = Record<string, "value" | "json" | "text[]">;
-
-function bind(kind: "value" | "json" | "text[]", value: unknown): ValueExpression {
-  if (value === null) return null;
-  if (kind === "json") return sql.jsonb(value as object);
-  if (kind === "text[]") return sql.array(value as string[], "text");
-  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
-    return value;
-  }
-  throw new Error("unsupported column value");
-}
-
-/**
- * `col = value, ...` for the whitelisted columns present in an already zod-validated
- * patch; null when nothing would change. Shared by the identity tables' update functions.
- */
-export function setClause(patch: Record<string, unknown>, kinds: ColumnKinds): ListSqlToken | null {
-  const parts: FragmentSqlToken[] = [];
-  for (const [column, value] of Object.entries(patch)) {
-    const kind = kinds[column];
-    if (value === undefined || !kind) continue;
-    parts.push(sql.fragment`${sql.identifier([column])} = ${bind(kind, value)}`);
-  }
-  return parts.length > 0 ? sql.join(parts, sql.fragment`, `) : null;
-}
 
 /** A user as the API shows it: never the password hash. */
 export const UserRow = z.object({
@@ -85,9 +53,9 @@ export const USER_PROFILE_EDITABLE: ColumnKinds = {
   state: "value",
   country: "value",
   timezone: "value",
-  notification_preferences: "json",
-  privacy_settings: "json",
-  preferences: "json",
+  notification_preferences: "jsonb",
+  privacy_settings: "jsonb",
+  preferences: "jsonb",
 };
 
 export async function insertUser(

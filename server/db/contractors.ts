@@ -1,24 +1,31 @@
 import { type FragmentSqlToken, sql } from "slonik";
 import { z } from "zod";
 import { ContractorRow } from "../../shared/schemas/contractor.ts";
+import type { ListQuery } from "../http/pagination.ts";
 import {
-  keysetAfter,
-  keysetOrder,
-  type ListQuery,
-  pageOf,
-  parseCursor,
-} from "../http/pagination.ts";
-import { assignmentsOf, type ColumnKinds, columnsOf, insertParts } from "./row-values.ts";
+  findRow,
+  insertRow,
+  listRows,
+  type ResourceTable,
+  softDeleteRow,
+  updateRow,
+} from "./resource-table.ts";
+import { assignmentsOf } from "./row-values.ts";
 import type { Tx } from "./tenant-context.ts";
 
 /** Contractors of the current organisation (RLS); soft-deleted ones are invisible here. */
-const KINDS: ColumnKinds = {
-  metadata: "jsonb",
-  specializations: "text[]",
-  trade_types: "text[]",
-  manufacturer_certifications: "text[]",
+const CONTRACTORS: ResourceTable<typeof ContractorRow> & { softDeletes: true } = {
+  name: "contractors",
+  alias: "c",
+  row: ContractorRow,
+  kinds: {
+    metadata: "jsonb",
+    specializations: "text[]",
+    trade_types: "text[]",
+    manufacturer_certifications: "text[]",
+  },
+  softDeletes: true,
 };
-const C = sql.identifier(["c"]);
 
 export type ContractorFilters = {
   contractor_type?: string;
@@ -28,11 +35,7 @@ export type ContractorFilters = {
 };
 
 export async function listContractors(tx: Tx, filters: ContractorFilters, page: ListQuery) {
-  const after = parseCursor(page.cursor);
-  const conditions: FragmentSqlToken[] = [
-    sql.fragment`c.deleted_at IS NULL`,
-    keysetAfter(after, C),
-  ];
+  const conditions: FragmentSqlToken[] = [];
   if (filters.contractor_type !== undefined) {
     conditions.push(sql.fragment`c.contractor_type = ${filters.contractor_type}`);
   }
@@ -51,12 +54,7 @@ export async function listContractors(tx: Tx, filters: ContractorFilters, page: 
       sql.fragment`c.specializations @> ${sql.array([filters.specialization], "text")}`,
     );
   }
-  const rows = await tx.any(sql.type(ContractorRow)`
-    SELECT ${columnsOf(ContractorRow, "c")} FROM contractors c
-     WHERE ${sql.join(conditions, sql.fragment` AND `)}
-     ORDER BY ${keysetOrder(C)}
-     LIMIT ${page.limit + 1}`);
-  return pageOf(rows, page.limit);
+  return listRows(tx, CONTRACTORS, conditions, page);
 }
 
 export async function findContractor(
@@ -65,9 +63,7 @@ export async function findContractor(
   options: { forShare?: boolean } = {},
 ): Promise<ContractorRow | null> {
   // FOR SHARE when assigning: the contractor cannot be deactivated under our feet.
-  return tx.maybeOne(sql.type(ContractorRow)`
-    SELECT ${columnsOf(ContractorRow)} FROM contractors WHERE id = ${id} AND deleted_at IS NULL
-    ${options.forShare ? sql.fragment`FOR SHARE` : sql.fragment``}`);
+  return findRow(tx, CONTRACTORS, id, options.forShare ? "share" : undefined);
 }
 
 /** True when the user belongs to the current organisation (helper from migration 0002). */
@@ -82,10 +78,7 @@ export async function insertContractor(
   organizationId: string,
   values: Record<string, unknown>,
 ): Promise<ContractorRow> {
-  const parts = insertParts({ ...values, organization_id: organizationId }, KINDS);
-  return tx.one(sql.type(ContractorRow)`
-    INSERT INTO contractors (${parts.columns}) VALUES (${parts.values})
-    RETURNING ${columnsOf(ContractorRow)}`);
+  return insertRow(tx, CONTRACTORS, { ...values, organization_id: organizationId });
 }
 
 export async function updateContractor(
@@ -93,14 +86,9 @@ export async function updateContractor(
   id: string,
   values: Record<string, unknown>,
 ): Promise<ContractorRow | null> {
-  const set = assignmentsOf(values, KINDS);
-  if (!set) return findContractor(tx, id);
-  return tx.maybeOne(sql.type(ContractorRow)`
-    UPDATE contractors SET ${set} WHERE id = ${id} AND deleted_at IS NULL
-    RETURNING ${columnsOf(ContractorRow)}`);
+  return updateRow(tx, CONTRACTORS, id, assignmentsOf(values, CONTRACTORS.kinds));
 }
 
 export async function softDeleteContractor(tx: Tx, id: string): Promise<{ id: string } | null> {
-  return tx.maybeOne(sql.type(z.object({ id: z.string() }))`
-    UPDATE contractors SET deleted_at = now() WHERE id = ${id} AND deleted_at IS NULL RETURNING id`);
+  return softDeleteRow(tx, CONTRACTORS, id);
 }

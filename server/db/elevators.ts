@@ -1,25 +1,32 @@
-import { type FragmentSqlToken, sql } from "slonik";
-import { z } from "zod";
+import { sql } from "slonik";
 import { ElevatorRow, type ElevatorStatus } from "../../shared/schemas/elevator.ts";
+import type { ListQuery } from "../http/pagination.ts";
 import {
-  keysetAfter,
-  keysetOrder,
-  type ListQuery,
-  pageOf,
-  parseCursor,
-} from "../http/pagination.ts";
-import { assignmentsOf, type ColumnKinds, columnsOf, insertParts } from "./row-values.ts";
+  equalityFilters,
+  findRow,
+  insertRow,
+  listRows,
+  type ResourceTable,
+  softDeleteRow,
+  updateRow,
+} from "./resource-table.ts";
+import { assignmentsOf } from "./row-values.ts";
 import type { Tx } from "./tenant-context.ts";
 
 /** Elevators of the current organisation (RLS); soft-deleted ones are invisible here. */
-const KINDS: ColumnKinds = {
-  car_dimensions: "jsonb",
-  specifications: "jsonb",
-  metadata: "jsonb",
-  known_quirks: "text[]",
-  v2_document_ids: "int4[]",
+const ELEVATORS: ResourceTable<typeof ElevatorRow> & { softDeletes: true } = {
+  name: "elevators",
+  alias: "e",
+  row: ElevatorRow,
+  kinds: {
+    car_dimensions: "jsonb",
+    specifications: "jsonb",
+    metadata: "jsonb",
+    known_quirks: "text[]",
+    v2_document_ids: "int4[]",
+  },
+  softDeletes: true,
 };
-const E = sql.identifier(["e"]);
 
 export type ElevatorFilters = {
   site_id?: string;
@@ -30,28 +37,14 @@ export type ElevatorFilters = {
 };
 
 export async function listElevators(tx: Tx, filters: ElevatorFilters, page: ListQuery) {
-  const after = parseCursor(page.cursor);
   const days = filters.inspection_due_within_days;
-  const conditions: FragmentSqlToken[] = [
-    sql.fragment`e.deleted_at IS NULL`,
-    keysetAfter(after, E),
-  ];
-  if (filters.site_id !== undefined) conditions.push(sql.fragment`e.site_id = ${filters.site_id}`);
-  if (filters.status !== undefined) conditions.push(sql.fragment`e.status = ${filters.status}`);
-  if (filters.manufacturer !== undefined) {
-    conditions.push(sql.fragment`e.manufacturer = ${filters.manufacturer}`);
-  }
+  const conditions = equalityFilters("e", filters, ["site_id", "status", "manufacturer"]);
   if (days !== undefined) {
     conditions.push(
       sql.fragment`e.next_inspection_due BETWEEN current_date AND current_date + ${days}::int`,
     );
   }
-  const rows = await tx.any(sql.type(ElevatorRow)`
-    SELECT ${columnsOf(ElevatorRow, "e")} FROM elevators e
-     WHERE ${sql.join(conditions, sql.fragment` AND `)}
-     ORDER BY ${keysetOrder(E)}
-     LIMIT ${page.limit + 1}`);
-  return pageOf(rows, page.limit);
+  return listRows(tx, ELEVATORS, conditions, page);
 }
 
 export async function findElevator(
@@ -59,9 +52,7 @@ export async function findElevator(
   id: string,
   options: { forUpdate?: boolean } = {},
 ): Promise<ElevatorRow | null> {
-  return tx.maybeOne(sql.type(ElevatorRow)`
-    SELECT ${columnsOf(ElevatorRow)} FROM elevators WHERE id = ${id} AND deleted_at IS NULL
-    ${options.forUpdate ? sql.fragment`FOR UPDATE` : sql.fragment``}`);
+  return findRow(tx, ELEVATORS, id, options.forUpdate ? "update" : undefined);
 }
 
 export async function insertElevator(
@@ -69,10 +60,7 @@ export async function insertElevator(
   organizationId: string,
   values: Record<string, unknown>,
 ): Promise<ElevatorRow> {
-  const parts = insertParts({ ...values, organization_id: organizationId }, KINDS);
-  return tx.one(sql.type(ElevatorRow)`
-    INSERT INTO elevators (${parts.columns}) VALUES (${parts.values})
-    RETURNING ${columnsOf(ElevatorRow)}`);
+  return insertRow(tx, ELEVATORS, { ...values, organization_id: organizationId });
 }
 
 /** `statusChanged` stamps status_changed_at with the transaction's time. */
@@ -85,14 +73,9 @@ export async function updateElevator(
   const all = options.statusChanged
     ? { ...values, status_changed_at: sql.fragment`now()` }
     : values;
-  const set = assignmentsOf(all, KINDS);
-  if (!set) return findElevator(tx, id);
-  return tx.maybeOne(sql.type(ElevatorRow)`
-    UPDATE elevators SET ${set} WHERE id = ${id} AND deleted_at IS NULL
-    RETURNING ${columnsOf(ElevatorRow)}`);
+  return updateRow(tx, ELEVATORS, id, assignmentsOf(all, ELEVATORS.kinds));
 }
 
 export async function softDeleteElevator(tx: Tx, id: string): Promise<{ id: string } | null> {
-  return tx.maybeOne(sql.type(z.object({ id: z.string() }))`
-    UPDATE elevators SET deleted_at = now() WHERE id = ${id} AND deleted_at IS NULL RETURNING id`);
+  return softDeleteRow(tx, ELEVATORS, id);
 }

@@ -1,24 +1,31 @@
 import { sql } from "slonik";
 import { z } from "zod";
 import { SiteRow } from "../../shared/schemas/site.ts";
+import type { ListQuery } from "../http/pagination.ts";
 import {
-  keysetAfter,
-  keysetOrder,
-  type ListQuery,
-  pageOf,
-  parseCursor,
-} from "../http/pagination.ts";
-import { assignmentsOf, type ColumnKinds, columnsOf, insertParts } from "./row-values.ts";
+  equalityFilters,
+  findRow,
+  insertRow,
+  listRows,
+  type ResourceTable,
+  updateRow,
+} from "./resource-table.ts";
+import { assignmentsOf } from "./row-values.ts";
 import type { Tx } from "./tenant-context.ts";
 
 /** Sites of the current organisation (RLS); soft-deleted sites are invisible to every function. */
-const KINDS: ColumnKinds = {
-  key_holder_info: "jsonb",
-  health_score_components: "jsonb",
-  settings: "jsonb",
-  metadata: "jsonb",
+const SITES: ResourceTable<typeof SiteRow> = {
+  name: "sites",
+  alias: "s",
+  row: SiteRow,
+  kinds: {
+    key_holder_info: "jsonb",
+    health_score_components: "jsonb",
+    settings: "jsonb",
+    metadata: "jsonb",
+  },
+  softDeletes: true,
 };
-const S = sql.identifier(["s"]);
 
 export type SiteFilters = {
   site_type?: string;
@@ -28,26 +35,16 @@ export type SiteFilters = {
 };
 
 export async function listSites(tx: Tx, filters: SiteFilters, page: ListQuery) {
-  const after = parseCursor(page.cursor);
-  const conditions = [
-    sql.fragment`s.deleted_at IS NULL`,
-    keysetAfter(after, S),
-    filters.site_type !== undefined ? sql.fragment`s.site_type = ${filters.site_type}` : null,
-    filters.city !== undefined ? sql.fragment`s.city = ${filters.city}` : null,
-    filters.state !== undefined ? sql.fragment`s.state = ${filters.state}` : null,
-    filters.code !== undefined ? sql.fragment`s.code = ${filters.code}` : null,
-  ].filter((c) => c !== null);
-  const rows = await tx.any(sql.type(SiteRow)`
-    SELECT ${columnsOf(SiteRow, "s")} FROM sites s
-     WHERE ${sql.join(conditions, sql.fragment` AND `)}
-     ORDER BY ${keysetOrder(S)}
-     LIMIT ${page.limit + 1}`);
-  return pageOf(rows, page.limit);
+  return listRows(
+    tx,
+    SITES,
+    equalityFilters("s", filters, ["site_type", "city", "state", "code"]),
+    page,
+  );
 }
 
 export async function findSite(tx: Tx, id: string): Promise<SiteRow | null> {
-  return tx.maybeOne(sql.type(SiteRow)`
-    SELECT ${columnsOf(SiteRow)} FROM sites WHERE id = ${id} AND deleted_at IS NULL`);
+  return findRow(tx, SITES, id);
 }
 
 export async function insertSite(
@@ -55,10 +52,7 @@ export async function insertSite(
   organizationId: string,
   values: Record<string, unknown>,
 ): Promise<SiteRow> {
-  const parts = insertParts({ ...values, organization_id: organizationId }, KINDS);
-  return tx.one(sql.type(SiteRow)`
-    INSERT INTO sites (${parts.columns}) VALUES (${parts.values})
-    RETURNING ${columnsOf(SiteRow)}`);
+  return insertRow(tx, SITES, { ...values, organization_id: organizationId });
 }
 
 export async function updateSite(
@@ -66,11 +60,7 @@ export async function updateSite(
   id: string,
   values: Record<string, unknown>,
 ): Promise<SiteRow | null> {
-  const set = assignmentsOf(values, KINDS);
-  if (!set) return findSite(tx, id);
-  return tx.maybeOne(sql.type(SiteRow)`
-    UPDATE sites SET ${set} WHERE id = ${id} AND deleted_at IS NULL
-    RETURNING ${columnsOf(SiteRow)}`);
+  return updateRow(tx, SITES, id, assignmentsOf(values, SITES.kinds));
 }
 
 /**

@@ -6,14 +6,16 @@ import type {
   WorkOrderStatus,
   WorkOrderType,
 } from "../../shared/work-order-states.ts";
+import type { ListQuery } from "../http/pagination.ts";
 import {
-  keysetAfter,
-  keysetOrder,
-  type ListQuery,
-  pageOf,
-  parseCursor,
-} from "../http/pagination.ts";
-import { assignmentsOf, type ColumnKinds, columnsOf, insertParts } from "./row-values.ts";
+  equalityFilters,
+  findRow,
+  insertRow,
+  listRows,
+  type ResourceTable,
+  updateRow,
+} from "./resource-table.ts";
+import { assignmentsOf, columnsOf } from "./row-values.ts";
 import type { Tx } from "./tenant-context.ts";
 
 /**
@@ -21,12 +23,17 @@ import type { Tx } from "./tenant-context.ts";
  * history, and end by being cancelled. work_order_number and total_cost are written by
  * triggers (migration 0002), never here.
  */
-const KINDS: ColumnKinds = {
-  custom_fields: "jsonb",
-  reported_symptoms: "text[]",
-  affected_floors: "int4[]",
+const WORK_ORDERS: ResourceTable<typeof WorkOrderRow> = {
+  name: "work_orders",
+  alias: "w",
+  row: WorkOrderRow,
+  kinds: {
+    custom_fields: "jsonb",
+    reported_symptoms: "text[]",
+    affected_floors: "int4[]",
+  },
+  softDeletes: false,
 };
-const W = sql.identifier(["w"]);
 
 export type WorkOrderFilters = {
   status?: WorkOrderStatus[];
@@ -40,35 +47,26 @@ export type WorkOrderFilters = {
 };
 
 export async function listWorkOrders(tx: Tx, filters: WorkOrderFilters, page: ListQuery) {
-  const after = parseCursor(page.cursor);
-  const conditions: FragmentSqlToken[] = [keysetAfter(after, W)];
+  const conditions: FragmentSqlToken[] = [];
   if (filters.status !== undefined && filters.status.length > 0) {
     conditions.push(
       sql.fragment`w.status = ANY(${sql.array(filters.status, "work_order_status")})`,
     );
   }
-  if (filters.priority !== undefined)
-    conditions.push(sql.fragment`w.priority = ${filters.priority}`);
-  if (filters.type !== undefined) conditions.push(sql.fragment`w.type = ${filters.type}`);
-  for (const column of [
-    "site_id",
-    "elevator_id",
-    "assigned_contractor_id",
-    "parent_work_order_id",
-  ] as const) {
-    const value = filters[column];
-    if (value !== undefined)
-      conditions.push(sql.fragment`${sql.identifier(["w", column])} = ${value}`);
-  }
+  conditions.push(
+    ...equalityFilters("w", filters, [
+      "priority",
+      "type",
+      "site_id",
+      "elevator_id",
+      "assigned_contractor_id",
+      "parent_work_order_id",
+    ]),
+  );
   if (filters.due_before !== undefined) {
     conditions.push(sql.fragment`w.due_date < ${filters.due_before}::timestamptz`);
   }
-  const rows = await tx.any(sql.type(WorkOrderRow)`
-    SELECT ${columnsOf(WorkOrderRow, "w")} FROM work_orders w
-     WHERE ${sql.join(conditions, sql.fragment` AND `)}
-     ORDER BY ${keysetOrder(W)}
-     LIMIT ${page.limit + 1}`);
-  return pageOf(rows, page.limit);
+  return listRows(tx, WORK_ORDERS, conditions, page);
 }
 
 /** `forUpdate` locks the row so concurrent transitions/assignments of it run one at a time. */
@@ -77,19 +75,14 @@ export async function findWorkOrder(
   id: string,
   options: { forUpdate?: boolean } = {},
 ): Promise<WorkOrderRow | null> {
-  return tx.maybeOne(sql.type(WorkOrderRow)`
-    SELECT ${columnsOf(WorkOrderRow)} FROM work_orders WHERE id = ${id}
-    ${options.forUpdate ? sql.fragment`FOR UPDATE` : sql.fragment``}`);
+  return findRow(tx, WORK_ORDERS, id, options.forUpdate ? "update" : undefined);
 }
 
 export async function insertWorkOrder(
   tx: Tx,
   values: Record<string, unknown> & { organization_id: string; created_by: string },
 ): Promise<WorkOrderRow> {
-  const parts = insertParts(values, KINDS);
-  return tx.one(sql.type(WorkOrderRow)`
-    INSERT INTO work_orders (${parts.columns}) VALUES (${parts.values})
-    RETURNING ${columnsOf(WorkOrderRow)}`);
+  return insertRow(tx, WORK_ORDERS, values);
 }
 
 export async function updateWorkOrder(
@@ -97,11 +90,7 @@ export async function updateWorkOrder(
   id: string,
   values: Record<string, unknown>,
 ): Promise<WorkOrderRow | null> {
-  const set = assignmentsOf(values, KINDS);
-  if (!set) return findWorkOrder(tx, id);
-  return tx.maybeOne(sql.type(WorkOrderRow)`
-    UPDATE work_orders SET ${set} WHERE id = ${id}
-    RETURNING ${columnsOf(WorkOrderRow)}`);
+  return updateRow(tx, WORK_ORDERS, id, assignmentsOf(values, WORK_ORDERS.kinds));
 }
 
 /**

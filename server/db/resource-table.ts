@@ -1,0 +1,128 @@
+import { type FragmentSqlToken, type ListSqlToken, sql } from "slonik";
+import { z } from "zod";
+import {
+  keysetAfter,
+  keysetOrder,
+  type ListQuery,
+  pageOf,
+  parseCursor,
+} from "../http/pagination.ts";
+import { type ColumnKinds, columnsOf, insertParts } from "./row-values.ts";
+import type { Tx } from "./tenant-context.ts";
+
+/**
+ * The reads and writes every tenant resource table has in common: by id, keyset-paged
+ * lists, insert, update and soft delete, all selecting the columns of the zod row schema.
+ * RLS scopes every statement to the current organisation. What differs between resources
+ * (filters, cascades, status stamps, locks a command needs) stays in server/db/<table>.ts.
+ */
+export type ResourceTable<S extends z.ZodObject> = {
+  /** Table name; code-defined, never client input. */
+  name: string;
+  /** Alias the list query gives the table, for filters written as `alias.column`. */
+  alias: string;
+  row: S;
+  kinds: ColumnKinds;
+  /** Rows end with deleted_at set; every function here then ignores deleted rows. */
+  softDeletes: boolean;
+};
+
+type KeysetRow = { id: string; created_at: string | null };
+
+const notDeleted = <S extends z.ZodObject>(t: ResourceTable<S>, alias?: string) =>
+  t.softDeletes
+    ? sql.fragment`${sql.identifier(alias ? [alias, "deleted_at"] : ["deleted_at"])} IS NULL`
+    : sql.fragment`TRUE`;
+
+const LOCKS = { update: sql.fragment`FOR UPDATE`, share: sql.fragment`FOR SHARE` };
+
+/** `lock` takes a row lock for a command that reads and then writes on the row's basis. */
+export async function findRow<S extends z.ZodObject>(
+  tx: Tx,
+  t: ResourceTable<S>,
+  id: string,
+  lock?: keyof typeof LOCKS,
+) {
+  return tx.maybeOne(sql.type(t.row)`
+    SELECT ${columnsOf(t.row)} FROM ${sql.identifier([t.name])}
+     WHERE id = ${id} AND ${notDeleted(t)}
+    ${lock ? LOCKS[lock] : sql.fragment``}`);
+}
+
+/**
+ * One page, newest first. `filters` are conditions on the aliased table, built by the
+ * resource's list function from its validated query.
+ */
+export async function listRows<S extends z.ZodObject<z.ZodRawShape> & z.ZodType<KeysetRow>>(
+  tx: Tx,
+  t: ResourceTable<S>,
+  filters: readonly FragmentSqlToken[],
+  page: ListQuery,
+) {
+  const alias = sql.identifier([t.alias]);
+  const conditions = [
+    notDeleted(t, t.alias),
+    keysetAfter(parseCursor(page.cursor), alias),
+    ...filters,
+  ];
+  const rows = await tx.any(sql.type(t.row)`
+    SELECT ${columnsOf(t.row, t.alias)} FROM ${sql.identifier([t.name])} ${alias}
+     WHERE ${sql.join(conditions, sql.fragment` AND `)}
+     ORDER BY ${keysetOrder(alias)}
+     LIMIT ${page.limit + 1}`);
+  return pageOf(rows, page.limit);
+}
+
+/** `alias.column = value` for each of `columns` whose filter value is present. */
+export function equalityFilters<F extends Record<string, unknown>>(
+  alias: string,
+  filters: F,
+  columns: readonly (keyof F & string)[],
+): FragmentSqlToken[] {
+  return columns.flatMap((column) => {
+    const value = filters[column];
+    if (value === undefined) return [];
+    if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
+      throw new Error(`unsupported filter value for ${column}`);
+    }
+    return [sql.fragment`${sql.identifier([alias, column])} = ${value}`];
+  });
+}
+
+export async function insertRow<S extends z.ZodObject>(
+  tx: Tx,
+  t: ResourceTable<S>,
+  values: Record<string, unknown>,
+) {
+  const parts = insertParts(values, t.kinds);
+  return tx.one(sql.type(t.row)`
+    INSERT INTO ${sql.identifier([t.name])} (${parts.columns}) VALUES (${parts.values})
+    RETURNING ${columnsOf(t.row)}`);
+}
+
+/**
+ * Applies `set` (from assignmentsOf or setClause); with nothing to set it returns the row
+ * as it is. Null when the row does not exist (or RLS hides it from this writer).
+ */
+export async function updateRow<S extends z.ZodObject>(
+  tx: Tx,
+  t: ResourceTable<S>,
+  id: string,
+  set: ListSqlToken | null,
+) {
+  if (!set) return findRow(tx, t, id);
+  return tx.maybeOne(sql.type(t.row)`
+    UPDATE ${sql.identifier([t.name])} SET ${set} WHERE id = ${id} AND ${notDeleted(t)}
+    RETURNING ${columnsOf(t.row)}`);
+}
+
+/** Sets deleted_at; null when there was no live row to delete. */
+export async function softDeleteRow<S extends z.ZodObject>(
+  tx: Tx,
+  t: ResourceTable<S> & { softDeletes: true },
+  id: string,
+): Promise<{ id: string } | null> {
+  return tx.maybeOne(sql.type(z.object({ id: z.string() }))`
+    UPDATE ${sql.identifier([t.name])} SET deleted_at = now()
+     WHERE id = ${id} AND deleted_at IS NULL RETURNING id`);
+}

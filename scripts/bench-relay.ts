@@ -33,6 +33,7 @@ import { measureHubRamp } from "./bench/relay/hub-throughput.ts";
 import { measureRawNotify } from "./bench/relay/raw-notify.ts";
 import { type Machine, renderSection, verdicts, writeSection } from "./bench/relay/report.ts";
 import type { SocketSpec } from "./bench/relay/worker-protocol.ts";
+import { measureWritePath } from "./bench/relay/write-path.ts";
 import { closeWriters, openWriters } from "./bench/relay/writers.ts";
 
 const sh = (cmd: string) => {
@@ -98,6 +99,12 @@ async function main(): Promise<void> {
     `  ${raw.txPerSec.toFixed(0)} tx/s flat out; at ${raw.pacedRate}/s p50 ${raw.paced.p50.toFixed(1)} p95 ${raw.paced.p95.toFixed(1)} p99 ${raw.paced.p99.toFixed(1)} ms`,
   );
 
+  console.log("write path (the benchmark's UPDATE with no hub)…");
+  const writePath = await measureWritePath(cfg, orgs.slice(0, cfg.small.sockets));
+  console.log(
+    `  ${writePath.byWriters.map((w) => `${w.writers} writer(s): ${w.rate.toFixed(0)}/s`).join(", ")}; using ${writePath.best}`,
+  );
+
   const pool = new ClientPool(cfg.clientProcesses);
   const rooms = orgs.map((o) => `org:${o.id}`);
   console.log("bare socket.io broadcast…");
@@ -105,9 +112,9 @@ async function main(): Promise<void> {
 
   console.log("hub…");
   const hub = await spawnHub({ jwtSecret, redisPrefix });
-  const writers = await openWriters(benchUrls.service, cfg.writers);
+  const writers = await openWriters(benchUrls.service, writePath.best);
   try {
-    const pids = { hub: [hub.child.pid ?? 0], clients: pool.pids };
+    const pids: Record<string, number[]> = { hub: [hub.child.pid ?? 0], clients: pool.pids };
     const specs: SocketSpec[] = orgs.flatMap((o) =>
       Array.from({ length: cfg.large.socketsPerOrg }, (_, i) => ({
         auth: { token: o.tokens[i % o.tokens.length]! },
@@ -119,12 +126,14 @@ async function main(): Promise<void> {
     console.log(
       `  ${hubSockets} sockets authenticated and subscribed in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
+    pids.postgres = await benchBackendPids();
     const fanout = cfg.large.socketsPerOrg;
-    const latency = await measureHubLatency(cfg, pool, pids, writers, orgs, fanout);
+    const latency = await measureHubLatency(cfg, pool, pids, hub.url, writers, orgs, fanout);
     const large = await measureHubRamp(
       cfg,
       pool,
       pids,
+      hub.url,
       writers,
       orgs,
       fanout,
@@ -143,6 +152,7 @@ async function main(): Promise<void> {
       cfg,
       pool,
       pids,
+      hub.url,
       writers,
       smallOrgs,
       1,
@@ -167,6 +177,7 @@ async function main(): Promise<void> {
       machine,
       envelopeBytes: JSON.stringify(envelope).length,
       raw,
+      writePath,
       bare,
       hubSockets,
       latency,

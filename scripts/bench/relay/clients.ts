@@ -43,7 +43,9 @@ export class ClientPool {
   /** Connects and subscribes every socket; returns how many are connected. */
   async connect(url: string, sockets: SocketSpec[], concurrency = 25): Promise<number> {
     const shares = this.workers.map((): SocketSpec[] => []);
-    sockets.forEach((s, i) => shares[i % shares.length]!.push(s));
+    sockets.forEach((s, i) => {
+      shares[i % shares.length]!.push(s);
+    });
     const replies = await Promise.all(
       this.workers.map((w, i) =>
         this.ask(w, { type: "connect", url, sockets: shares[i]!, concurrency }),

@@ -10,7 +10,7 @@ export type Config = {
   large: { orgs: number; socketsPerOrg: number; usersPerOrg: number };
   small: { sockets: number };
   workOrdersPerOrg: number;
-  latency: { rate: number; durationMs: number };
+  latency: { rate: number; durationMs: number; warmupMs: number };
   /** Broadcasts (bare) or changes (hub) per second at fan-out 100. */
   fanoutSteps: number[];
   /** Changes per second at small fan-out. */
@@ -33,7 +33,7 @@ export function configFor(quick: boolean): Config {
     large: { orgs: 20, socketsPerOrg: 100, usersPerOrg: 10 },
     small: { sockets: 10 },
     workOrdersPerOrg: 40,
-    latency: { rate: 100, durationMs: quick ? 6_000 : 20_000 },
+    latency: { rate: 100, durationMs: quick ? 5_000 : 18_000, warmupMs: quick ? 3_000 : 5_000 },
     fanoutSteps: quick ? [100, 250] : [50, 100, 150, 200, 250, 300, 400],
     smallSteps: quick ? [500, 1000] : [250, 500, 750, 1000, 1250, 1500, 1750, 2000, 2500],
     stepMs: quick ? 4_000 : 7_000,

@@ -62,3 +62,17 @@ export async function serviceClient(): Promise<pg.Client> {
   await c.connect();
   return c;
 }
+
+/** Backend pids connected to the bench database (for CPU attribution). */
+export async function benchBackendPids(): Promise<number[]> {
+  const c = await serviceClient();
+  try {
+    const { rows } = await c.query<{ pid: number }>(
+      "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+      [BENCH_DB],
+    );
+    return rows.map((r) => r.pid);
+  } finally {
+    await c.end();
+  }
+}

@@ -2,6 +2,7 @@ import type pg from "pg";
 import type { ClientPool } from "./clients.ts";
 import type { Config } from "./config.ts";
 import type { BenchOrg } from "./fixtures.ts";
+import { lagBetween, scrapeLag } from "./hub-metrics.ts";
 import { hubWrites } from "./hub-writes.ts";
 import { type Ceiling, ceilingOf, logStep, ramp, runStep, type StepResult } from "./steps.ts";
 
@@ -15,6 +16,7 @@ export async function measureHubRamp(
   cfg: Config,
   pool: ClientPool,
   pids: Record<string, number[]>,
+  hubUrl: string,
   writers: pg.Client[],
   orgs: BenchOrg[],
   fanout: number,
@@ -23,10 +25,18 @@ export async function measureHubRamp(
 ): Promise<HubRamp> {
   const steps = await ramp(
     targets,
-    (rate) =>
-      runStep(cfg, pool, pids, { target: rate, fanout, durationMs: cfg.stepMs }, () =>
-        hubWrites(writers, orgs, rate, cfg.stepMs),
-      ),
+    async (rate) => {
+      const before = await scrapeLag(hubUrl);
+      const r = await runStep(
+        cfg,
+        pool,
+        pids,
+        { target: rate, fanout, durationMs: cfg.stepMs },
+        () => hubWrites(writers, orgs, rate, cfg.stepMs),
+      );
+      r.hubLag = lagBetween(before, await scrapeLag(hubUrl));
+      return r;
+    },
     logStep(label),
   );
   return {

@@ -4,6 +4,7 @@ import type { Config } from "./config.ts";
 import type { HubRamp } from "./hub-throughput.ts";
 import type { RawNotifyResult } from "./raw-notify.ts";
 import type { StepResult } from "./steps.ts";
+import type { WritePathResult } from "./write-path.ts";
 
 export type Machine = {
   date: string;
@@ -22,6 +23,7 @@ export type RelayResults = {
   machine: Machine;
   envelopeBytes: number;
   raw: RawNotifyResult;
+  writePath: WritePathResult;
   bare: BareResult;
   hubSockets: number;
   latency: StepResult;
@@ -50,7 +52,8 @@ function stepRows(phase: string, steps: StepResult[], serverKey: string): string
     (r) =>
       `| ${phase} | ${f0(r.target)} | ${f0(r.achieved)} | ${f0(r.msgsPerSec)} | ${f1(r.latency.p50)} | ` +
       `${f1(r.latency.p95)} | ${f1(r.latency.p99)} | ${(r.delivered * 100).toFixed(2)} % | ` +
-      `${pct(r.cpu.machine)} | ${pct(r.cpu.processes[serverKey] ?? 0)} | ${pct(r.cpu.processes.clients ?? 0)} | ${r.why} |`,
+      `${r.hubLag ? `${r.hubLag.p50} / ${r.hubLag.p95} / ${r.hubLag.p99}` : ""} | ` +
+      `${pct(r.cpu.machine)} | ${pct(r.cpu.processes[serverKey] ?? 0)} | ${pct(r.cpu.processes.clients ?? 0)} | ${pct(r.cpu.processes.postgres ?? 0)} | ${r.why} |`,
   );
 }
 
@@ -91,7 +94,7 @@ export function renderSection(r: RelayResults): string {
     `- Machine: ${m.cpus} CPUs (\`nproc\`), ${m.cpuModel}, ${m.memoryGiB} GiB RAM, Node ${m.node}, ${m.postgres}; load average before the run ${m.loadBefore} (the machine is shared with other engineers' test runs); \`ulimit -n\` ${m.fdLimit}. Run took ${f0(r.seconds)} s.`,
     `- Processes, all on the same 2 cores over loopback: Postgres; the hub as its own process (\`node server/main.ts\`, SITESYNC_ROLES=api, NODE_ENV=production, its own Redis prefix); the bare socket.io server as its own process; the clients in ${r.cfg.clientProcesses} socket.io-client processes (websocket transport); the writers and the orchestrator in the script's process.`,
     `- Sockets: ${f0(r.hubSockets)} at fan-out ${r.bare.fanout} (${r.cfg.large.orgs} organisations × ${r.cfg.large.socketsPerOrg} sockets, each socket a real session of one of ${r.cfg.large.usersPerOrg} admins per organisation, subscribed to its \`org:\` topic; every change hits one organisation, i.e. ${r.bare.fanout} sockets). Small fan-out: ${r.smallSockets} sockets in ${r.smallSockets} organisations, fan-out 1. The bare server uses the same ${f0(r.bare.sockets)} sockets in the same rooms and sends the hub's real \`work_order.updated\` envelope (${f0(r.envelopeBytes)} bytes of JSON).`,
-    `- Writers: ${r.cfg.writers} pg connections (service role) committing \`UPDATE work_orders SET title = 'bench <send time>'\` in autocommit, paced to the target rate; each change goes through the real trigger → outbox → NOTIFY → pump → delivery path. **Latency** = from the writer sending the committing statement (so it includes the UPDATE, the trigger and the commit) to the client's \`event\` handler, across processes via \`performance.timeOrigin + performance.now()\`. The first ${r.cfg.warmupMs / 1000} s of every step are not measured.`,
+    `- Writers: ${r.writePath.best} pg connection(s) (the count that committed fastest, below) (service role) committing \`UPDATE work_orders SET title = 'bench <send time>'\` in autocommit, paced to the target rate; each change goes through the real trigger → outbox → NOTIFY → pump → delivery path. **Latency** = from the writer sending the committing statement (so it includes the UPDATE, the trigger and the commit) to the client's \`event\` handler, across processes via \`performance.timeOrigin + performance.now()\`. The first ${r.cfg.warmupMs / 1000} s of every step are not measured.`,
     `- **Bounded lag**: in the measured window p99 < ${r.cfg.boundedP99Ms} ms, the second half's p99 ≤ 1.5 × the first half's + 20 ms (not growing), every expected delivery (committed × fan-out) arrived, and the producer reached 90 % of the target. Ramps stop at the first step that fails; a ceiling marked ≥ was not reached by the last step.`,
     "",
     "### Results against the targets",
@@ -107,12 +110,14 @@ export function renderSection(r: RelayResults): string {
     "",
     `Raw NOTIFY (no hub; one round trip \`BEGIN; SELECT pg_notify(...); COMMIT\`, one LISTEN connection): ${f0(r.raw.txPerSec)} tx/s with ${r.raw.writers} writers flat out (p99 at saturation ${f1(r.raw.maxRunLatency.p99)} ms); paced at ${r.raw.pacedRate}/s (achieved ${f0(r.raw.pacedAchieved)}/s): p50 ${f1(r.raw.paced.p50)}, p95 ${f1(r.raw.paced.p95)}, p99 ${f1(r.raw.paced.p99)} ms; ${(r.raw.delivered * 100).toFixed(2)} % delivered.`,
     "",
+    `Write path (reference, no hub running): the benchmark's own change, \`UPDATE work_orders SET title = …\` through the realtime trigger, outbox insert and NOTIFY, committed flat out: ${r.writePath.byWriters.map((w) => `${w.writers} connection(s) ${f0(w.rate)}/s`).join(", ")}. This is the most any relay can be offered here; the hub's small fan-out figure is ${pct(v.smallChanges / Math.max(...r.writePath.byWriters.map((w) => w.rate)))} of it.`,
+    "",
     "### Every step",
     "",
-    "CPU: machine = busy share of both cores; server = the hub or bare-server process, clients = the client processes, as a share of ONE core (200 % = both cores). Postgres and the writers are the rest.",
+    "CPU: machine = busy share of both cores (everything, including other engineers' work); server = the hub or bare-server process, clients = the client processes, postgres = the backends connected to the bench database, each as a share of ONE core (200 % = both cores). Hub-side lag = the hub's `sitesync_relay_lag_seconds` (row's occurred_at → emit) over the step, as histogram bucket bounds.",
     "",
-    "| phase | target /s | achieved /s | delivered msgs/s | p50 ms | p95 ms | p99 ms | delivered | CPU machine | CPU server | CPU clients | verdict |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| phase | target /s | achieved /s | delivered msgs/s | p50 ms | p95 ms | p99 ms | delivered | hub-side lag p50/p95/p99 ms | CPU machine | CPU server | CPU clients | CPU postgres (bench db) | verdict |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...stepRows(`bare broadcast, fan-out ${r.bare.fanout}`, r.bare.steps, "server"),
     ...stepRows(`hub latency, fan-out ${r.bare.fanout}`, [r.latency], "hub"),
     ...stepRows(`hub, fan-out ${r.bare.fanout}`, r.large.steps, "hub"),

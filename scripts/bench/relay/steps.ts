@@ -2,6 +2,7 @@ import type { ClientPool } from "./clients.ts";
 import type { Config } from "./config.ts";
 import { type CpuSample, cpuMeter } from "./cpu.ts";
 import { type Summary, summarize } from "./histogram.ts";
+import type { LagQuantiles } from "./hub-metrics.ts";
 import {
   emptyTimeline,
   mergeWire,
@@ -29,6 +30,8 @@ export type StepResult = {
   bounded: boolean;
   why: string;
   cpu: CpuSample;
+  /** The hub's own occurred_at -> emit lag over the step (hub steps only). */
+  hubLag?: LagQuantiles;
 };
 
 /**
@@ -41,7 +44,7 @@ export async function runStep(
   cfg: Config,
   pool: ClientPool,
   pids: Record<string, number[]>,
-  input: { target: number; fanout: number; durationMs: number },
+  input: { target: number; fanout: number; durationMs: number; warmupMs?: number },
   produce: () => Promise<Produced>,
 ): Promise<StepResult> {
   await pool.collect(); // discard anything left over from the previous step
@@ -71,10 +74,10 @@ function judge(
   cfg: Config,
   timeline: Timeline,
   produced: Produced,
-  input: { target: number; fanout: number; durationMs: number },
+  input: { target: number; fanout: number; durationMs: number; warmupMs?: number },
   cpu: CpuSample,
 ): StepResult {
-  const from = produced.startedAt + cfg.warmupMs;
+  const from = produced.startedAt + (input.warmupMs ?? cfg.warmupMs);
   const to = produced.startedAt + input.durationMs;
   const mid = (from + to) / 2;
   const latency = summarize(sentBetween(timeline, from, to));

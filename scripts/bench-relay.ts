@@ -21,6 +21,7 @@ import { measureBareBroadcast } from "./bench/relay/bare-broadcast.ts";
 import { ClientPool } from "./bench/relay/clients.ts";
 import { configFor } from "./bench/relay/config.ts";
 import {
+  benchBackendPids,
   benchUrls,
   createBenchDatabase,
   dropBenchDatabase,

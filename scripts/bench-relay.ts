@@ -17,7 +17,7 @@ import os from "node:os";
 import path from "node:path";
 import { createClient } from "redis";
 import { env } from "../server/env.ts";
-import { measureBareBroadcast } from "./bench/relay/bare-broadcast.ts";
+import { startBareServer } from "./bench/relay/bare-broadcast.ts";
 import { ClientPool } from "./bench/relay/clients.ts";
 import { configFor } from "./bench/relay/config.ts";
 import {
@@ -27,13 +27,12 @@ import {
   dropBenchDatabase,
   serviceClient,
 } from "./bench/relay/db.ts";
+import { fanoutRamp, latencyPair, type Rig } from "./bench/relay/fanout-ramp.ts";
 import { buildFixtures, sampleEnvelope } from "./bench/relay/fixtures.ts";
-import { measureHubLatency } from "./bench/relay/hub-latency.ts";
 import { spawnHub } from "./bench/relay/hub-process.ts";
-import { measureHubRamp } from "./bench/relay/hub-throughput.ts";
+import { measureSmallFanout } from "./bench/relay/hub-throughput.ts";
 import { measureRawNotify } from "./bench/relay/raw-notify.ts";
 import { type Machine, renderSection, verdicts, writeSection } from "./bench/relay/report.ts";
-import type { SocketSpec } from "./bench/relay/worker-protocol.ts";
 import { measureWritePath } from "./bench/relay/write-path.ts";
 import { closeWriters, openWriters } from "./bench/relay/writers.ts";
 
@@ -106,61 +105,64 @@ async function main(): Promise<void> {
     `  ${writePath.byWriters.map((w) => `${w.writers} writer(s): ${w.rate.toFixed(0)}/s`).join(", ")}; using ${writePath.best}`,
   );
 
-  const pool = new ClientPool(cfg.clientProcesses);
   const rooms = orgs.map((o) => `org:${o.id}`);
-  console.log("bare socket.io broadcast…");
-  const bare = await measureBareBroadcast(cfg, pool, rooms, envelope);
-
-  console.log("hub…");
+  const fanout = cfg.large.socketsPerOrg;
+  const bareServer = await startBareServer(rooms, envelope);
   const hub = await spawnHub({ jwtSecret, redisPrefix });
+  const barePool = new ClientPool(cfg.clientProcesses);
+  const hubPool = new ClientPool(cfg.clientProcesses);
   const writers = await openWriters(benchUrls.service, writePath.best);
   try {
-    const pids: Record<string, number[]> = { hub: [hub.child.pid ?? 0], clients: pool.pids };
-    const specs: SocketSpec[] = orgs.flatMap((o) =>
-      Array.from({ length: cfg.large.socketsPerOrg }, (_, i) => ({
-        auth: { token: o.tokens[i % o.tokens.length]! },
-        topics: [`org:${o.id}`],
-      })),
+    console.log("connecting sockets to the bare server and the hub…");
+    const bareSockets = await barePool.connect(
+      bareServer.url,
+      rooms.flatMap((room) => Array.from({ length: fanout }, () => ({ auth: {}, topics: [room] }))),
     );
     const t0 = performance.now();
-    const hubSockets = await pool.connect(hub.url, specs);
-    console.log(
-      `  ${hubSockets} sockets authenticated and subscribed in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-    );
-    pids.postgres = await benchBackendPids();
-    const fanout = cfg.large.socketsPerOrg;
-    const latency = await measureHubLatency(cfg, pool, pids, hub.url, writers, orgs, fanout);
-    const large = await measureHubRamp(
-      cfg,
-      pool,
-      pids,
+    const hubSockets = await hubPool.connect(
       hub.url,
+      orgs.flatMap((o) =>
+        Array.from({ length: fanout }, (_, i) => ({
+          auth: { token: o.tokens[i % o.tokens.length]! },
+          topics: [`org:${o.id}`],
+        })),
+      ),
+    );
+    const connectSeconds = (performance.now() - t0) / 1000;
+    console.log(
+      `  bare ${bareSockets}, hub ${hubSockets} sockets (hub: authenticated and subscribed in ${connectSeconds.toFixed(1)} s)`,
+    );
+    const hubPids: Record<string, number[]> = {
+      hub: [hub.child.pid ?? 0],
+      clients: hubPool.pids,
+      postgres: await benchBackendPids(),
+    };
+    const rig: Rig = {
+      cfg,
+      bare: bareServer,
+      barePool,
+      hubUrl: hub.url,
+      hubPool,
+      hubPids,
       writers,
       orgs,
       fanout,
-      cfg.fanoutSteps,
-      "hub F100",
-    );
-    await pool.disconnect();
+    };
+    const latency = await latencyPair(rig);
+    const fan = await fanoutRamp(rig);
+    await barePool.disconnect();
+    await hubPool.disconnect();
+    bareServer.stop();
     await new Promise((r) => setTimeout(r, 2_000));
 
+    console.log("hub at fan-out 1…");
     const smallOrgs = orgs.slice(0, cfg.small.sockets);
-    const smallSockets = await pool.connect(
+    const smallSockets = await hubPool.connect(
       hub.url,
       smallOrgs.map((o) => ({ auth: { token: o.tokens[0]! }, topics: [`org:${o.id}`] })),
     );
-    const small = await measureHubRamp(
-      cfg,
-      pool,
-      pids,
-      hub.url,
-      writers,
-      smallOrgs,
-      1,
-      cfg.smallSteps,
-      "hub F1",
-    );
-    await pool.disconnect();
+    const small = await measureSmallFanout(cfg, hubPool, hubPids, hub.url, writers, smallOrgs);
+    await hubPool.disconnect();
 
     const machine: Machine = {
       date: sh("date -u"),
@@ -179,10 +181,12 @@ async function main(): Promise<void> {
       envelopeBytes: JSON.stringify(envelope).length,
       raw,
       writePath,
-      bare,
+      bareSockets,
       hubSockets,
+      connectSeconds,
+      fanout,
       latency,
-      large,
+      fan,
       smallSockets,
       small,
       seconds: (performance.now() - started) / 1000,
@@ -200,7 +204,9 @@ async function main(): Promise<void> {
   } finally {
     await closeWriters(writers);
     await hub.stop();
-    pool.close();
+    bareServer.stop();
+    barePool.close();
+    hubPool.close();
   }
 }
 

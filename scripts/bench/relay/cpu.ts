@@ -29,15 +29,22 @@ export type CpuSample = { machine: number; processes: Record<string, number> };
 export function cpuMeter(pids: Record<string, number[]>) {
   const t0 = performance.now();
   const m0 = machineTicks();
-  const p0 = Object.fromEntries(
-    Object.entries(pids).map(([k, list]) => [k, list.reduce((s, p) => s + processTicks(p), 0)]),
+  const p0 = new Map(
+    Object.values(pids)
+      .flat()
+      .map((p) => [p, processTicks(p)]),
   );
   return (): CpuSample => {
     const seconds = (performance.now() - t0) / 1000;
     const m1 = machineTicks();
     const processes: Record<string, number> = {};
     for (const [k, list] of Object.entries(pids)) {
-      const ticks = list.reduce((s, p) => s + processTicks(p), 0) - (p0[k] ?? 0);
+      let ticks = 0;
+      for (const p of list) {
+        const end = processTicks(p);
+        // A process that went away during the step reads 0: leave it out.
+        if (end > 0) ticks += end - (p0.get(p) ?? end);
+      }
       processes[k] = ticks / TICKS_PER_SECOND / seconds;
     }
     return { machine: (m1.busy - m0.busy) / Math.max(1, m1.total - m0.total), processes };

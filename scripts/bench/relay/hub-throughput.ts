@@ -9,35 +9,32 @@ import { type Ceiling, ceilingOf, logStep, ramp, runStep, type StepResult } from
 export type HubRamp = { steps: StepResult[]; changes: Ceiling; msgs: Ceiling };
 
 /**
- * (b) and (c): steps the commit rate up until the lag stops being bounded. At small
- * fan-out the figure is changes/s; at fan-out 100 it is deliveries (msgs/s).
+ * (b) The highest sustained rate of committed changes at small fan-out: steps the commit
+ * rate up until the lag stops being bounded (or the writers cannot commit faster).
  */
-export async function measureHubRamp(
+export async function measureSmallFanout(
   cfg: Config,
   pool: ClientPool,
   pids: Record<string, number[]>,
   hubUrl: string,
   writers: pg.Client[],
   orgs: BenchOrg[],
-  fanout: number,
-  targets: number[],
-  label: string,
 ): Promise<HubRamp> {
   const steps = await ramp(
-    targets,
+    cfg.smallSteps,
     async (rate) => {
       const before = await scrapeLag(hubUrl);
       const r = await runStep(
         cfg,
         pool,
         pids,
-        { target: rate, fanout, durationMs: cfg.stepMs },
+        { target: rate, fanout: 1, durationMs: cfg.stepMs },
         () => hubWrites(writers, orgs, rate, cfg.stepMs),
       );
       r.hubLag = lagBetween(before, await scrapeLag(hubUrl));
       return r;
     },
-    logStep(label),
+    logStep("hub F1"),
   );
   return {
     steps,

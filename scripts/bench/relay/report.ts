@@ -1,6 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
-import type { BareResult } from "./bare-broadcast.ts";
 import type { Config } from "./config.ts";
+import type { FanoutRamp } from "./fanout-ramp.ts";
 import type { HubRamp } from "./hub-throughput.ts";
 import type { RawNotifyResult } from "./raw-notify.ts";
 import type { StepResult } from "./steps.ts";
@@ -24,10 +24,12 @@ export type RelayResults = {
   envelopeBytes: number;
   raw: RawNotifyResult;
   writePath: WritePathResult;
-  bare: BareResult;
+  bareSockets: number;
   hubSockets: number;
-  latency: StepResult;
-  large: HubRamp;
+  connectSeconds: number;
+  fanout: number;
+  latency: { hub: StepResult; bare: StepResult };
+  fan: FanoutRamp;
   smallSockets: number;
   small: HubRamp;
   seconds: number;
@@ -53,7 +55,7 @@ function stepRows(phase: string, steps: StepResult[], serverKey: string): string
       `| ${phase} | ${f0(r.target)} | ${f0(r.achieved)} | ${f0(r.msgsPerSec)} | ${f1(r.latency.p50)} | ` +
       `${f1(r.latency.p95)} | ${f1(r.latency.p99)} | ${(r.delivered * 100).toFixed(2)} % | ` +
       `${r.hubLag ? `${r.hubLag.p50} / ${r.hubLag.p95} / ${r.hubLag.p99}` : ""} | ` +
-      `${pct(r.cpu.machine)} | ${pct(r.cpu.processes[serverKey] ?? 0)} | ${pct(r.cpu.processes.clients ?? 0)} | ${pct(r.cpu.processes.postgres ?? 0)} | ${r.why} |`,
+      `${pct(r.cpu.machine)} | ${pct(r.cpu.processes[serverKey] ?? 0)} | ${pct(r.cpu.processes.clients ?? 0)} | ${r.cpu.processes.postgres === undefined ? "–" : pct(r.cpu.processes.postgres)} | ${r.why} |`,
   );
 }
 
@@ -61,12 +63,12 @@ function stepRows(phase: string, steps: StepResult[], serverKey: string): string
 export function verdicts(r: RelayResults) {
   const smallChanges = r.small.changes.bounded;
   const smallRatio = smallChanges / r.raw.txPerSec;
-  const largeRatio = r.large.msgs.saturation / r.bare.ceiling.saturation;
-  const largeBoundedRatio = r.large.msgs.bounded / r.bare.ceiling.bounded;
+  const largeRatio = r.fan.hub.msgs.saturation / r.fan.bare.msgs.saturation;
+  const largeBoundedRatio = r.fan.hub.msgs.bounded / r.fan.bare.msgs.bounded;
   return {
-    p50: r.latency.latency.p50 <= TARGETS.p50,
-    p95: r.latency.latency.p95 <= TARGETS.p95,
-    p99: r.latency.latency.p99 <= TARGETS.p99,
+    p50: r.latency.hub.latency.p50 <= TARGETS.p50,
+    p95: r.latency.hub.latency.p95 <= TARGETS.p95,
+    p99: r.latency.hub.latency.p99 <= TARGETS.p99,
     smallChanges,
     smallRatio,
     small: smallChanges >= TARGETS.smallChanges && smallRatio >= TARGETS.smallRatio,
@@ -79,8 +81,8 @@ export function verdicts(r: RelayResults) {
 export function renderSection(r: RelayResults): string {
   const v = verdicts(r);
   const m = r.machine;
-  const bare100 = r.bare.steps.find((s) => s.target === r.cfg.latency.rate);
-  const lat = r.latency.latency;
+  const bare100 = r.latency.bare;
+  const lat = r.latency.hub.latency;
   const vsBare = (k: "p50" | "p95" | "p99") =>
     bare100 ? `${f1(bare100.latency[k])} (×${(lat[k] / bare100.latency[k]).toFixed(1)})` : "n/a";
   const lines = [
@@ -93,20 +95,20 @@ export function renderSection(r: RelayResults): string {
     `- Commit: ${m.commit}`,
     `- Machine: ${m.cpus} CPUs (\`nproc\`), ${m.cpuModel}, ${m.memoryGiB} GiB RAM, Node ${m.node}, ${m.postgres}; load average before the run ${m.loadBefore} (the machine is shared with other engineers' test runs); \`ulimit -n\` ${m.fdLimit}. Run took ${f0(r.seconds)} s.`,
     `- Processes, all on the same 2 cores over loopback: Postgres; the hub as its own process (\`node server/main.ts\`, SITESYNC_ROLES=api, NODE_ENV=production, its own Redis prefix); the bare socket.io server as its own process; the clients in ${r.cfg.clientProcesses} socket.io-client processes (websocket transport); the writers and the orchestrator in the script's process.`,
-    `- Sockets: ${f0(r.hubSockets)} at fan-out ${r.bare.fanout} (${r.cfg.large.orgs} organisations × ${r.cfg.large.socketsPerOrg} sockets, each socket a real session of one of ${r.cfg.large.usersPerOrg} admins per organisation, subscribed to its \`org:\` topic; every change hits one organisation, i.e. ${r.bare.fanout} sockets). Small fan-out: ${r.smallSockets} sockets in ${r.smallSockets} organisations, fan-out 1. The bare server uses the same ${f0(r.bare.sockets)} sockets in the same rooms and sends the hub's real \`work_order.updated\` envelope (${f0(r.envelopeBytes)} bytes of JSON).`,
-    `- Writers: ${r.writePath.best} pg connection(s) (the count that committed fastest, below) (service role) committing \`UPDATE work_orders SET title = 'bench <send time>'\` in autocommit, paced to the target rate; each change goes through the real trigger → outbox → NOTIFY → pump → delivery path. **Latency** = from the writer sending the committing statement (so it includes the UPDATE, the trigger and the commit) to the client's \`event\` handler, across processes via \`performance.timeOrigin + performance.now()\`. The first ${r.cfg.warmupMs / 1000} s of every step are not measured.`,
+    `- Sockets: ${f0(r.hubSockets)} at fan-out ${r.fanout} (${r.cfg.large.orgs} organisations × ${r.cfg.large.socketsPerOrg} sockets, each socket a real session of one of ${r.cfg.large.usersPerOrg} admins per organisation, subscribed to its \`org:\` topic; every change hits one organisation, i.e. ${r.fanout} sockets). Small fan-out: ${r.smallSockets} sockets in ${r.smallSockets} organisations, fan-out 1. The bare server uses the same ${f0(r.bareSockets)} sockets in the same rooms and sends the hub's real \`work_order.updated\` envelope (${f0(r.envelopeBytes)} bytes of JSON).`,
+    `- Writers: ${r.writePath.best} pg connection(s) (the count that committed fastest, below) (service role) committing \`UPDATE work_orders SET title = 'bench <send time>'\` in autocommit, paced to the target rate; each change goes through the real trigger → outbox → NOTIFY → pump → delivery path. **Latency** = from the writer sending the committing statement (so it includes the UPDATE, the trigger and the commit) to the client's \`event\` handler, across processes via \`performance.timeOrigin + performance.now()\`. Steps last ${r.cfg.stepMs / 1000} s; the first ${r.cfg.warmupMs / 1000} s are not measured. The latency steps run ${r.cfg.latency.durationMs / 1000} s measured after ${r.cfg.latency.warmupMs / 1000} s of warm-up.`,
     `- **Bounded lag**: in the measured window p99 < ${r.cfg.boundedP99Ms} ms, the second half's p99 ≤ 1.5 × the first half's + 20 ms (not growing), every expected delivery (committed × fan-out) arrived, and the producer reached 90 % of the target. Ramps stop at the first step that fails; a ceiling marked ≥ was not reached by the last step.`,
     "",
     "### Results against the targets",
     "",
     "| measure | hub | physical limit (same run) | hub ÷ limit | target | |",
     "|---|---|---|---|---|---|",
-    `| latency p50, ${f0(r.hubSockets)} sockets, fan-out ${r.bare.fanout}, ${r.cfg.latency.rate} changes/s | ${f1(lat.p50)} ms | bare broadcast at ${r.cfg.latency.rate}/s: ${vsBare("p50")} ms | | ≤ ${TARGETS.p50} ms | ${ok(v.p50)} |`,
+    `| latency p50, ${f0(r.hubSockets)} sockets, fan-out ${r.fanout}, ${r.cfg.latency.rate} changes/s | ${f1(lat.p50)} ms | bare broadcast at ${r.cfg.latency.rate}/s: ${vsBare("p50")} ms | | ≤ ${TARGETS.p50} ms | ${ok(v.p50)} |`,
     `| latency p95 | ${f1(lat.p95)} ms | bare: ${vsBare("p95")} ms | | ≤ ${TARGETS.p95} ms | ${ok(v.p95)} |`,
     `| latency p99 | ${f1(lat.p99)} ms | bare: ${vsBare("p99")} ms; raw NOTIFY at ${r.raw.pacedRate}/s: ${f1(r.raw.paced.p99)} ms | ×${(lat.p99 / r.raw.paced.p99).toFixed(1)} of raw NOTIFY | ≤ ${TARGETS.p99} ms | ${ok(v.p99)} |`,
     `| sustained changes/s with bounded lag, fan-out 1 | ${atLeast(r.small.changes.reached)}${f0(v.smallChanges)} | raw NOTIFY ceiling, ${r.raw.writers} writers: ${f0(r.raw.txPerSec)} tx/s | ${pct(v.smallRatio)} | ≥ ${f0(TARGETS.smallChanges)}/s and ≥ 50 % | ${ok(v.small)} |`,
-    `| deliveries/s at fan-out ${r.bare.fanout} (saturation) | ${atLeast(r.large.msgs.reached)}${f0(r.large.msgs.saturation)} | bare broadcast ceiling: ${atLeast(r.bare.ceiling.reached)}${f0(r.bare.ceiling.saturation)} | ${pct(v.largeRatio)} | ≥ 80 % | ${ok(v.large)} |`,
-    `| deliveries/s at fan-out ${r.bare.fanout} with bounded lag | ${f0(r.large.msgs.bounded)} | bare: ${f0(r.bare.ceiling.bounded)} | ${pct(v.largeBoundedRatio)} | (same, stricter) | |`,
+    `| deliveries/s at fan-out ${r.fanout} (saturation) | ${atLeast(r.fan.hub.msgs.reached)}${f0(r.fan.hub.msgs.saturation)} | bare broadcast ceiling: ${atLeast(r.fan.bare.msgs.reached)}${f0(r.fan.bare.msgs.saturation)} | ${pct(v.largeRatio)} | ≥ 80 % | ${ok(v.large)} |`,
+    `| deliveries/s at fan-out ${r.fanout} with bounded lag | ${f0(r.fan.hub.msgs.bounded)} | bare: ${f0(r.fan.bare.msgs.bounded)} | ${pct(v.largeBoundedRatio)} | (same, stricter) | |`,
     "",
     `Raw NOTIFY (no hub; one round trip \`BEGIN; SELECT pg_notify(...); COMMIT\`, one LISTEN connection): ${f0(r.raw.txPerSec)} tx/s with ${r.raw.writers} writers flat out (p99 at saturation ${f1(r.raw.maxRunLatency.p99)} ms); paced at ${r.raw.pacedRate}/s (achieved ${f0(r.raw.pacedAchieved)}/s): p50 ${f1(r.raw.paced.p50)}, p95 ${f1(r.raw.paced.p95)}, p99 ${f1(r.raw.paced.p99)} ms; ${(r.raw.delivered * 100).toFixed(2)} % delivered.`,
     "",
@@ -118,9 +120,10 @@ export function renderSection(r: RelayResults): string {
     "",
     "| phase | target /s | achieved /s | delivered msgs/s | p50 ms | p95 ms | p99 ms | delivered | hub-side lag p50/p95/p99 ms | CPU machine | CPU server | CPU clients | CPU postgres (bench db) | verdict |",
     "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ...stepRows(`bare broadcast, fan-out ${r.bare.fanout}`, r.bare.steps, "server"),
-    ...stepRows(`hub latency, fan-out ${r.bare.fanout}`, [r.latency], "hub"),
-    ...stepRows(`hub, fan-out ${r.bare.fanout}`, r.large.steps, "hub"),
+    ...stepRows(`latency: hub, fan-out ${r.fanout}`, [r.latency.hub], "hub"),
+    ...stepRows(`latency: bare broadcast, fan-out ${r.fanout}`, [r.latency.bare], "server"),
+    ...stepRows(`bare broadcast, fan-out ${r.fanout}`, r.fan.bare.steps, "server"),
+    ...stepRows(`hub, fan-out ${r.fanout}`, r.fan.hub.steps, "hub"),
     ...stepRows("hub, fan-out 1", r.small.steps, "hub"),
     "",
   ];

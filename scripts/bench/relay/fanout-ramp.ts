@@ -1,0 +1,95 @@
+import type pg from "pg";
+import type { BareServer } from "./bare-broadcast.ts";
+import type { ClientPool } from "./clients.ts";
+import type { Config } from "./config.ts";
+import type { BenchOrg } from "./fixtures.ts";
+import { lagBetween, scrapeLag } from "./hub-metrics.ts";
+import { hubWrites } from "./hub-writes.ts";
+import { type Ceiling, ceilingOf, logStep, runStep, type StepResult } from "./steps.ts";
+
+export type Side = { steps: StepResult[]; msgs: Ceiling; changes: Ceiling };
+export type FanoutRamp = { bare: Side; hub: Side };
+
+export type Rig = {
+  cfg: Config;
+  bare: BareServer;
+  barePool: ClientPool;
+  hubUrl: string;
+  hubPool: ClientPool;
+  hubPids: Record<string, number[]>;
+  writers: pg.Client[];
+  orgs: BenchOrg[];
+  fanout: number;
+};
+
+export function bareStep(rig: Rig, rate: number, durationMs: number, warmupMs?: number) {
+  const pids = { server: [rig.bare.pid], clients: rig.barePool.pids };
+  return runStep(
+    rig.cfg,
+    rig.barePool,
+    pids,
+    { target: rate, fanout: rig.fanout, durationMs, ...(warmupMs ? { warmupMs } : {}) },
+    () => rig.bare.broadcast(rate, durationMs),
+  );
+}
+
+export async function hubStep(rig: Rig, rate: number, durationMs: number, warmupMs?: number) {
+  const before = await scrapeLag(rig.hubUrl);
+  const r = await runStep(
+    rig.cfg,
+    rig.hubPool,
+    rig.hubPids,
+    { target: rate, fanout: rig.fanout, durationMs, ...(warmupMs ? { warmupMs } : {}) },
+    () => hubWrites(rig.writers, rig.orgs, rate, durationMs),
+  );
+  r.hubLag = lagBetween(before, await scrapeLag(rig.hubUrl));
+  return r;
+}
+
+const side = (steps: StepResult[]): Side => ({
+  steps,
+  msgs: ceilingOf(steps, (r) => r.msgsPerSec),
+  changes: ceilingOf(steps, (r) => r.achieved),
+});
+
+/**
+ * (c) Bare broadcast and hub at fan-out 100, stepped up together: at each rate the bare
+ * step runs, then the hub step, so both meet the same background load on this shared
+ * machine. Each side stops at its first step whose lag is not bounded.
+ */
+export async function fanoutRamp(rig: Rig): Promise<FanoutRamp> {
+  const bare: StepResult[] = [];
+  const hub: StepResult[] = [];
+  for (const rate of rig.cfg.fanoutSteps) {
+    const bareOn = bare.every((r) => r.bounded);
+    const hubOn = hub.every((r) => r.bounded);
+    if (!bareOn && !hubOn) break;
+    if (bareOn) {
+      const r = await bareStep(rig, rate, rig.cfg.stepMs);
+      logStep("bare F100")(r);
+      bare.push(r);
+    }
+    if (hubOn) {
+      const r = await hubStep(rig, rate, rig.cfg.stepMs);
+      logStep("hub F100")(r);
+      hub.push(r);
+    }
+  }
+  return { bare: side(bare), hub: side(hub) };
+}
+
+/**
+ * (a) Commit-to-receive latency at the target load (2,000 sockets, fan-out 100, 100/s),
+ * then the bare broadcast at the same rate right after, for comparison. A few idle
+ * seconds first (2,000 handshakes leave GC and JIT work behind), and a longer unmeasured
+ * warm-up inside the step.
+ */
+export async function latencyPair(rig: Rig): Promise<{ hub: StepResult; bare: StepResult }> {
+  const { rate, durationMs, warmupMs } = rig.cfg.latency;
+  await new Promise((r) => setTimeout(r, 3_000));
+  const hub = await hubStep(rig, rate, warmupMs + durationMs, warmupMs);
+  logStep("hub latency")(hub);
+  const bare = await bareStep(rig, rate, warmupMs + durationMs, warmupMs);
+  logStep("bare latency")(bare);
+  return { hub, bare };
+}

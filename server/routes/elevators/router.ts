@@ -14,6 +14,7 @@ import { notFound, unprocessable } from "../../errors.ts";
 import { principalOf, requireAuth, requirePermission, tenantOf } from "../../http/auth.ts";
 import { handler } from "../../http/handler.ts";
 import type { Runtime } from "../../runtime.ts";
+import { createRoute, deleteRoute, getRoute, listRoute } from "../resource-routes.ts";
 import { CreateElevatorBody, ListElevatorsQuery, UpdateElevatorBody } from "./schema.ts";
 
 /** /api/v1/elevators. A duplicate unit_number at a site is a unique violation → 409. */
@@ -21,54 +22,40 @@ export function elevatorsRouter(runtime: Runtime): Router {
   const router = Router();
   router.use(requireAuth(runtime));
 
-  router.get(
-    "/",
-    requirePermission("elevators:read"),
-    handler({ query: ListElevatorsQuery }, async ({ query }, _req, res) => {
-      const { limit, cursor, ...filters } = query;
-      const tenant = tenantOf(principalOf(res));
-      res.json(
-        await withTenant(runtime.db, tenant, (tx) => listElevators(tx, filters, { limit, cursor })),
-      );
-    }),
-  );
+  const read = { runtime, permission: "elevators:read" } as const;
+  const write = { runtime, permission: "elevators:write" } as const;
 
   router.get(
-    "/:id",
-    requirePermission("elevators:read"),
-    handler({ params: IdParams }, async ({ params }, _req, res) => {
-      const elevator = await withTenant(runtime.db, tenantOf(principalOf(res)), (tx) =>
-        findElevator(tx, params.id),
-      );
-      if (!elevator) throw notFound("Elevator");
-      res.json(elevator);
-    }),
+    "/",
+    listRoute(read, ListElevatorsQuery, (tx, { limit, cursor, ...filters }) =>
+      listElevators(tx, filters, { limit, cursor }),
+    ),
   );
+
+  router.get("/:id", getRoute(read, "Elevator", findElevator));
 
   router.post(
     "/",
-    requirePermission("elevators:write"),
-    handler({ body: CreateElevatorBody }, async ({ body }, req, res) => {
-      const principal = principalOf(res);
-      const elevator = await withTenant(runtime.db, tenantOf(principal), async (tx) => {
+    createRoute(write, {
+      body: CreateElevatorBody,
+      create: async (tx, body, principal) => {
         // Foreign keys ignore RLS, so "the site exists" is not enough: it must be ours.
         if (!(await findSite(tx, body.site_id))) {
           throw unprocessable("site_id does not refer to a site of this organisation");
         }
-        const created = await insertElevator(tx, principal.organizationId ?? "", body);
-        await recordAudit(tx, auditContextOf(req, principal), {
-          organizationId: created.organization_id,
-          eventType: "elevator_created",
-          entityType: "elevator",
-          entityId: created.id,
-          newState: created,
-        });
-        return created;
-      });
-      res.status(201).json(elevator);
+        return insertElevator(tx, principal.organizationId ?? "", body);
+      },
+      audit: (created) => ({
+        organizationId: created.organization_id,
+        eventType: "elevator_created",
+        entityType: "elevator",
+        entityId: created.id,
+        newState: created,
+      }),
     }),
   );
 
+  // Written out: a status change is its own audit event and stamps status_changed_at.
   router.patch(
     "/:id",
     requirePermission("elevators:write"),
@@ -104,21 +91,15 @@ export function elevatorsRouter(runtime: Runtime): Router {
 
   router.delete(
     "/:id",
-    requirePermission("elevators:write"),
-    handler({ params: IdParams }, async ({ params }, req, res) => {
-      const principal = principalOf(res);
-      await withTenant(runtime.db, tenantOf(principal), async (tx) => {
-        const deleted = await softDeleteElevator(tx, params.id);
-        if (!deleted) throw notFound("Elevator");
-        await recordAudit(tx, auditContextOf(req, principal), {
-          organizationId: principal.organizationId,
-          eventType: "elevator_updated",
-          entityType: "elevator",
-          entityId: deleted.id,
-          data: { action: "elevator_deleted" },
-        });
-      });
-      res.status(204).end();
+    deleteRoute(write, "Elevator", {
+      remove: softDeleteElevator,
+      audit: (deleted, principal) => ({
+        organizationId: principal.organizationId,
+        eventType: "elevator_updated",
+        entityType: "elevator",
+        entityId: deleted.id,
+        data: { action: "elevator_deleted" },
+      }),
     }),
   );
 

@@ -9,10 +9,10 @@ import { transitionWorkOrder } from "../../commands/work-orders/transition.ts";
 import { updateWorkOrderFields } from "../../commands/work-orders/update.ts";
 import { withTenant } from "../../db/tenant-context.ts";
 import { findWorkOrder, listWorkOrders } from "../../db/work-orders.ts";
-import { notFound } from "../../errors.ts";
 import { principalOf, requireAuth, requirePermission, tenantOf } from "../../http/auth.ts";
 import { handler } from "../../http/handler.ts";
 import type { Runtime } from "../../runtime.ts";
+import { getRoute, listRoute } from "../resource-routes.ts";
 import {
   AssignBody,
   CreateWorkOrderBody,
@@ -34,31 +34,14 @@ export function workOrdersRouter(runtime: Runtime): Router {
   const router = Router();
   router.use(requireAuth(runtime));
 
+  const read = { runtime, permission: "work_orders:read" } as const;
   router.get(
     "/",
-    requirePermission("work_orders:read"),
-    handler({ query: ListWorkOrdersQuery }, async ({ query }, _req, res) => {
-      const { limit, cursor, ...filters } = query;
-      const tenant = tenantOf(principalOf(res));
-      res.json(
-        await withTenant(runtime.db, tenant, (tx) =>
-          listWorkOrders(tx, filters, { limit, cursor }),
-        ),
-      );
-    }),
+    listRoute(read, ListWorkOrdersQuery, (tx, { limit, cursor, ...filters }) =>
+      listWorkOrders(tx, filters, { limit, cursor }),
+    ),
   );
-
-  router.get(
-    "/:id",
-    requirePermission("work_orders:read"),
-    handler({ params: IdParams }, async ({ params }, _req, res) => {
-      const workOrder = await withTenant(runtime.db, tenantOf(principalOf(res)), (tx) =>
-        findWorkOrder(tx, params.id),
-      );
-      if (!workOrder) throw notFound("Work order");
-      res.json(workOrder);
-    }),
-  );
+  router.get("/:id", getRoute(read, "Work order", findWorkOrder));
 
   router.post(
     "/",

@@ -1,6 +1,8 @@
 import { type FragmentSqlToken, sql } from "slonik";
 import { z } from "zod";
-import { type Cursor, keysetAfter, keysetOrder } from "../http/pagination.ts";
+import type { ListQuery } from "../http/pagination.ts";
+import { findRow, listRows, type ResourceTable } from "./resource-table.ts";
+import { columnsOf } from "./row-values.ts";
 import type { Tx } from "./tenant-context.ts";
 
 /** An API key as the API shows it: the prefix identifies it, the hash never leaves the database. */
@@ -21,9 +23,14 @@ export const ApiKeyRow = z.object({
 });
 export type ApiKeyRow = z.infer<typeof ApiKeyRow>;
 
-const columns = sql.fragment`
-  id, organization_id, created_by, key_prefix, name, description, scopes, rate_limit_per_hour,
-  is_active, last_used_at, expires_at, created_at, revoked_at`;
+/** Keys are revoked, never deleted: a revoked key stays listed as history. */
+const API_KEYS: ResourceTable<typeof ApiKeyRow> = {
+  name: "api_keys",
+  alias: "k",
+  row: ApiKeyRow,
+  kinds: {},
+  softDeletes: false,
+};
 
 export async function insertApiKey(
   tx: Tx,
@@ -45,42 +52,32 @@ export async function insertApiKey(
     VALUES (${key.organization_id}, ${key.created_by}, ${key.key_prefix}, ${key.key_hash},
             ${key.name}, ${key.description}, ${sql.array(key.scopes, "text")},
             ${key.rate_limit_per_hour}, ${key.expires_at}::timestamptz)
-    RETURNING ${columns}`);
+    RETURNING ${columnsOf(ApiKeyRow)}`);
 }
 
 /** RLS limits this to keys the caller created, or all of the organisation's for admins. */
-export async function listApiKeys(
-  tx: Tx,
-  filters: { is_active?: boolean },
-  page: { after: Cursor | null; limit: number },
-): Promise<readonly ApiKeyRow[]> {
-  const conditions: FragmentSqlToken[] = [keysetAfter(page.after)];
-  if (filters.is_active !== undefined) {
+export async function listApiKeys(tx: Tx, query: { is_active?: boolean } & ListQuery) {
+  const conditions: FragmentSqlToken[] = [];
+  if (query.is_active !== undefined) {
     conditions.push(
-      filters.is_active
-        ? sql.fragment`is_active AND revoked_at IS NULL`
-        : sql.fragment`(NOT is_active OR revoked_at IS NOT NULL)`,
+      query.is_active
+        ? sql.fragment`k.is_active AND k.revoked_at IS NULL`
+        : sql.fragment`(NOT k.is_active OR k.revoked_at IS NOT NULL)`,
     );
   }
-  return tx.any(sql.type(ApiKeyRow)`
-    SELECT ${columns} FROM api_keys
-     WHERE ${sql.join(conditions, sql.fragment` AND `)}
-     ORDER BY ${keysetOrder()}
-     LIMIT ${page.limit + 1}`);
+  return listRows(tx, API_KEYS, conditions, query);
 }
 
 export async function getApiKey(tx: Tx, id: string): Promise<ApiKeyRow | null> {
-  return tx.maybeOne(sql.type(ApiKeyRow)`SELECT ${columns} FROM api_keys WHERE id = ${id}`);
+  return findRow(tx, API_KEYS, id);
 }
 
 export async function lockApiKey(tx: Tx, id: string): Promise<ApiKeyRow | null> {
-  return tx.maybeOne(
-    sql.type(ApiKeyRow)`SELECT ${columns} FROM api_keys WHERE id = ${id} FOR UPDATE`,
-  );
+  return findRow(tx, API_KEYS, id, "update");
 }
 
 export async function revokeApiKey(tx: Tx, id: string): Promise<ApiKeyRow> {
   return tx.one(sql.type(ApiKeyRow)`
     UPDATE api_keys SET is_active = false, revoked_at = coalesce(revoked_at, now())
-     WHERE id = ${id} RETURNING ${columns}`);
+     WHERE id = ${id} RETURNING ${columnsOf(ApiKeyRow)}`);
 }

@@ -1,7 +1,14 @@
-import { type FragmentSqlToken, sql } from "slonik";
+import { sql } from "slonik";
 import { z } from "zod";
-import { type Cursor, keysetAfter, keysetOrder } from "../http/pagination.ts";
-import { type ColumnKinds, setClause } from "./row-values.ts";
+import type { ListQuery } from "../http/pagination.ts";
+import {
+  equalityFilters,
+  findRow,
+  listRows,
+  type ResourceTable,
+  updateRow,
+} from "./resource-table.ts";
+import { type ColumnKinds, columnsOf, setClause } from "./row-values.ts";
 import type { Tx } from "./tenant-context.ts";
 
 export const ManagerProfileRow = z.object({
@@ -23,10 +30,13 @@ export const ManagerProfileRow = z.object({
 });
 export type ManagerProfileRow = z.infer<typeof ManagerProfileRow>;
 
-const columns = sql.fragment`
-  id, user_id, manager_type, years_experience, portfolio_size, total_sqm_managed,
-  property_types, certifications, buildings_managed, average_building_health_score,
-  availability_status, preferred_property_types, preferred_locations, created_at, updated_at`;
+const MANAGER_PROFILES: ResourceTable<typeof ManagerProfileRow> = {
+  name: "manager_profiles",
+  alias: "m",
+  row: ManagerProfileRow,
+  kinds: {},
+  softDeletes: false,
+};
 
 /** What the manager writes; buildings_managed and the health average are computed. */
 export const MANAGER_PROFILE_EDITABLE: ColumnKinds = {
@@ -52,7 +62,7 @@ export async function insertManagerProfile(
   const set = setClause(fields, MANAGER_PROFILE_EDITABLE);
   if (!set) throw new Error("unreachable: manager_type is always set");
   return tx.one(sql.type(ManagerProfileRow)`
-    UPDATE manager_profiles SET ${set} WHERE id = ${inserted.id} RETURNING ${columns}`);
+    UPDATE manager_profiles SET ${set} WHERE id = ${inserted.id} RETURNING ${columnsOf(ManagerProfileRow)}`);
 }
 
 export type ManagerProfileFilters = {
@@ -62,27 +72,13 @@ export type ManagerProfileFilters = {
 };
 
 /** RLS shows own and colleagues' profiles. */
-export async function listManagerProfiles(
-  tx: Tx,
-  filters: ManagerProfileFilters,
-  page: { after: Cursor | null; limit: number },
-): Promise<readonly ManagerProfileRow[]> {
-  const conditions: FragmentSqlToken[] = [keysetAfter(page.after)];
-  for (const column of ["user_id", "manager_type", "availability_status"] as const) {
-    const value = filters[column];
-    if (value !== undefined) conditions.push(sql.fragment`${sql.identifier([column])} = ${value}`);
-  }
-  return tx.any(sql.type(ManagerProfileRow)`
-    SELECT ${columns} FROM manager_profiles
-     WHERE ${sql.join(conditions, sql.fragment` AND `)}
-     ORDER BY ${keysetOrder()}
-     LIMIT ${page.limit + 1}`);
+export async function listManagerProfiles(tx: Tx, query: ManagerProfileFilters & ListQuery) {
+  const filters = equalityFilters("m", query, ["user_id", "manager_type", "availability_status"]);
+  return listRows(tx, MANAGER_PROFILES, filters, query);
 }
 
 export async function getManagerProfile(tx: Tx, id: string): Promise<ManagerProfileRow | null> {
-  return tx.maybeOne(
-    sql.type(ManagerProfileRow)`SELECT ${columns} FROM manager_profiles WHERE id = ${id}`,
-  );
+  return findRow(tx, MANAGER_PROFILES, id);
 }
 
 export async function updateManagerProfile(
@@ -90,8 +86,5 @@ export async function updateManagerProfile(
   id: string,
   patch: Record<string, unknown>,
 ): Promise<ManagerProfileRow | null> {
-  const set = setClause(patch, MANAGER_PROFILE_EDITABLE);
-  if (!set) return getManagerProfile(tx, id);
-  return tx.maybeOne(sql.type(ManagerProfileRow)`
-    UPDATE manager_profiles SET ${set} WHERE id = ${id} RETURNING ${columns}`);
+  return updateRow(tx, MANAGER_PROFILES, id, setClause(patch, MANAGER_PROFILE_EDITABLE));
 }

@@ -1,6 +1,7 @@
 import { sql } from "slonik";
 import { z } from "zod";
-import { type ColumnKinds, setClause } from "./row-values.ts";
+import { findRow, type ResourceTable, updateRow } from "./resource-table.ts";
+import { type ColumnKinds, columnsOf, setClause } from "./row-values.ts";
 import type { Tx } from "./tenant-context.ts";
 
 export const OrganizationRow = z.object({
@@ -34,11 +35,13 @@ export const OrganizationRow = z.object({
 });
 export type OrganizationRow = z.infer<typeof OrganizationRow>;
 
-const columns = sql.fragment`
-  id, name, slug, logo_url, organization_type, contact_email, contact_phone, website_url,
-  address_line1, address_line2, city, state, postal_code, country, abn, acn,
-  subscription_tier, subscription_started_at, subscription_ends_at, trial_ends_at,
-  settings, is_verified, verified_at, metadata, created_at, updated_at, deleted_at`;
+const ORGANIZATIONS: ResourceTable<typeof OrganizationRow> = {
+  name: "organizations",
+  alias: "o",
+  row: OrganizationRow,
+  kinds: {},
+  softDeletes: true,
+};
 
 /** What an organisation's admins may change; subscription and verification are platform-managed. */
 export const ORGANIZATION_EDITABLE: ColumnKinds = {
@@ -66,18 +69,16 @@ export async function insertOrganization(
   return tx.one(sql.type(OrganizationRow)`
     INSERT INTO organizations (id, name, slug, organization_type)
     VALUES (${org.id}, ${org.name}, ${org.slug}, ${org.organization_type})
-    RETURNING ${columns}`);
+    RETURNING ${columnsOf(OrganizationRow)}`);
 }
 
 /** RLS shows only the current organisation, so any other id is simply not found. */
 export async function getOrganization(tx: Tx, id: string): Promise<OrganizationRow | null> {
-  return tx.maybeOne(sql.type(OrganizationRow)`
-    SELECT ${columns} FROM organizations WHERE id = ${id} AND deleted_at IS NULL`);
+  return findRow(tx, ORGANIZATIONS, id);
 }
 
 export async function lockOrganization(tx: Tx, id: string): Promise<OrganizationRow | null> {
-  return tx.maybeOne(sql.type(OrganizationRow)`
-    SELECT ${columns} FROM organizations WHERE id = ${id} AND deleted_at IS NULL FOR UPDATE`);
+  return findRow(tx, ORGANIZATIONS, id, "update");
 }
 
 export async function updateOrganization(
@@ -85,8 +86,5 @@ export async function updateOrganization(
   id: string,
   patch: Record<string, unknown>,
 ): Promise<OrganizationRow | null> {
-  const set = setClause(patch, ORGANIZATION_EDITABLE);
-  if (!set) return getOrganization(tx, id);
-  return tx.maybeOne(sql.type(OrganizationRow)`
-    UPDATE organizations SET ${set} WHERE id = ${id} AND deleted_at IS NULL RETURNING ${columns}`);
+  return updateRow(tx, ORGANIZATIONS, id, setClause(patch, ORGANIZATION_EDITABLE));
 }

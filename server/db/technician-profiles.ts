@@ -1,6 +1,13 @@
-import { type FragmentSqlToken, sql } from "slonik";
+import { sql } from "slonik";
 import { z } from "zod";
-import { type Cursor, keysetAfter, keysetOrder } from "../http/pagination.ts";
+import type { ListQuery } from "../http/pagination.ts";
+import {
+  equalityFilters,
+  findRow,
+  listRows,
+  type ResourceTable,
+  updateRow,
+} from "./resource-table.ts";
 import { type ColumnKinds, setClause } from "./row-values.ts";
 import type { Tx } from "./tenant-context.ts";
 
@@ -40,14 +47,13 @@ export const TechnicianProfileRow = z.object({
 });
 export type TechnicianProfileRow = z.infer<typeof TechnicianProfileRow>;
 
-const columns = sql.fragment`
-  id, user_id, headline, summary, years_experience, career_start_date, primary_trade,
-  specializations, manufacturer_expertise, equipment_types, expertise_score,
-  expertise_percentile, total_jobs_completed, first_time_fix_rate,
-  average_resolution_time_minutes, buildings_served, contributions_count, technicians_helped,
-  estimated_hours_saved, badges, career_level, availability_status, preferred_job_types,
-  preferred_locations, willing_to_relocate, profile_visibility, show_current_employer,
-  anonymous_contributions, is_verified, verification_level, created_at, updated_at`;
+const TECHNICIAN_PROFILES: ResourceTable<typeof TechnicianProfileRow> = {
+  name: "technician_profiles",
+  alias: "t",
+  row: TechnicianProfileRow,
+  kinds: {},
+  softDeletes: false,
+};
 
 /** What the technician writes; metrics, badges, level and verification are computed by workers. */
 export const TECHNICIAN_PROFILE_EDITABLE: ColumnKinds = {
@@ -75,12 +81,14 @@ export async function insertTechnicianProfile(
 ): Promise<TechnicianProfileRow> {
   const inserted = await tx.one(sql.type(z.object({ id: z.string() }))`
     INSERT INTO technician_profiles (user_id) VALUES (${userId}) RETURNING id`);
-  const set = setClause(fields, TECHNICIAN_PROFILE_EDITABLE);
-  if (!set)
-    return tx.one(sql.type(TechnicianProfileRow)`
-    SELECT ${columns} FROM technician_profiles WHERE id = ${inserted.id}`);
-  return tx.one(sql.type(TechnicianProfileRow)`
-    UPDATE technician_profiles SET ${set} WHERE id = ${inserted.id} RETURNING ${columns}`);
+  const row = await updateRow(
+    tx,
+    TECHNICIAN_PROFILES,
+    inserted.id,
+    setClause(fields, TECHNICIAN_PROFILE_EDITABLE),
+  );
+  if (!row) throw new Error("unreachable: the profile was inserted in this transaction");
+  return row;
 }
 
 export type TechnicianProfileFilters = {
@@ -91,34 +99,21 @@ export type TechnicianProfileFilters = {
 };
 
 /** RLS decides visibility: own, public, employers_only to organisations, colleagues. */
-export async function listTechnicianProfiles(
-  tx: Tx,
-  filters: TechnicianProfileFilters,
-  page: { after: Cursor | null; limit: number },
-): Promise<readonly TechnicianProfileRow[]> {
-  const conditions: FragmentSqlToken[] = [keysetAfter(page.after)];
-  for (const column of [
+export async function listTechnicianProfiles(tx: Tx, query: TechnicianProfileFilters & ListQuery) {
+  const filters = equalityFilters("t", query, [
     "user_id",
     "primary_trade",
     "availability_status",
     "career_level",
-  ] as const) {
-    const value = filters[column];
-    if (value !== undefined) conditions.push(sql.fragment`${sql.identifier([column])} = ${value}`);
-  }
-  return tx.any(sql.type(TechnicianProfileRow)`
-    SELECT ${columns} FROM technician_profiles
-     WHERE ${sql.join(conditions, sql.fragment` AND `)}
-     ORDER BY ${keysetOrder()}
-     LIMIT ${page.limit + 1}`);
+  ]);
+  return listRows(tx, TECHNICIAN_PROFILES, filters, query);
 }
 
 export async function getTechnicianProfile(
   tx: Tx,
   id: string,
 ): Promise<TechnicianProfileRow | null> {
-  return tx.maybeOne(sql.type(TechnicianProfileRow)`
-    SELECT ${columns} FROM technician_profiles WHERE id = ${id}`);
+  return findRow(tx, TECHNICIAN_PROFILES, id);
 }
 
 /** RLS lets only the owner update; anyone else's id matches no row (→ 404). */
@@ -127,8 +122,5 @@ export async function updateTechnicianProfile(
   id: string,
   patch: Record<string, unknown>,
 ): Promise<TechnicianProfileRow | null> {
-  const set = setClause(patch, TECHNICIAN_PROFILE_EDITABLE);
-  if (!set) return getTechnicianProfile(tx, id);
-  return tx.maybeOne(sql.type(TechnicianProfileRow)`
-    UPDATE technician_profiles SET ${set} WHERE id = ${id} RETURNING ${columns}`);
+  return updateRow(tx, TECHNICIAN_PROFILES, id, setClause(patch, TECHNICIAN_PROFILE_EDITABLE));
 }

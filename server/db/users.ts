@@ -1,7 +1,8 @@
 import { type DatabasePool, type FragmentSqlToken, sql } from "slonik";
 import { z } from "zod";
-import { type Cursor, keysetAfter, keysetOrder } from "../http/pagination.ts";
-import { type ColumnKinds, setClause } from "./row-values.ts";
+import type { ListQuery } from "../http/pagination.ts";
+import { findRow, listRows, type ResourceTable, updateRow } from "./resource-table.ts";
+import { type ColumnKinds, columnsOf, setClause } from "./row-values.ts";
 import type { Tx } from "./tenant-context.ts";
 
 /** A user as the API shows it: never the password hash. */
@@ -35,11 +36,14 @@ export const UserRow = z.object({
 });
 export type UserRow = z.infer<typeof UserRow>;
 
-const columns = sql.fragment`
-  id, organization_id, email, email_verified, email_verified_at, first_name, last_name,
-  display_name, phone, avatar_url, bio, user_type, role, city, state, country, timezone,
-  is_active, last_login_at, last_activity_at, notification_preferences, privacy_settings,
-  preferences, created_at, updated_at, deleted_at`;
+/** Users are soft-deleted (deleted_at, and is_active turned off by softDeleteUser). */
+const USERS: ResourceTable<typeof UserRow> = {
+  name: "users",
+  alias: "u",
+  row: UserRow,
+  kinds: {},
+  softDeletes: true,
+};
 
 /** Fields a user edits on their own profile (admins may edit them for colleagues too). */
 export const USER_PROFILE_EDITABLE: ColumnKinds = {
@@ -74,7 +78,7 @@ export async function insertUser(
     INSERT INTO users (id, organization_id, email, password_hash, role, first_name, last_name)
     VALUES (${user.id ?? sql.fragment`gen_random_uuid()`}, ${user.organization_id}, ${user.email},
             ${user.password_hash}, ${user.role}, ${user.first_name ?? null}, ${user.last_name ?? null})
-    RETURNING ${columns}`);
+    RETURNING ${columnsOf(UserRow)}`);
 }
 
 const LoginCandidate = z.object({
@@ -101,8 +105,7 @@ export async function findLoginCandidate(
 }
 
 export async function getUser(tx: Tx, id: string): Promise<UserRow | null> {
-  return tx.maybeOne(sql.type(UserRow)`
-    SELECT ${columns} FROM users WHERE id = ${id} AND deleted_at IS NULL`);
+  return findRow(tx, USERS, id);
 }
 
 /** A colleague in the current organisation, locked for a membership change. */
@@ -112,37 +115,24 @@ export async function lockOrgUser(
   id: string,
 ): Promise<UserRow | null> {
   return tx.maybeOne(sql.type(UserRow)`
-    SELECT ${columns} FROM users
+    SELECT ${columnsOf(UserRow)} FROM users
      WHERE id = ${id} AND organization_id = ${organizationId} AND deleted_at IS NULL
      FOR UPDATE`);
 }
 
 export type UserFilters = { role?: string; is_active?: boolean; q?: string };
 
-export async function listUsers(
-  tx: Tx,
-  organizationId: string,
-  filters: UserFilters,
-  page: { after: Cursor | null; limit: number },
-): Promise<readonly UserRow[]> {
-  const conditions: FragmentSqlToken[] = [
-    sql.fragment`organization_id = ${organizationId}`,
-    sql.fragment`deleted_at IS NULL`,
-    keysetAfter(page.after),
-  ];
-  if (filters.role) conditions.push(sql.fragment`role = ${filters.role}`);
-  if (filters.is_active !== undefined)
-    conditions.push(sql.fragment`is_active = ${filters.is_active}`);
-  if (filters.q) {
-    const like = `%${filters.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    conditions.push(sql.fragment`(email ILIKE ${like} OR first_name ILIKE ${like}
-      OR last_name ILIKE ${like} OR display_name ILIKE ${like})`);
+export async function listUsers(tx: Tx, organizationId: string, query: UserFilters & ListQuery) {
+  const conditions: FragmentSqlToken[] = [sql.fragment`u.organization_id = ${organizationId}`];
+  if (query.role) conditions.push(sql.fragment`u.role = ${query.role}`);
+  if (query.is_active !== undefined)
+    conditions.push(sql.fragment`u.is_active = ${query.is_active}`);
+  if (query.q) {
+    const like = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    conditions.push(sql.fragment`(u.email ILIKE ${like} OR u.first_name ILIKE ${like}
+      OR u.last_name ILIKE ${like} OR u.display_name ILIKE ${like})`);
   }
-  return tx.any(sql.type(UserRow)`
-    SELECT ${columns} FROM users
-     WHERE ${sql.join(conditions, sql.fragment` AND `)}
-     ORDER BY ${keysetOrder()}
-     LIMIT ${page.limit + 1}`);
+  return listRows(tx, USERS, conditions, query);
 }
 
 export async function updateUserProfile(
@@ -150,26 +140,25 @@ export async function updateUserProfile(
   id: string,
   patch: Record<string, unknown>,
 ): Promise<UserRow | null> {
-  const set = setClause(patch, USER_PROFILE_EDITABLE);
-  if (!set) return getUser(tx, id);
-  return tx.maybeOne(sql.type(UserRow)`
-    UPDATE users SET ${set} WHERE id = ${id} AND deleted_at IS NULL RETURNING ${columns}`);
+  return updateRow(tx, USERS, id, setClause(patch, USER_PROFILE_EDITABLE));
 }
 
 export async function setUserRole(tx: Tx, id: string, role: string): Promise<UserRow> {
   return tx.one(
-    sql.type(UserRow)`UPDATE users SET role = ${role} WHERE id = ${id} RETURNING ${columns}`,
+    sql.type(
+      UserRow,
+    )`UPDATE users SET role = ${role} WHERE id = ${id} RETURNING ${columnsOf(UserRow)}`,
   );
 }
 
 export async function setUserActive(tx: Tx, id: string, active: boolean): Promise<UserRow> {
   return tx.one(sql.type(UserRow)`
-    UPDATE users SET is_active = ${active} WHERE id = ${id} RETURNING ${columns}`);
+    UPDATE users SET is_active = ${active} WHERE id = ${id} RETURNING ${columnsOf(UserRow)}`);
 }
 
 export async function softDeleteUser(tx: Tx, id: string): Promise<UserRow> {
   return tx.one(sql.type(UserRow)`
-    UPDATE users SET deleted_at = now(), is_active = false WHERE id = ${id} RETURNING ${columns}`);
+    UPDATE users SET deleted_at = now(), is_active = false WHERE id = ${id} RETURNING ${columnsOf(UserRow)}`);
 }
 
 export async function setUserPassword(tx: Tx, id: string, passwordHash: string): Promise<void> {
@@ -182,7 +171,7 @@ export async function setUserPassword(tx: Tx, id: string, passwordHash: string):
 export async function markUserLoggedIn(tx: Tx, id: string): Promise<UserRow> {
   return tx.one(sql.type(UserRow)`
     UPDATE users SET last_login_at = now(), last_activity_at = now()
-     WHERE id = ${id} RETURNING ${columns}`);
+     WHERE id = ${id} RETURNING ${columnsOf(UserRow)}`);
 }
 
 /**

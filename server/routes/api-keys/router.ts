@@ -20,8 +20,8 @@ import {
   tenantOf,
 } from "../../http/auth.ts";
 import { handler } from "../../http/handler.ts";
-import { pageOf, parseCursor } from "../../http/pagination.ts";
 import type { Runtime } from "../../runtime.ts";
+import { getRoute, listRoute } from "../resource-routes.ts";
 import { IdParams } from "../users/schema.ts";
 import { ApiKeyCreateBody, ApiKeyListQuery } from "./schema.ts";
 
@@ -78,29 +78,10 @@ export function apiKeysRouter(runtime: Runtime): Router {
     }),
   );
 
-  router.get(
-    "/",
-    handler({ query: ApiKeyListQuery }, async ({ query }, _req, res) => {
-      const principal = principalOf(res);
-      const after = parseCursor(query.cursor);
-      const rows = await withTenant(runtime.db, tenantOf(principal), (tx) =>
-        listApiKeys(tx, query, { after, limit: query.limit }),
-      );
-      res.json(pageOf(rows, query.limit));
-    }),
-  );
-
-  router.get(
-    "/:id",
-    handler({ params: IdParams }, async ({ params }, _req, res) => {
-      const principal = principalOf(res);
-      const row = await withTenant(runtime.db, tenantOf(principal), (tx) =>
-        getApiKey(tx, params.id),
-      );
-      if (!row) throw notFound("API key");
-      res.json(row);
-    }),
-  );
+  // api_keys:manage is checked for the whole router above.
+  const managed = { runtime, permission: null };
+  router.get("/", listRoute(managed, ApiKeyListQuery, listApiKeys));
+  router.get("/:id", getRoute(managed, "API key", getApiKey));
 
   async function revoke(req: Request, res: Response, id: string) {
     const principal = principalOf(res);

@@ -1,12 +1,10 @@
 import { Router } from "express";
-import { auditContextOf, recordAudit } from "../../audit/record.ts";
 import { getOrganization, lockOrganization, updateOrganization } from "../../db/organizations.ts";
 import { withTenant } from "../../db/tenant-context.ts";
-import { notFound } from "../../errors.ts";
 import { principalOf, requireAuth, requirePermission, tenantOf } from "../../http/auth.ts";
 import { handler } from "../../http/handler.ts";
 import type { Runtime } from "../../runtime.ts";
-import { IdParams } from "../users/schema.ts";
+import { getRoute, patchRoute } from "../resource-routes.ts";
 import { OrganizationPatchBody } from "./schema.ts";
 
 /**
@@ -29,44 +27,24 @@ export function organizationsRouter(runtime: Runtime): Router {
     }),
   );
 
-  router.get(
-    "/:id",
-    handler({ params: IdParams }, async ({ params }, _req, res) => {
-      const principal = principalOf(res);
-      const org = await withTenant(runtime.db, tenantOf(principal), (tx) =>
-        getOrganization(tx, params.id),
-      );
-      if (!org) throw notFound("Organization");
-      res.json(org);
-    }),
-  );
+  router.get("/:id", getRoute({ runtime, permission: null }, "Organization", getOrganization));
 
   router.patch(
     "/:id",
-    requirePermission("org:update"),
-    handler(
-      { params: IdParams, body: OrganizationPatchBody },
-      async ({ params, body }, req, res) => {
-        const principal = principalOf(res);
-        const updated = await withTenant(runtime.db, tenantOf(principal), async (tx) => {
-          const before = await lockOrganization(tx, params.id);
-          if (!before) throw notFound("Organization");
-          const after = await updateOrganization(tx, params.id, body);
-          if (!after) throw notFound("Organization");
-          await recordAudit(tx, auditContextOf(req, principal), {
-            organizationId: params.id,
-            eventType: "settings_changed",
-            entityType: "organization",
-            entityId: params.id,
-            data: { fields: Object.keys(body) },
-            previousState: before,
-            newState: after,
-          });
-          return after;
-        });
-        res.json(updated);
-      },
-    ),
+    patchRoute({ runtime, permission: "org:update" }, "Organization", {
+      body: OrganizationPatchBody,
+      find: lockOrganization,
+      update: updateOrganization,
+      audit: ({ id, before, after, body }) => ({
+        organizationId: id,
+        eventType: "settings_changed",
+        entityType: "organization",
+        entityId: id,
+        data: { fields: Object.keys(body) },
+        previousState: before,
+        newState: after,
+      }),
+    }),
   );
 
   return router;

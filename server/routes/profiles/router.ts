@@ -1,6 +1,5 @@
-import type { Request } from "express";
 import { Router } from "express";
-import { auditContextOf, recordAudit } from "../../audit/record.ts";
+import type { AuditEvent } from "../../audit/record.ts";
 import type { Principal } from "../../auth/principal.ts";
 import {
   getManagerProfile,
@@ -14,13 +13,9 @@ import {
   listTechnicianProfiles,
   updateTechnicianProfile,
 } from "../../db/technician-profiles.ts";
-import { type Tx, withTenant } from "../../db/tenant-context.ts";
-import { notFound } from "../../errors.ts";
-import { principalOf, requireAuth, requirePermission, tenantOf } from "../../http/auth.ts";
-import { handler } from "../../http/handler.ts";
-import { pageOf, parseCursor } from "../../http/pagination.ts";
+import { requireAuth } from "../../http/auth.ts";
 import type { Runtime } from "../../runtime.ts";
-import { IdParams } from "../users/schema.ts";
+import { createRoute, getRoute, listRoute, patchRoute } from "../resource-routes.ts";
 import {
   ManagerProfileCreateBody,
   ManagerProfileListQuery,
@@ -31,17 +26,15 @@ import {
 
 type Kind = "technician_profile" | "manager_profile";
 
-async function audit(
-  tx: Tx,
-  req: Request,
+function profileEvent(
   principal: Principal,
   kind: Kind,
   id: string,
   action: "created" | "updated",
   before: unknown,
   after: unknown,
-) {
-  await recordAudit(tx, auditContextOf(req, principal), {
+): AuditEvent {
+  return {
     organizationId: principal.organizationId,
     eventType: action === "created" ? "user_action" : "user_updated",
     entityType: kind,
@@ -49,8 +42,12 @@ async function audit(
     data: { action: `${kind}_${action}` },
     previousState: before,
     newState: after,
-  });
+  };
 }
+
+/** Only the profile's own user may write it; anyone else's is "not found". */
+const ownedBy = <Row extends { user_id: string }>(row: Row | null, principal: Principal) =>
+  row && row.user_id === principal.userId ? row : null;
 
 /**
  * /api/v1/technician-profiles and /api/v1/manager-profiles. Visibility is RLS's
@@ -63,142 +60,73 @@ export function profilesRouter(runtime: Runtime): Router {
   // Mounted at /api/v1 itself, so authentication is per route, not router.use(): other
   // routers' paths must not pass through it.
   const auth = requireAuth(runtime);
+  const read = { runtime, permission: "profiles:read" } as const;
+  const write = { runtime, permission: "profiles:write" } as const;
 
   router.get(
     "/technician-profiles",
     auth,
-    requirePermission("profiles:read"),
-    handler({ query: TechnicianProfileListQuery }, async ({ query }, _req, res) => {
-      const principal = principalOf(res);
-      const after = parseCursor(query.cursor);
-      const rows = await withTenant(runtime.db, tenantOf(principal), (tx) =>
-        listTechnicianProfiles(tx, query, { after, limit: query.limit }),
-      );
-      res.json(pageOf(rows, query.limit));
-    }),
+    listRoute(read, TechnicianProfileListQuery, listTechnicianProfiles),
   );
 
   router.get(
     "/technician-profiles/:id",
     auth,
-    requirePermission("profiles:read"),
-    handler({ params: IdParams }, async ({ params }, _req, res) => {
-      const principal = principalOf(res);
-      const row = await withTenant(runtime.db, tenantOf(principal), (tx) =>
-        getTechnicianProfile(tx, params.id),
-      );
-      if (!row) throw notFound("Technician profile");
-      res.json(row);
-    }),
+    getRoute(read, "Technician profile", getTechnicianProfile),
   );
 
   router.post(
     "/technician-profiles",
     auth,
-    requirePermission("profiles:write"),
-    handler({ body: TechnicianProfileBody }, async ({ body }, req, res) => {
-      const principal = principalOf(res);
-      const row = await withTenant(runtime.db, tenantOf(principal), async (tx) => {
-        const created = await insertTechnicianProfile(tx, principal.userId, body);
-        await audit(tx, req, principal, "technician_profile", created.id, "created", null, created);
-        return created;
-      });
-      res.status(201).json(row);
+    createRoute(write, {
+      body: TechnicianProfileBody,
+      create: (tx, body, principal) => insertTechnicianProfile(tx, principal.userId, body),
+      audit: (created, principal) =>
+        profileEvent(principal, "technician_profile", created.id, "created", null, created),
     }),
   );
 
   router.patch(
     "/technician-profiles/:id",
     auth,
-    requirePermission("profiles:write"),
-    handler(
-      { params: IdParams, body: TechnicianProfileBody },
-      async ({ params, body }, req, res) => {
-        const principal = principalOf(res);
-        const row = await withTenant(runtime.db, tenantOf(principal), async (tx) => {
-          const before = await getTechnicianProfile(tx, params.id);
-          if (!before || before.user_id !== principal.userId) throw notFound("Technician profile");
-          const after = await updateTechnicianProfile(tx, params.id, body);
-          if (!after) throw notFound("Technician profile");
-          await audit(
-            tx,
-            req,
-            principal,
-            "technician_profile",
-            params.id,
-            "updated",
-            before,
-            after,
-          );
-          return after;
-        });
-        res.json(row);
-      },
-    ),
+    patchRoute(write, "Technician profile", {
+      body: TechnicianProfileBody,
+      find: async (tx, id, principal) => ownedBy(await getTechnicianProfile(tx, id), principal),
+      update: updateTechnicianProfile,
+      audit: ({ id, before, after, principal }) =>
+        profileEvent(principal, "technician_profile", id, "updated", before, after),
+    }),
   );
 
   router.get(
     "/manager-profiles",
     auth,
-    requirePermission("profiles:read"),
-    handler({ query: ManagerProfileListQuery }, async ({ query }, _req, res) => {
-      const principal = principalOf(res);
-      const after = parseCursor(query.cursor);
-      const rows = await withTenant(runtime.db, tenantOf(principal), (tx) =>
-        listManagerProfiles(tx, query, { after, limit: query.limit }),
-      );
-      res.json(pageOf(rows, query.limit));
-    }),
+    listRoute(read, ManagerProfileListQuery, listManagerProfiles),
   );
 
-  router.get(
-    "/manager-profiles/:id",
-    auth,
-    requirePermission("profiles:read"),
-    handler({ params: IdParams }, async ({ params }, _req, res) => {
-      const principal = principalOf(res);
-      const row = await withTenant(runtime.db, tenantOf(principal), (tx) =>
-        getManagerProfile(tx, params.id),
-      );
-      if (!row) throw notFound("Manager profile");
-      res.json(row);
-    }),
-  );
+  router.get("/manager-profiles/:id", auth, getRoute(read, "Manager profile", getManagerProfile));
 
   router.post(
     "/manager-profiles",
     auth,
-    requirePermission("profiles:write"),
-    handler({ body: ManagerProfileCreateBody }, async ({ body }, req, res) => {
-      const principal = principalOf(res);
-      const row = await withTenant(runtime.db, tenantOf(principal), async (tx) => {
-        const created = await insertManagerProfile(tx, principal.userId, body);
-        await audit(tx, req, principal, "manager_profile", created.id, "created", null, created);
-        return created;
-      });
-      res.status(201).json(row);
+    createRoute(write, {
+      body: ManagerProfileCreateBody,
+      create: (tx, body, principal) => insertManagerProfile(tx, principal.userId, body),
+      audit: (created, principal) =>
+        profileEvent(principal, "manager_profile", created.id, "created", null, created),
     }),
   );
 
   router.patch(
     "/manager-profiles/:id",
     auth,
-    requirePermission("profiles:write"),
-    handler(
-      { params: IdParams, body: ManagerProfilePatchBody },
-      async ({ params, body }, req, res) => {
-        const principal = principalOf(res);
-        const row = await withTenant(runtime.db, tenantOf(principal), async (tx) => {
-          const before = await getManagerProfile(tx, params.id);
-          if (!before || before.user_id !== principal.userId) throw notFound("Manager profile");
-          const after = await updateManagerProfile(tx, params.id, body);
-          if (!after) throw notFound("Manager profile");
-          await audit(tx, req, principal, "manager_profile", params.id, "updated", before, after);
-          return after;
-        });
-        res.json(row);
-      },
-    ),
+    patchRoute(write, "Manager profile", {
+      body: ManagerProfilePatchBody,
+      find: async (tx, id, principal) => ownedBy(await getManagerProfile(tx, id), principal),
+      update: updateManagerProfile,
+      audit: ({ id, before, after, principal }) =>
+        profileEvent(principal, "manager_profile", id, "updated", before, after),
+    }),
   );
 
   return router;

@@ -12,7 +12,6 @@ import {
   tenantOf,
 } from "../../http/auth.ts";
 import { handler } from "../../http/handler.ts";
-import { pageOf, parseCursor } from "../../http/pagination.ts";
 import type { Runtime } from "../../runtime.ts";
 import { IdParams, InviteBody, UserListQuery, UserPatchBody } from "./schema.ts";
 
@@ -27,11 +26,11 @@ export function usersRouter(runtime: Runtime): Router {
     handler({ query: UserListQuery }, async ({ query }, _req, res) => {
       const principal = principalOf(res);
       const organizationId = requireOrg(principal);
-      const after = parseCursor(query.cursor);
-      const rows = await withTenant(runtime.db, tenantOf(principal), (tx) =>
-        listUsers(tx, organizationId, query, { after, limit: query.limit }),
+      res.json(
+        await withTenant(runtime.db, tenantOf(principal), (tx) =>
+          listUsers(tx, organizationId, query),
+        ),
       );
-      res.json(pageOf(rows, query.limit));
     }),
   );
 

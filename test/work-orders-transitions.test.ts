@@ -5,16 +5,11 @@ import {
   WORK_ORDER_TRANSITIONS,
   type WorkOrderStatus,
 } from "../shared/work-order-states.ts";
-import {
-  buildContractor,
-  buildElevator,
-  buildOrgWithUser,
-  buildSite,
-  buildWorkOrder,
-} from "./factories.ts";
+import { buildContractor, buildWorkOrder } from "./factories.ts";
 import { api, testServer } from "./helpers/runtime.ts";
+import { type OrgWithLift, orgWithLift } from "./helpers/work-orders.ts";
 
-type Org = Awaited<ReturnType<typeof buildOrgWithUser>> & { siteId: string; elevatorId: string };
+type Org = OrgWithLift;
 
 let server: Awaited<ReturnType<typeof testServer>>;
 let a: Org;
@@ -22,14 +17,6 @@ let b: Org;
 
 const call = (method: string, path: string, token: string, body?: unknown) =>
   api(server.url, method, `/api/v1${path}`, { token, body });
-
-async function orgWithLift(): Promise<Org> {
-  const db = server.runtime.serviceDb;
-  const org = await buildOrgWithUser(db, "admin");
-  const site = await buildSite(db, org.orgId);
-  const lift = await buildElevator(db, org.orgId, site.id);
-  return { ...org, siteId: site.id, elevatorId: lift.id };
-}
 
 /** A work order already in `status` (set up directly: fixtures, not the behaviour under test). */
 async function workOrderIn(status: WorkOrderStatus, org: Org = a) {
@@ -47,8 +34,8 @@ const transition = (id: string, to: string, token = a.token, reason?: string) =>
 
 beforeAll(async () => {
   server = await testServer();
-  a = await orgWithLift();
-  b = await orgWithLift();
+  a = await orgWithLift(server.runtime.serviceDb);
+  b = await orgWithLift(server.runtime.serviceDb);
 });
 
 describe("work order state machine", () => {

@@ -1,16 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "slonik";
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  buildElevator,
-  buildOrgWithUser,
-  buildSite,
-  buildUser,
-  buildWorkOrder,
-} from "./factories.ts";
+import { buildElevator, buildSite, buildUser, buildWorkOrder } from "./factories.ts";
 import { api, testServer } from "./helpers/runtime.ts";
+import { type OrgWithLift, orgWithLift } from "./helpers/work-orders.ts";
 
-type Org = Awaited<ReturnType<typeof buildOrgWithUser>> & { siteId: string; elevatorId: string };
+type Org = OrgWithLift;
 
 let server: Awaited<ReturnType<typeof testServer>>;
 let a: Org;
@@ -18,14 +13,6 @@ let b: Org;
 
 const call = (method: string, path: string, token: string, body?: unknown) =>
   api(server.url, method, `/api/v1${path}`, { token, body });
-
-async function orgWithLift(role: "admin" | "manager" = "admin"): Promise<Org> {
-  const db = server.runtime.serviceDb;
-  const org = await buildOrgWithUser(db, role);
-  const site = await buildSite(db, org.orgId);
-  const lift = await buildElevator(db, org.orgId, site.id);
-  return { ...org, siteId: site.id, elevatorId: lift.id };
-}
 
 const create = (org: Org, extra: Record<string, unknown> = {}) =>
   call("POST", "/work-orders", org.token, {
@@ -38,8 +25,8 @@ const create = (org: Org, extra: Record<string, unknown> = {}) =>
 
 beforeAll(async () => {
   server = await testServer();
-  a = await orgWithLift();
-  b = await orgWithLift();
+  a = await orgWithLift(server.runtime.serviceDb);
+  b = await orgWithLift(server.runtime.serviceDb);
 });
 
 describe("work orders: create, read, update", () => {
@@ -94,8 +81,8 @@ describe("work orders: create, read, update", () => {
   });
 
   it("numbers 20 concurrent creates in one organisation WO-000001..WO-000020, independently per organisation", async () => {
-    const fresh = await orgWithLift();
-    const other = await orgWithLift();
+    const fresh = await orgWithLift(server.runtime.serviceDb);
+    const other = await orgWithLift(server.runtime.serviceDb);
     const results = await Promise.all(Array.from({ length: 20 }, () => create(fresh)));
     expect(results.every((r) => r.status === 201)).toBe(true);
     const numbers = results.map((r) => r.body.work_order_number as string).sort();
@@ -199,7 +186,7 @@ describe("work orders: create, read, update", () => {
 
 describe("work orders: lists", () => {
   it("filters by status list, priority, type, site and elevator, and pages by cursor", async () => {
-    const org = await orgWithLift("manager");
+    const org = await orgWithLift(server.runtime.serviceDb, "manager");
     const db = server.runtime.serviceDb;
     const base = {
       organizationId: org.orgId,

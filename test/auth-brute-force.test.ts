@@ -1,23 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { LOGIN_LIMITS } from "../server/http/rate-limit.ts";
+import { OWNER_PASSWORD, registerOwner, uniq } from "./helpers/register.ts";
 import { api, testServer } from "./helpers/runtime.ts";
 
 let server: Awaited<ReturnType<typeof testServer>>;
-let seq = 0;
-const uniq = () => `${Date.now().toString(36)}${(seq++).toString(36)}`;
-const PASSWORD = "correct horse battery";
-
-async function registerOwner() {
-  const email = `owner-${uniq()}@example.test`;
-  const res = await api(server.url, "POST", "/api/v1/auth/register", {
-    body: {
-      organization: { name: "Acme", slug: `acme-${uniq()}` },
-      user: { email, password: PASSWORD },
-    },
-  });
-  expect(res.status).toBe(201);
-  return email;
-}
+const PASSWORD = OWNER_PASSWORD;
+const registerOwnerEmail = async () => (await registerOwner(server.url)).email;
 
 const login = (email: string, password: string, ip?: string) =>
   api(server.url, "POST", "/api/v1/auth/login", {
@@ -32,7 +20,7 @@ beforeAll(async () => {
 
 describe("login brute-force protection", () => {
   it("blocks an email after repeated failures, even with the right password, with Retry-After", async () => {
-    const email = await registerOwner();
+    const email = await registerOwnerEmail();
     for (let i = 0; i < LOGIN_LIMITS.perEmail; i++) {
       expect((await login(email.toUpperCase(), "wrong password", "10.0.0.1")).status).toBe(401);
     }
@@ -45,7 +33,7 @@ describe("login brute-force protection", () => {
   });
 
   it("a successful login clears the email's failure count", async () => {
-    const email = await registerOwner();
+    const email = await registerOwnerEmail();
     for (let i = 0; i < LOGIN_LIMITS.perEmail - 1; i++) {
       expect((await login(email, "wrong password", "10.0.1.1")).status).toBe(401);
     }
@@ -61,7 +49,7 @@ describe("login brute-force protection", () => {
     for (let i = 0; i < LOGIN_LIMITS.perIp; i++) {
       expect((await login(`nobody-${uniq()}@example.test`, "wrong password", ip)).status).toBe(401);
     }
-    const email = await registerOwner();
+    const email = await registerOwnerEmail();
     const blocked = await login(email, PASSWORD, ip);
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);

@@ -1,29 +1,12 @@
 import { sql } from "slonik";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildOrgWithUser, buildUser, sessionFor } from "./factories.ts";
+import { OWNER_PASSWORD, registerOwner, uniq } from "./helpers/register.ts";
 import { api, testServer } from "./helpers/runtime.ts";
 
 let server: Awaited<ReturnType<typeof testServer>>;
-let seq = 0;
-const uniq = () => `${Date.now().toString(36)}${(seq++).toString(36)}`;
-const PASSWORD = "correct horse battery";
-
-/** A registered organisation (real owner with a password) plus helpers to add members. */
-async function registerOrg() {
-  const email = `owner-${uniq()}@example.test`;
-  const res = await api(server.url, "POST", "/api/v1/auth/register", {
-    body: {
-      organization: { name: "Acme", slug: `acme-${uniq()}` },
-      user: { email, password: PASSWORD },
-    },
-  });
-  expect(res.status).toBe(201);
-  return {
-    token: res.body.access_token as string,
-    userId: res.body.user.id as string,
-    orgId: res.body.organization.id as string,
-  };
-}
+const PASSWORD = OWNER_PASSWORD;
+const registerOrg = () => registerOwner(server.url);
 
 async function member(
   orgId: string,

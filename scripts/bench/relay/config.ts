@@ -34,7 +34,7 @@ export function configFor(quick: boolean): Config {
     small: { sockets: 10 },
     workOrdersPerOrg: 40,
     latency: { rate: 100, durationMs: quick ? 5_000 : 18_000, warmupMs: quick ? 3_000 : 5_000 },
-    fanoutSteps: quick ? [100, 250] : [50, 100, 150, 200, 250, 300, 400],
+    fanoutSteps: quick ? [100, 250] : [50, 100, 150, 200, 250, 300, 400, 500],
     smallSteps: quick ? [500, 1000] : [250, 500, 750, 1000, 1250, 1500, 1750, 2000, 2500],
     stepMs: quick ? 4_000 : 7_000,
     warmupMs: quick ? 1_000 : 2_000,

@@ -1,6 +1,11 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
+});
 
 /** The real entry point as its own process: boots, serves, and stops cleanly on SIGTERM. */
 describe("npm start (server/main.ts)", () => {
@@ -9,6 +14,7 @@ describe("npm start (server/main.ts)", () => {
       env: { ...process.env, PORT: "0", LOG_LEVEL: "info", SITESYNC_ROLES: "api,workers" },
       stdio: ["ignore", "pipe", "pipe"],
     });
+    children.push(child);
     const lines: string[] = [];
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(
@@ -47,6 +53,7 @@ describe("npm start (server/main.ts)", () => {
       env: { ...process.env, PORT: "not-a-port", REDIS_URL: "nope" },
       stdio: ["ignore", "pipe", "pipe"],
     });
+    children.push(child);
     let stderr = "";
     child.stderr!.on("data", (d) => {
       stderr += String(d);

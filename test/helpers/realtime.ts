@@ -125,6 +125,28 @@ export type HubProcess = {
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
 /**
+ * Every hub process a test file spawns, killed after the file (a hook registered here, at
+ * import time, because hooks registered inside a running test are not honoured) and when
+ * the test process exits for any reason, so no hub outlives its test run.
+ */
+const spawned = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of spawned) child.kill("SIGKILL");
+});
+afterAll(async () => {
+  await Promise.all(
+    [...spawned].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once("exit", () => resolve());
+          child.kill("SIGKILL");
+        }),
+    ),
+  );
+});
+
+/**
  * A real hub process (`node server/main.ts`, SITESYNC_ROLES=api) against this test file's
  * database and Redis prefix. Resolves once /readyz says the listener is connected.
  */
@@ -145,6 +167,8 @@ export async function spawnHub(
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  spawned.add(child);
+  child.once("exit", () => spawned.delete(child));
   let output = "";
   child.stdout?.on("data", (d) => {
     output += d;
@@ -163,10 +187,10 @@ export async function spawnHub(
       await exited;
     },
   };
-  afterAll(() => hub.kill("SIGKILL"));
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`hub exited during boot:\n${output}`);
+    if (Date.now() > deadline) await hub.kill("SIGKILL");
     try {
       const res = await fetch(`${hub.url}/readyz`);
       if (res.status === 200) return hub;

@@ -60,12 +60,14 @@ const WithHorizon = OutboxRow.extend({ horizon: z.string() });
  * The next rows after `from`. `ready` is the prefix that is safe to deliver; `blocked` says
  * committed rows exist behind an older open transaction (retry soon: its commit may not
  * NOTIFY if it writes no events itself). The cheap xmin test runs first; the per-database
- * horizon only when something is held back.
+ * horizon (a pg_locks join, costly at hundreds of reads a second) only when `refine` is
+ * asked for, which the pump does once the cheap test has stopped making progress.
  */
 export async function readOutboxAfter(
   db: CommonQueryMethods,
   from: Position,
   limit: number,
+  refine = true,
 ): Promise<{ ready: OutboxRow[]; blocked: boolean; full: boolean }> {
   const rows = await db.any(sql.type(WithHorizon)`
     SELECT ${columns}, pg_snapshot_xmin(pg_current_snapshot())::text AS horizon
@@ -85,6 +87,7 @@ export async function readOutboxAfter(
   };
   const fast = split(rows, BigInt(first.horizon));
   if (fast.cut < 0) return { ready: fast.ready, blocked: false, full: rows.length === limit };
+  if (!refine) return { ready: fast.ready, blocked: true, full: false };
 
   const refined = await db.any(sql.type(WithHorizon)`
     WITH h AS (SELECT ${ourHorizon} AS horizon)

@@ -5,6 +5,8 @@ import { logger } from "../logger.ts";
 
 const log = logger.child({ component: "realtime-pump" });
 
+const STALL_MS = 50;
+
 export type PumpOptions = { batchSize?: number; safetyIntervalMs?: number };
 
 /**
@@ -25,6 +27,14 @@ export class Pump {
   private timer: NodeJS.Timeout | null = null;
   private retry: NodeJS.Timeout | null = null;
   private blockedDelay = 2;
+  /**
+   * Under steady writes some row is nearly always behind an open transaction that will
+   * commit within a millisecond, so the cheap xmin test suffices. Only when it stops making
+   * progress for STALL_MS (a long transaction, possibly in another database) does the pump
+   * switch to the per-database horizon, until a read finds nothing held back.
+   */
+  private refine = false;
+  private stalledSince: number | null = null;
   private readonly db: DatabasePool;
   private readonly deliver: (rows: OutboxRow[]) => void;
   private readonly batchSize: number;
@@ -62,8 +72,9 @@ export class Pump {
       this.again = false;
       try {
         for (;;) {
-          const batch = await readOutboxAfter(this.db, this.position, this.batchSize);
+          const batch = await readOutboxAfter(this.db, this.position, this.batchSize, this.refine);
           blocked = batch.blocked;
+          this.trackStall(batch.blocked, batch.ready.length > 0);
           const last = batch.ready.at(-1);
           if (last) {
             const next = positionOf(last);
@@ -82,6 +93,18 @@ export class Pump {
       }
     } while (this.again && !this.stopped);
     this.scheduleBlockedRetry(blocked);
+  }
+
+  private trackStall(blocked: boolean, progressed: boolean): void {
+    if (!blocked) {
+      this.refine = false;
+      this.stalledSince = null;
+    } else if (progressed) {
+      this.stalledSince = null;
+    } else {
+      this.stalledSince ??= Date.now();
+      if (Date.now() - this.stalledSince >= STALL_MS) this.refine = true;
+    }
   }
 
   private scheduleBlockedRetry(blocked: boolean): void {

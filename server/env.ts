@@ -27,7 +27,10 @@ const EnvSchema = z.object({
     .refine((v) => /^rediss?:\/\//.test(v), "must be a redis:// URL")
     .default("redis://127.0.0.1:6379"),
   /** Prefixes every Redis key and pub/sub channel, so several deployments (or test files) share one Redis. */
-  REDIS_KEY_PREFIX: z.string().regex(/^[a-zA-Z0-9_:-]+$/).default("sitesync"),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9_:-]+$/)
+    .default("sitesync"),
   JWT_SECRET: z
     .string()
     .min(32, "must be at least 32 characters")
@@ -41,7 +44,12 @@ const EnvSchema = z.object({
   SITESYNC_ROLES: z
     .string()
     .default("api,workers")
-    .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.enum(["api", "workers"])).min(1)),
 });
 

@@ -24,8 +24,14 @@ export type Runtime = {
 };
 
 export async function createRuntime(env: Env): Promise<Runtime> {
-  const db = await createDatabasePool(env.DATABASE_URL, { maxPoolSize: env.DB_POOL_SIZE, name: "app" });
-  const serviceDb = await createDatabasePool(env.SERVICE_DATABASE_URL, { maxPoolSize: 5, name: "service" });
+  const db = await createDatabasePool(env.DATABASE_URL, {
+    maxPoolSize: env.DB_POOL_SIZE,
+    name: "app",
+  });
+  const serviceDb = await createDatabasePool(env.SERVICE_DATABASE_URL, {
+    maxPoolSize: 5,
+    name: "service",
+  });
   const redis = await createRedis(env.REDIS_URL);
   const runtime: Runtime = {
     env,
@@ -33,7 +39,11 @@ export async function createRuntime(env: Env): Promise<Runtime> {
     serviceDb,
     redis,
     readiness: [],
-    closers: [() => db.end(), () => serviceDb.end(), async () => void (await redis.quit().catch(() => {}))],
+    closers: [
+      () => db.end(),
+      () => serviceDb.end(),
+      async () => void (await redis.quit().catch(() => {})),
+    ],
   };
   runtime.readiness.push(
     { name: "postgres", check: async () => (await db.oneFirst(pingQuery)) === 1 },

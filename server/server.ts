@@ -11,7 +11,10 @@ export type RunningServer = {
 };
 
 /** Hooks that attach to the HTTP server (the realtime hub) and must close before it. */
-export type ServerAttachment = (server: Server, runtime: Runtime) => Promise<{ close: () => Promise<void> }>;
+export type ServerAttachment = (
+  server: Server,
+  runtime: Runtime,
+) => Promise<{ close: () => Promise<void> }>;
 
 /** Starts the API (and any attachments, e.g. the realtime hub) on one HTTP server. */
 export async function startServer(

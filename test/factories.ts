@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type DatabasePool, sql } from "slonik";
 import { z } from "zod";
-import { signAccessToken, sha256 } from "../server/auth/tokens.ts";
+import { sha256, signAccessToken } from "../server/auth/tokens.ts";
 import type { Role } from "../shared/permissions.ts";
 
 /**
@@ -26,7 +26,13 @@ export async function buildOrganization(
 
 export async function buildUser(
   db: DatabasePool,
-  overrides: { organizationId: string | null; role?: Role; email?: string; userType?: string; passwordHash?: string | null },
+  overrides: {
+    organizationId: string | null;
+    role?: Role;
+    email?: string;
+    userType?: string;
+    passwordHash?: string | null;
+  },
 ): Promise<{ id: string; email: string; organizationId: string | null; role: Role }> {
   const email = overrides.email ?? `user-${next()}@example.test`;
   const role = overrides.role ?? "admin";
@@ -67,21 +73,34 @@ export async function buildOrgWithUser(
   return { orgId: org.id, userId: user.id, token, sessionId, email: user.email };
 }
 
-export async function buildSite(db: DatabasePool, organizationId: string, overrides: { name?: string; state?: string } = {}) {
+export async function buildSite(
+  db: DatabasePool,
+  organizationId: string,
+  overrides: { name?: string; state?: string } = {},
+) {
   return db.one(sql.type(Id)`
     INSERT INTO sites (organization_id, name, city, state)
     VALUES (${organizationId}, ${overrides.name ?? `Site ${next()}`}, 'Sydney', ${overrides.state ?? "NSW"})
     RETURNING id`);
 }
 
-export async function buildElevator(db: DatabasePool, organizationId: string, siteId: string, overrides: { unit_number?: string } = {}) {
+export async function buildElevator(
+  db: DatabasePool,
+  organizationId: string,
+  siteId: string,
+  overrides: { unit_number?: string } = {},
+) {
   return db.one(sql.type(Id)`
     INSERT INTO elevators (organization_id, site_id, unit_number, manufacturer, model)
     VALUES (${organizationId}, ${siteId}, ${overrides.unit_number ?? `L${next()}`}, 'KONE', 'MonoSpace 500')
     RETURNING id`);
 }
 
-export async function buildContractor(db: DatabasePool, organizationId: string, overrides: { is_active?: boolean } = {}) {
+export async function buildContractor(
+  db: DatabasePool,
+  organizationId: string,
+  overrides: { is_active?: boolean } = {},
+) {
   return db.one(sql.type(Id)`
     INSERT INTO contractors (organization_id, contractor_type, contact_name, is_active)
     VALUES (${organizationId}, 'employee', ${`Tech ${next()}`}, ${overrides.is_active ?? true})
@@ -90,7 +109,15 @@ export async function buildContractor(db: DatabasePool, organizationId: string, 
 
 export async function buildWorkOrder(
   db: DatabasePool,
-  input: { organizationId: string; siteId: string; elevatorId: string; createdBy: string; status?: string; priority?: string; type?: string },
+  input: {
+    organizationId: string;
+    siteId: string;
+    elevatorId: string;
+    createdBy: string;
+    status?: string;
+    priority?: string;
+    type?: string;
+  },
 ) {
   return db.one(sql.type(z.object({ id: z.string(), work_order_number: z.string() }))`
     INSERT INTO work_orders (organization_id, site_id, elevator_id, created_by, type, status, priority, title)

@@ -5,15 +5,42 @@ import type { Tx } from "../db/tenant-context.ts";
 
 /** Labels of the seed's audit_event_type enum. */
 export type AuditEventType =
-  | "work_order_created" | "work_order_updated" | "work_order_assigned" | "work_order_started"
-  | "work_order_completed" | "work_order_cancelled" | "elevator_created" | "elevator_updated"
-  | "elevator_status_changed" | "inspection_scheduled" | "inspection_completed" | "inspection_failed"
-  | "part_used" | "stock_adjusted" | "stock_transferred" | "labor_logged" | "diagnosis_requested"
-  | "diagnosis_completed" | "document_uploaded" | "document_linked" | "document_accessed"
-  | "user_login" | "user_logout" | "user_created" | "user_updated" | "permission_changed"
-  | "password_changed" | "mfa_enabled" | "settings_changed" | "contribution_created"
-  | "contribution_approved" | "thread_created" | "post_created" | "job_posted"
-  | "application_submitted" | "user_action";
+  | "work_order_created"
+  | "work_order_updated"
+  | "work_order_assigned"
+  | "work_order_started"
+  | "work_order_completed"
+  | "work_order_cancelled"
+  | "elevator_created"
+  | "elevator_updated"
+  | "elevator_status_changed"
+  | "inspection_scheduled"
+  | "inspection_completed"
+  | "inspection_failed"
+  | "part_used"
+  | "stock_adjusted"
+  | "stock_transferred"
+  | "labor_logged"
+  | "diagnosis_requested"
+  | "diagnosis_completed"
+  | "document_uploaded"
+  | "document_linked"
+  | "document_accessed"
+  | "user_login"
+  | "user_logout"
+  | "user_created"
+  | "user_updated"
+  | "permission_changed"
+  | "password_changed"
+  | "mfa_enabled"
+  | "settings_changed"
+  | "contribution_created"
+  | "contribution_approved"
+  | "thread_created"
+  | "post_created"
+  | "job_posted"
+  | "application_submitted"
+  | "user_action";
 
 /** Who did it and from where; built once per request by auditContextOf(). */
 export type AuditContext = {
@@ -52,7 +79,8 @@ export function auditContextOf(req: Request, principal: Principal): AuditContext
  * writers of one organisation so the chain never forks.
  */
 export async function recordAudit(tx: Tx, ctx: AuditContext, event: AuditEvent): Promise<void> {
-  const json = (v: unknown) => (v === undefined || v === null ? null : sql.jsonb(JSON.parse(JSON.stringify(v))));
+  const json = (v: unknown) =>
+    v === undefined || v === null ? null : sql.jsonb(JSON.parse(JSON.stringify(v)));
   await tx.query(sql.unsafe`
     INSERT INTO audit_events (
       organization_id, event_type, entity_type, entity_id, actor_id, actor_type, actor_email,

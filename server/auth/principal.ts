@@ -53,7 +53,8 @@ const ApiKeyRow = z.object({
   creator_role: z.string().nullable(),
 });
 
-const asRole = (r: string | null): Role => (ROLES as readonly string[]).includes(r ?? "") ? (r as Role) : "guest";
+const asRole = (r: string | null): Role =>
+  (ROLES as readonly string[]).includes(r ?? "") ? (r as Role) : "guest";
 
 /**
  * Checks a bearer credential against the database on every call, so logout, session

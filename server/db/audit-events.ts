@@ -23,14 +23,19 @@ export type ChainVerification = {
  * that is further along than the last row). The digest is recomputed by the same SQL
  * function that wrote it (migrations/0020_audit_chain.sql).
  */
-export async function verifyChain(db: CommonQueryMethods, organizationId: string): Promise<ChainVerification> {
+export async function verifyChain(
+  db: CommonQueryMethods,
+  organizationId: string,
+): Promise<ChainVerification> {
   const rows = await db.any(sql.type(ChainRow)`
     SELECT a.id, a.chain_seq, a.previous_hash, a.hash,
            audit_event_digest(a.previous_hash, audit_event_canonical(a)) AS expected
       FROM audit_events a
      WHERE a.organization_id = ${organizationId}
      ORDER BY a.chain_seq NULLS FIRST, a.created_at`);
-  const head = await db.maybeOne(sql.type(z.object({ last_seq: z.number(), last_hash: z.string() }))`
+  const head = await db.maybeOne(sql.type(
+    z.object({ last_seq: z.number(), last_hash: z.string() }),
+  )`
     SELECT last_seq, last_hash FROM audit_chain_heads WHERE organization_id = ${organizationId}`);
 
   let previousHash: string | null = null;
@@ -44,10 +49,15 @@ export async function verifyChain(db: CommonQueryMethods, organizationId: string
     });
     if (row.chain_seq === null) return bad("event is not part of the chain");
     if (row.chain_seq > expectedSeq) {
-      return { ok: false, checked, first_bad: { id: null, chain_seq: expectedSeq, problem: "missing event" } };
+      return {
+        ok: false,
+        checked,
+        first_bad: { id: null, chain_seq: expectedSeq, problem: "missing event" },
+      };
     }
     if (row.chain_seq < expectedSeq) return bad("duplicate chain position");
-    if (row.previous_hash !== previousHash) return bad("previous_hash does not match the event before it");
+    if (row.previous_hash !== previousHash)
+      return bad("previous_hash does not match the event before it");
     if (row.hash !== row.expected) return bad("content does not match its hash");
     previousHash = row.hash;
     expectedSeq++;
@@ -57,7 +67,11 @@ export async function verifyChain(db: CommonQueryMethods, organizationId: string
     return {
       ok: false,
       checked,
-      first_bad: { id: null, chain_seq: checked + 1, problem: "missing event at the end of the chain" },
+      first_bad: {
+        id: null,
+        chain_seq: checked + 1,
+        problem: "missing event at the end of the chain",
+      },
     };
   }
   return { ok: true, checked, first_bad: null };

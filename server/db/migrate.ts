@@ -27,9 +27,11 @@ export async function migrate(
       checksum text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now())`);
     const done = new Map<string, string>(
-      (await client.query<{ name: string; checksum: string }>("SELECT name, checksum FROM schema_migrations")).rows.map(
-        (r) => [r.name, r.checksum],
-      ),
+      (
+        await client.query<{ name: string; checksum: string }>(
+          "SELECT name, checksum FROM schema_migrations",
+        )
+      ).rows.map((r) => [r.name, r.checksum]),
     );
     const files = (await readdir(dir)).filter((f) => /^\d{4}_.+\.sql$/.test(f)).sort();
     const applied: string[] = [];
@@ -39,14 +41,19 @@ export async function migrate(
       const previous = done.get(file);
       if (previous !== undefined) {
         if (previous !== checksum) {
-          throw new Error(`migration ${file} was edited after it was applied; add a new migration instead`);
+          throw new Error(
+            `migration ${file} was edited after it was applied; add a new migration instead`,
+          );
         }
         continue;
       }
       await client.query("BEGIN");
       try {
         await client.query(text);
-        await client.query("INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)", [file, checksum]);
+        await client.query("INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)", [
+          file,
+          checksum,
+        ]);
         await client.query("COMMIT");
       } catch (err) {
         await client.query("ROLLBACK");

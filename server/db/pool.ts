@@ -38,7 +38,10 @@ const typeParsers: DriverTypeParser[] = [
 
 export type PoolOptions = { maxPoolSize?: number; statementTimeoutMs?: number; name?: string };
 
-export async function createDatabasePool(url: string, options: PoolOptions = {}): Promise<DatabasePool> {
+export async function createDatabasePool(
+  url: string,
+  options: PoolOptions = {},
+): Promise<DatabasePool> {
   return createPool(url, {
     interceptors: [resultParserInterceptor],
     typeParsers,

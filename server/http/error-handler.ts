@@ -42,9 +42,16 @@ export function toAppError(err: unknown): AppError {
     return new AppError(409, "conflict", "A record with these values already exists");
   }
   if (err instanceof ForeignKeyIntegrityConstraintViolationError) {
-    return new AppError(422, "unprocessable", "A referenced record does not exist or is not visible");
+    return new AppError(
+      422,
+      "unprocessable",
+      "A referenced record does not exist or is not visible",
+    );
   }
-  if (err instanceof CheckIntegrityConstraintViolationError || err instanceof NotNullIntegrityConstraintViolationError) {
+  if (
+    err instanceof CheckIntegrityConstraintViolationError ||
+    err instanceof NotNullIntegrityConstraintViolationError
+  ) {
     return new AppError(400, "invalid_request", "A value is outside its allowed range");
   }
   if (err instanceof InputSyntaxError || err instanceof InvalidInputError) {
@@ -52,12 +59,22 @@ export function toAppError(err: unknown): AppError {
   }
   const code = pgCode(err);
   if (code === "42501") return new AppError(404, "not_found", "Resource not found"); // RLS rejected the row
-  if (code === "40001" || code === "40P01") return new AppError(409, "conflict", "Concurrent update; retry");
-  if (code?.startsWith("22")) return new AppError(400, "invalid_request", "A value has the wrong format");
-  if (code === "23505") return new AppError(409, "conflict", "A record with these values already exists");
-  if (code === "23503") return new AppError(422, "unprocessable", "A referenced record does not exist");
-  if (code === "23514" || code === "23502") return new AppError(400, "invalid_request", "A value is outside its allowed range");
-  if (err instanceof ConnectionError || code?.startsWith("08") || code === "57P01" || code === "57P03") {
+  if (code === "40001" || code === "40P01")
+    return new AppError(409, "conflict", "Concurrent update; retry");
+  if (code?.startsWith("22"))
+    return new AppError(400, "invalid_request", "A value has the wrong format");
+  if (code === "23505")
+    return new AppError(409, "conflict", "A record with these values already exists");
+  if (code === "23503")
+    return new AppError(422, "unprocessable", "A referenced record does not exist");
+  if (code === "23514" || code === "23502")
+    return new AppError(400, "invalid_request", "A value is outside its allowed range");
+  if (
+    err instanceof ConnectionError ||
+    code?.startsWith("08") ||
+    code === "57P01" ||
+    code === "57P03"
+  ) {
     return new AppError(503, "unavailable", "The database is unavailable; nothing was written");
   }
   const message = (err as Error)?.message ?? "";
@@ -72,5 +89,8 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const requestId = String(req.id ?? "");
   if (appError.status >= 500) logger.error({ err, requestId }, "request failed");
   if (appError.headers) res.set(appError.headers);
-  res.status(appError.status).type("application/problem+json").send(JSON.stringify(toProblem(appError, requestId)));
+  res
+    .status(appError.status)
+    .type("application/problem+json")
+    .send(JSON.stringify(toProblem(appError, requestId)));
 };

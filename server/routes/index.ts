@@ -1,17 +1,17 @@
 import { Router } from "express";
 import type { Runtime } from "../runtime.ts";
+import { apiKeysRouter } from "./api-keys/router.ts";
+import { auditRouter } from "./audit/router.ts";
+import { authRouter } from "./auth/router.ts";
 import { contractorsRouter } from "./contractors/router.ts";
 import { dispatchBoardRouter } from "./dispatch-board/router.ts";
 import { elevatorsRouter } from "./elevators/router.ts";
-import { sitesRouter } from "./sites/router.ts";
-import { workOrdersRouter } from "./work-orders/router.ts";
-import { authRouter } from "./auth/router.ts";
 import { meRouter } from "./me/router.ts";
-import { usersRouter } from "./users/router.ts";
 import { organizationsRouter } from "./organizations/router.ts";
-import { apiKeysRouter } from "./api-keys/router.ts";
 import { profilesRouter } from "./profiles/router.ts";
-import { auditRouter } from "./audit/router.ts";
+import { sitesRouter } from "./sites/router.ts";
+import { usersRouter } from "./users/router.ts";
+import { workOrdersRouter } from "./work-orders/router.ts";
 
 /** Mounts every resource router under /api/v1. */
 export function apiRouter(runtime: Runtime): Router {

@@ -15,9 +15,12 @@ export function auditRouter(runtime: Runtime): Router {
     requirePermission("audit:read"),
     handler({}, async (_input, _req, res) => {
       const principal = principalOf(res);
-      if (!principal.organizationId || !["owner", "admin"].includes(principal.role)) throw forbidden();
+      if (!principal.organizationId || !["owner", "admin"].includes(principal.role))
+        throw forbidden();
       const orgId = principal.organizationId;
-      const result = await withTenant(runtime.db, tenantOf(principal), (tx) => verifyChain(tx, orgId));
+      const result = await withTenant(runtime.db, tenantOf(principal), (tx) =>
+        verifyChain(tx, orgId),
+      );
       res.json(result);
     }),
   );

@@ -155,39 +155,3 @@ export async function pruneOutbox(db: CommonQueryMethods, retentionHours: number
     )
     SELECT count(*)::int AS deleted FROM gone`);
 }
-
-/**
- * Hub registration for the commit-time wake-up decision (migrations/0054): writers skip
- * NOTIFY only while every registered hub announces it is polling the outbox itself.
- */
-export async function registerPumpNode(db: CommonQueryMethods, nodeId: string): Promise<void> {
-  await db.query(sql.type(z.object({}))`
-    INSERT INTO realtime_pump_nodes (node_id) VALUES (${nodeId})
-    ON CONFLICT (node_id) DO UPDATE SET heartbeat_at = clock_timestamp()`);
-  // Hubs that died without unregistering stop heart-beating; forget them after 30 s.
-  await db.query(sql.type(z.object({}))`
-    DELETE FROM realtime_pump_nodes WHERE heartbeat_at < clock_timestamp() - interval '30 seconds'`);
-}
-
-/**
- * Announces that this hub polls the outbox for the next `ms` milliseconds and returns how
- * many remain by the database's clock, so the caller's deadline does not depend on clock
- * skew between the hub and the database.
- */
-export async function announcePolling(
-  db: CommonQueryMethods,
-  nodeId: string,
-  ms: number,
-): Promise<number> {
-  const row = await db.maybeOne(sql.type(z.object({ remaining: z.number() }))`
-    INSERT INTO realtime_pump_nodes AS n (node_id, polling_until)
-    VALUES (${nodeId}, clock_timestamp() + make_interval(secs => ${ms / 1000}))
-    ON CONFLICT (node_id) DO UPDATE
-       SET polling_until = EXCLUDED.polling_until, heartbeat_at = clock_timestamp()
-    RETURNING (extract(epoch FROM n.polling_until - clock_timestamp()) * 1000)::float8 AS remaining`);
-  return row?.remaining ?? 0;
-}
-
-export async function unregisterPumpNode(db: CommonQueryMethods, nodeId: string): Promise<void> {
-  await db.query(sql.type(z.object({}))`DELETE FROM realtime_pump_nodes WHERE node_id = ${nodeId}`);
-}

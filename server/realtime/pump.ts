@@ -1,26 +1,11 @@
-import { randomUUID } from "node:crypto";
 import type { DatabasePool } from "slonik";
 import { comparePositions, type Position } from "../../shared/realtime/cursor.ts";
-import {
-  announcePolling,
-  type OutboxRow,
-  outboxHead,
-  positionOf,
-  readOutboxAfter,
-  registerPumpNode,
-  unregisterPumpNode,
-} from "../db/realtime-events.ts";
+import { type OutboxRow, outboxHead, positionOf, readOutboxAfter } from "../db/realtime-events.ts";
 import { logger } from "../logger.ts";
 
 const log = logger.child({ component: "realtime-pump" });
 
 const STALL_MS = 50;
-/** While events flow, the pump reads this often by itself and writers skip NOTIFY (0054). */
-const POLL_MS = 3;
-/** How long one announcement of polling lasts, and when it is renewed. */
-const POLL_WINDOW_MS = 1_000;
-const POLL_RENEW_MS = 500;
-const HEARTBEAT_MS = 5_000;
 
 export type PumpOptions = { batchSize?: number; safetyIntervalMs?: number };
 
@@ -50,11 +35,6 @@ export class Pump {
    */
   private refine = false;
   private stalledSince: number | null = null;
-  /** This process in realtime_pump_nodes. */
-  readonly nodeId = randomUUID();
-  private pollingUntil = 0;
-  private pollTimer: NodeJS.Timeout | null = null;
-  private heartbeat: NodeJS.Timeout | null = null;
   private readonly db: DatabasePool;
   private readonly deliver: (rows: OutboxRow[]) => void;
   private readonly batchSize: number;
@@ -69,13 +49,6 @@ export class Pump {
   }
 
   async start(): Promise<void> {
-    // Registered (as not polling) before reading the head, so writers NOTIFY this process
-    // from its first moment.
-    await registerPumpNode(this.db, this.nodeId);
-    this.heartbeat = setInterval(() => {
-      registerPumpNode(this.db, this.nodeId).catch(() => {});
-    }, HEARTBEAT_MS);
-    this.heartbeat.unref();
     this.position = await outboxHead(this.db);
     this.timer = setInterval(() => this.wake(), this.safetyIntervalMs);
     this.timer.unref();
@@ -109,7 +82,6 @@ export class Pump {
             if (comparePositions(next, this.position) > 0) {
               this.deliver(batch.ready);
               this.position = next;
-              await this.keepPolling();
             }
           }
           if (!batch.full || this.stopped) break;
@@ -121,35 +93,6 @@ export class Pump {
       }
     } while (this.again && !this.stopped);
     this.scheduleBlockedRetry(blocked);
-  }
-
-  /**
-   * Events are flowing: announce (renewing at most twice a second) that this process polls
-   * the outbox itself for the next second, and poll every POLL_MS until then. The local
-   * deadline comes from the database's clock minus a margin, and writers only skip NOTIFY
-   * while at least 200 ms of the announced window remain, so every commit they did not
-   * announce is read by a poll.
-   */
-  private async keepPolling(): Promise<void> {
-    const now = Date.now();
-    if (this.pollingUntil - now < POLL_RENEW_MS) {
-      try {
-        const remaining = await announcePolling(this.db, this.nodeId, POLL_WINDOW_MS);
-        this.pollingUntil = now + remaining - 50;
-      } catch {
-        return; // not announced: writers keep NOTIFYing, which is always correct
-      }
-    }
-    if (this.pollTimer || this.stopped) return;
-    this.pollTimer = setInterval(() => {
-      if (Date.now() >= this.pollingUntil || this.stopped) {
-        if (this.pollTimer) clearInterval(this.pollTimer);
-        this.pollTimer = null;
-        return;
-      }
-      this.wake();
-    }, POLL_MS);
-    this.pollTimer.unref();
   }
 
   private trackStall(blocked: boolean, progressed: boolean): void {
@@ -181,9 +124,6 @@ export class Pump {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     if (this.retry) clearTimeout(this.retry);
-    if (this.pollTimer) clearInterval(this.pollTimer);
-    if (this.heartbeat) clearInterval(this.heartbeat);
     await this.idle.catch(() => {});
-    await unregisterPumpNode(this.db, this.nodeId).catch(() => {});
   }
 }

@@ -1,5 +1,6 @@
 import type { Request } from "express";
 import { sql } from "slonik";
+import { z } from "zod";
 import type { Principal } from "../auth/principal.ts";
 import type { Tx } from "../db/tenant-context.ts";
 
@@ -79,15 +80,16 @@ export function auditContextOf(req: Request, principal: Principal): AuditContext
  * writers of one organisation so the chain never forks.
  */
 export async function recordAudit(tx: Tx, ctx: AuditContext, event: AuditEvent): Promise<void> {
+  // A JSON round trip turns Dates into strings and drops undefined, as the API would.
   const json = (v: unknown) =>
     v === undefined || v === null ? null : sql.jsonb(JSON.parse(JSON.stringify(v)));
-  await tx.query(sql.unsafe`
+  await tx.query(sql.type(z.object({}))`
     INSERT INTO audit_events (
       organization_id, event_type, entity_type, entity_id, actor_id, actor_type, actor_email,
       event_data, previous_state, new_state, ip_address, user_agent, request_id, hash)
     VALUES (
       ${event.organizationId}, ${event.eventType}, ${event.entityType}, ${event.entityId},
       ${ctx.actorId}, ${ctx.actorType}, ${ctx.actorEmail ?? null},
-      ${sql.jsonb(JSON.parse(JSON.stringify(event.data ?? {})))}, ${json(event.previousState)}, ${json(event.newState)},
+      ${json(event.data ?? {})}, ${json(event.previousState)}, ${json(event.newState)},
       ${ctx.ip ?? null}, ${ctx.userAgent ?? null}, ${ctx.requestId ?? null}, '')`);
 }

@@ -121,7 +121,7 @@ async function authenticateApiKey(serviceDb: DatabasePool, token: string): Promi
   if (!usable) throw new AuthError("session_revoked");
   // last_used_at is informational; a lost update here is harmless.
   void serviceDb
-    .query(sql.unsafe`UPDATE api_keys SET last_used_at = now() WHERE id = ${key.id}`)
+    .query(sql.type(z.object({}))`UPDATE api_keys SET last_used_at = now() WHERE id = ${key.id}`)
     .catch(() => {});
   return {
     kind: "api_key",

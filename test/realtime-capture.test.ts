@@ -1,0 +1,104 @@
+import pg from "pg";
+import { sql } from "slonik";
+import { beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { buildWorld } from "./helpers/realtime.ts";
+import { api, testServer } from "./helpers/runtime.ts";
+
+/**
+ * The capture trigger (migrations/0050, 0054): its per-table column formats are fixed when
+ * the trigger is created, so they must stay in step with the tables, and the event data it
+ * writes must have the REST API's shapes.
+ */
+const server = await testServer();
+const db = server.runtime.serviceDb;
+let world: Awaited<ReturnType<typeof buildWorld>>;
+
+beforeAll(async () => {
+  world = await buildWorld(db);
+});
+
+const STREAMED = [
+  "work_orders",
+  "elevators",
+  "service_requests",
+  "forum_threads",
+  "forum_posts",
+  "messages",
+  "notifications",
+];
+
+describe("capture trigger", () => {
+  it("every streamed table's trigger carries its current numeric and timestamptz columns", async () => {
+    const rows = await db.any(
+      sql.type(
+        z.object({ table: z.string(), args: z.array(z.string()), expected: z.array(z.string()) }),
+      )`
+        SELECT c.relname AS table,
+               string_to_array(rtrim(encode(t.tgargs, 'escape'), '\\000'), '\\000') AS args,
+               ARRAY[
+                 coalesce((SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute
+                            WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped
+                              AND atttypid = 'numeric'::regtype), ''),
+                 coalesce((SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute
+                            WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped
+                              AND atttypid = 'timestamptz'::regtype), '')] AS expected
+          FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+         WHERE t.tgname = c.relname || '_realtime'
+         ORDER BY c.relname`,
+    );
+    expect(rows.map((r) => r.table).sort()).toEqual([...STREAMED].sort());
+    for (const row of rows) {
+      // A migration that changes a streamed table's columns must call realtime_stream() again.
+      expect({ table: row.table, args: row.args }).toEqual({
+        table: row.table,
+        args: row.expected,
+      });
+    }
+    expect(rows.find((r) => r.table === "work_orders")?.args[0]).toContain("labor_cost");
+  });
+
+  it("a trigger created without realtime_stream() refuses to write an unformatted event", async () => {
+    // As the owner (who may change triggers), inside a transaction that is rolled back.
+    const owner = new pg.Client({ connectionString: process.env.MIGRATION_DATABASE_URL });
+    await owner.connect();
+    try {
+      await owner.query("BEGIN");
+      await owner.query("SELECT set_config('app.current_org', $1, true)", [world.orgId]);
+      await owner.query("DROP TRIGGER work_orders_realtime ON work_orders");
+      await owner.query(`CREATE TRIGGER work_orders_realtime AFTER INSERT OR UPDATE OR DELETE
+        ON work_orders FOR EACH ROW EXECUTE FUNCTION realtime_capture()`);
+      await expect(
+        owner.query("UPDATE work_orders SET title = 'no args' WHERE id = $1", [world.workOrderId]),
+      ).rejects.toThrow(/realtime_stream/);
+    } finally {
+      await owner.query("ROLLBACK");
+      await owner.end();
+    }
+  });
+
+  it("event data has the REST shapes: money as exact decimals, timestamps as ISO UTC with ms", async () => {
+    await db.query(sql.unsafe`
+      UPDATE work_orders
+         SET labor_cost = 1234.5, parts_cost = 0.1, scheduled_start = '2031-02-03 04:05:06.789+10'
+       WHERE id = ${world.workOrderId}`);
+    const event = await db.one(sql.type(z.object({ data: z.record(z.string(), z.unknown()) }))`
+      SELECT data FROM realtime_events
+       WHERE entity_id = ${world.workOrderId} ORDER BY xid DESC, id DESC LIMIT 1`);
+    const rest = await api(server.url, "GET", `/api/v1/work-orders/${world.workOrderId}`, {
+      token: world.token,
+    });
+    expect(rest.status).toBe(200);
+    expect(event.data).toMatchObject({
+      labor_cost: "1234.50",
+      parts_cost: "0.10",
+      total_cost: "1234.60",
+      scheduled_start: "2031-02-02T18:05:06.789Z",
+    });
+    expect(event.data.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    // Every field both carry is identical.
+    for (const [key, value] of Object.entries(rest.body as Record<string, unknown>)) {
+      if (key in event.data) expect({ key, value: event.data[key] }).toEqual({ key, value });
+    }
+  });
+});

@@ -30,7 +30,9 @@ export async function spawnHub(options: {
   redisPrefix: string;
 }): Promise<HubProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["server/main.ts"], {
+  // e.g. BENCH_HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/hub-prof" to profile the hub.
+  const nodeArgs = (process.env.BENCH_HUB_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, "server/main.ts"], {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -1,0 +1,81 @@
+import pg from "pg";
+import { sql } from "slonik";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { LISTENER_APPLICATION_NAME } from "../server/realtime/listener.ts";
+import { buildWorld, connectClient, sleep, startHub, waitFor } from "./helpers/realtime.ts";
+
+/**
+ * The listener while Postgres refuses it: /readyz says so for as long as it lasts (not
+ * only after recovery), and once connections are allowed again it is back and nothing
+ * committed in between is lost. Its own file: it closes this file's database to new
+ * connections for a while.
+ */
+const hub = await startHub();
+const db = hub.runtime.serviceDb;
+let world: Awaited<ReturnType<typeof buildWorld>>;
+
+// ALTER DATABASE ... ALLOW_CONNECTIONS may not be run from inside the database itself.
+const fileDb = new URL(process.env.MIGRATION_DATABASE_URL as string);
+const database = fileDb.pathname.slice(1);
+fileDb.pathname = "/postgres";
+const owner = new pg.Client({ connectionString: fileDb.toString() });
+await owner.connect();
+const allowConnections = (allow: boolean) =>
+  owner.query(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS ${allow}`);
+afterAll(async () => {
+  await allowConnections(true);
+  await owner.end();
+});
+
+beforeAll(async () => {
+  world = await buildWorld(db);
+});
+
+async function readiness(): Promise<{ status: number; checks: Record<string, boolean> }> {
+  const res = await fetch(`${hub.url}/readyz`);
+  const body = (await res.json()) as { checks: Record<string, boolean> };
+  return { status: res.status, checks: body.checks };
+}
+
+describe("listener outage", () => {
+  it("/readyz reports the listener down during the outage and up after it; events committed meanwhile arrive", async () => {
+    const client = await connectClient(hub.url, world.token);
+    await client.subscribe(`work_order:${world.workOrderId}`);
+    expect(await readiness()).toMatchObject({
+      status: 200,
+      checks: { realtime_listener: true },
+    });
+
+    await allowConnections(false);
+    const killed = await db.oneFirst(sql.type(z.object({ n: z.number() }))`
+      SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
+       WHERE datname = current_database() AND application_name = ${LISTENER_APPLICATION_NAME}`);
+    expect(killed).toBe(1);
+
+    // Down, and it stays down while Postgres keeps refusing it.
+    const down = Date.now() + 10_000;
+    let during = await readiness();
+    while (during.status === 200 && Date.now() < down) {
+      await sleep(50);
+      during = await readiness();
+    }
+    expect(during).toMatchObject({ status: 503, checks: { realtime_listener: false } });
+    // An already-open pool connection still writes; its NOTIFY reaches no listener.
+    await db.query(
+      sql.unsafe`UPDATE work_orders SET title = 'during outage' WHERE id = ${world.workOrderId}`,
+    );
+    await sleep(1_500);
+    expect((await readiness()).checks.realtime_listener).toBe(false);
+
+    await allowConnections(true);
+    await waitFor(() => client.events.some((e) => e.data.title === "during outage"), 15_000);
+    const up = Date.now() + 15_000;
+    let after = await readiness();
+    while (after.status !== 200 && Date.now() < up) {
+      await sleep(100);
+      after = await readiness();
+    }
+    expect(after).toMatchObject({ status: 200, checks: { realtime_listener: true } });
+  }, 40_000);
+});

@@ -2,13 +2,14 @@ import pg from "pg";
 import { sql } from "slonik";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { buildWorld } from "./helpers/realtime.ts";
+import { Pump } from "../server/realtime/pump.ts";
+import { buildWorld, waitFor } from "./helpers/realtime.ts";
 import { api, testServer } from "./helpers/runtime.ts";
 
 /**
  * The capture trigger (migrations/0050, 0054): its per-table column formats are fixed when
  * the trigger is created, so they must stay in step with the tables, and the event data it
- * writes must have the REST API's shapes.
+ * writes must have the REST API's shapes. And the pump that reads it coalesces wake-ups.
  */
 const server = await testServer();
 const db = server.runtime.serviceDb;
@@ -99,6 +100,27 @@ describe("capture trigger", () => {
     // Every field both carry is identical.
     for (const [key, value] of Object.entries(rest.body as Record<string, unknown>)) {
       if (key in event.data) expect({ key, value: event.data[key] }).toEqual({ key, value });
+    }
+  });
+});
+
+describe("pump", () => {
+  it("reads at most once per minGapMs: commits inside the gap are taken by one read, none lost", async () => {
+    const batches: number[] = [];
+    const pump = new Pump(db, (rows) => batches.push(rows.length), { minGapMs: 1_000 });
+    await pump.start();
+    try {
+      pump.wake(); // first read at once (nothing new), opens the gap
+      for (let i = 0; i < 5; i++) {
+        await db.query(
+          sql.unsafe`UPDATE work_orders SET title = ${`gap ${i}`} WHERE id = ${world.workOrderId}`,
+        );
+        pump.wake();
+      }
+      await waitFor(() => batches.reduce((a, b) => a + b, 0) === 5, 5_000, "five rows");
+      expect(batches).toEqual([5]);
+    } finally {
+      await pump.stop();
     }
   });
 });

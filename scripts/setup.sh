@@ -279,7 +279,9 @@ ensure_pg_tuning() {
   local want
   want="# Managed by SiteSync scripts/setup.sh (rewritten on every run; do not edit).
 max_connections = 300
-shared_buffers = 512MB"
+shared_buffers = 512MB
+# Commit times for the realtime relay lag metric (commit to emit); needs a restart.
+track_commit_timestamp = on"
   if [[ "${SITESYNC_FAST_PG:-0}" == 1 ]]; then
     want+="
 # SITESYNC_FAST_PG=1: faster commits, a crash may lose the last transactions.
@@ -294,6 +296,20 @@ synchronous_commit = off"
   chown postgres:postgres "$PG_TUNING_FILE" 2>/dev/null || true
   chmod 644 "$PG_TUNING_FILE"
   return 0
+}
+
+# The running cluster's track_commit_timestamp (on/off; empty if unreadable), as postgres.
+commit_ts_setting() {
+  runuser -u postgres -- psql -X -w -q -tA -d postgres -c 'show track_commit_timestamp' 2>/dev/null || true
+}
+
+# Restarts the running cluster when the tuning file changed, or when track_commit_timestamp
+# is still off (it only takes effect at server start; e.g. an earlier run was interrupted
+# between writing the file and restarting). Otherwise does nothing.
+restart_if_needed() { # restart_if_needed TUNING_CHANGED(0|1)
+  (( $1 )) || [[ "$(commit_ts_setting)" == off ]] || return 0
+  log "restarting PostgreSQL $PG_MAJOR/$PG_CLUSTER to apply tuning"
+  pg_ctlcluster -m fast "$PG_MAJOR" "$PG_CLUSTER" restart 9>&- || pg_fail "pg_ctlcluster restart failed"
 }
 
 pg_fail() {
@@ -318,10 +334,7 @@ ensure_postgres() {
   install -d -o postgres -g postgres -m 2775 "$PG_SOCKET_DIR"
 
   if pg_ready; then
-    if (( tuning_changed )); then
-      log "restarting PostgreSQL $PG_MAJOR/$PG_CLUSTER to apply tuning"
-      pg_ctlcluster -m fast "$PG_MAJOR" "$PG_CLUSTER" restart 9>&- || pg_fail "pg_ctlcluster restart failed"
-    fi
+    restart_if_needed "$tuning_changed"
   else
     local pid; pid=$(postmaster_pid || true)
     if [[ -n "$pid" ]] && pid_is_postgres "$pid"; then
@@ -421,6 +434,11 @@ verify() {
     || die "sitesync_app must be NOSUPERUSER NOBYPASSRLS (and able to log in with its password)"
   [[ "$(psql_url "$SERVICE_URL" "select rolsuper::text || rolbypassrls::text from pg_roles where rolname = current_user")" == falsetrue ]] \
     || die "sitesync_service must be NOSUPERUSER BYPASSRLS (and able to log in with its password)"
+  # The relay lag metric measures from the commit only with this on (docs/realtime.md).
+  if [[ "$(psql_url "$OWNER_URL" "show track_commit_timestamp")" != on ]]; then
+    (( MANAGED_PG )) && die "track_commit_timestamp is still off after setup (overridden by ALTER SYSTEM, or the server was still starting with old settings): as superuser run ALTER SYSTEM RESET track_commit_timestamp, then re-run"
+    warn "track_commit_timestamp is off: the relay lag metric falls back to statement time and test/realtime-delivery.test.ts fails; as superuser run ALTER SYSTEM SET track_commit_timestamp = on, then restart PostgreSQL"
+  fi
   redis_ping || die "Redis is not answering PING on $REDIS_HOST:$REDIS_PORT"
 }
 
@@ -444,21 +462,23 @@ summary() {
 
 # ---------------------------------------------------------------- main ----
 MODE=""
+MANAGED_PG=0   # 1 when this script configures the server (docker, or Debian cluster 15/main)
 if [[ "${SITESYNC_USE_DOCKER:-}" != 0 ]] && have docker && timeout 10 docker info >/dev/null 2>&1; then
   run_docker_path
+  MANAGED_PG=1
   have psql || { log "psql not on PATH: skipping host-side verification"; summary; exit 0; }
   wait_for postgres pg_ready || die "PostgreSQL container not reachable on $PG_HOST:$PG_PORT"
 elif pg_ready && redis_ping && roles_and_dbs_ok; then
   MODE=existing
   log "PostgreSQL and Redis already up with roles/databases in place"
   # On a Debian host that runs cluster 15/main itself, keep the tuning file
-  # current (a restart happens only if it changed).
+  # current (a restart happens only if it changed or track_commit_timestamp is off).
   if is_root && is_debian && have pg_lsclusters && [[ "$(cluster_port)" == "$PG_PORT" ]]; then
-    if ensure_pg_tuning; then
-      log "restarting PostgreSQL $PG_MAJOR/$PG_CLUSTER to apply tuning"
-      pg_ctlcluster -m fast "$PG_MAJOR" "$PG_CLUSTER" restart 9>&- || pg_fail "pg_ctlcluster restart failed"
-      wait_for postgres pg_ready || pg_fail "PostgreSQL did not come back after restart"
-    fi
+    MANAGED_PG=1
+    tuning_changed=0
+    ensure_pg_tuning && tuning_changed=1
+    restart_if_needed "$tuning_changed"
+    wait_for postgres pg_ready || pg_fail "PostgreSQL did not come back after restart"
   fi
   run_bootstrap optional
 else
@@ -467,6 +487,7 @@ else
   is_root || die "PostgreSQL/Redis need installing or starting: re-run as root (sudo bash scripts/setup.sh), or start a docker engine"
   export DEBIAN_FRONTEND=noninteractive
   ensure_packages
+  MANAGED_PG=1
   ensure_postgres
   ensure_redis
   run_bootstrap required

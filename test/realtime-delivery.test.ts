@@ -475,4 +475,34 @@ describe("metrics", () => {
     };
     expect(ready.checks.realtime_listener).toBe(true);
   });
+
+  it("relay lag is measured from the commit, not from the statement", async () => {
+    // scripts/setup.sh turns it on; without it the hub falls back to the statement time.
+    expect(await db.oneFirst(sql.unsafe`SHOW track_commit_timestamp`)).toBe("on");
+    const client = await connectClient(hub.url, world.token);
+    expect((await client.subscribe(`work_order:${world.workOrderId}`)).ok).toBe(true);
+    const lag = async () => {
+      const lines = (await (await fetch(`${hub.url}/metrics`)).text()).split("\n");
+      const value = (series: string) =>
+        Number(lines.find((l) => l.startsWith(`${series} `))?.slice(series.length + 1));
+      return {
+        count: value("sitesync_relay_lag_seconds_count"),
+        underOne: value('sitesync_relay_lag_seconds_bucket{le="1"}'),
+      };
+    };
+    const before = await lag();
+    const psql = await plainSql();
+    await psql.query("BEGIN");
+    await psql.query("UPDATE work_orders SET title = 'slow commit' WHERE id = $1", [
+      world.workOrderId,
+    ]);
+    await sleep(1_500);
+    await psql.query("COMMIT");
+    await waitFor(() => client.events.some((e) => e.data.title === "slow commit"), 5_000, "event");
+    const after = await lag();
+    // Every observation since `before` is under 1 s; from the UPDATE's occurred_at this
+    // one would be over 1.5 s.
+    expect(after.count).toBeGreaterThan(before.count);
+    expect(after.underOne - before.underOne).toBe(after.count - before.count);
+  });
 });

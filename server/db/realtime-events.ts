@@ -22,12 +22,39 @@ export const OutboxRow = z.object({
   changes: z.array(z.string()).nullable(),
   data: z.record(z.string(), z.unknown()),
   occurred_at: z.string(),
+  /**
+   * When the row's transaction committed: live reads only (readOutboxAfter), for the relay
+   * lag metric. Null when the server does not track commit times. Never sent to clients.
+   */
+  committed_at: z.string().nullable().optional(),
 });
 export type OutboxRow = z.infer<typeof OutboxRow>;
 
 const columns = sql.fragment`
   e.id, e.xid::text AS xid, e.topics, e.type, e.entity_type, e.entity_id, e.organization_id,
   e.actor_id, e.changes, e.data, e.occurred_at`;
+
+/**
+ * `occurred_at` is the statement's time: a long transaction would count its remaining
+ * duration as relay lag. The commit time needs track_commit_timestamp (a restart-only
+ * setting); without it pg_xact_commit_timestamp raises, so it is only called when on.
+ */
+const withCommitTime = sql.fragment`${columns}, pg_xact_commit_timestamp(xid(e.xid)) AS committed_at`;
+const withoutCommitTime = sql.fragment`${columns}, NULL::timestamptz AS committed_at`;
+let liveColumns = withoutCommitTime;
+
+/**
+ * Reads track_commit_timestamp once (the hub at start and after each listener reconnect,
+ * since only a server restart can change it) and makes the live reads select commit times
+ * when it is on. Returns the setting.
+ */
+export async function detectCommitTimestamps(db: CommonQueryMethods): Promise<boolean> {
+  const on =
+    (await db.oneFirst(sql.type(z.object({ track_commit_timestamp: z.string() }))`
+      SHOW track_commit_timestamp`)) === "on";
+  liveColumns = on ? withCommitTime : withoutCommitTime;
+  return on;
+}
 
 export const positionOf = (row: { xid: string; id: number }): Position => ({
   xid: BigInt(row.xid),
@@ -70,7 +97,7 @@ export async function readOutboxAfter(
   refine = true,
 ): Promise<{ ready: OutboxRow[]; blocked: boolean; full: boolean }> {
   const rows = await db.any(sql.type(WithHorizon)`
-    SELECT ${columns}, pg_snapshot_xmin(pg_current_snapshot())::text AS horizon
+    SELECT ${liveColumns}, pg_snapshot_xmin(pg_current_snapshot())::text AS horizon
       FROM realtime_events e
      WHERE ${after(from)}
      ORDER BY e.xid, e.id
@@ -91,7 +118,7 @@ export async function readOutboxAfter(
 
   const refined = await db.any(sql.type(WithHorizon)`
     WITH h AS (SELECT ${ourHorizon} AS horizon)
-    SELECT ${columns}, h.horizon::text AS horizon
+    SELECT ${liveColumns}, h.horizon::text AS horizon
       FROM realtime_events e, h
      WHERE ${after(from)} AND e.xid < h.horizon
      ORDER BY e.xid, e.id

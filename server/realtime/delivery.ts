@@ -46,7 +46,9 @@ export function deliverLive(io: HubServer, rows: OutboxRow[]): void {
     }
     if (sent > 0) {
       eventsRelayed.inc({ type: row.type }, sent);
-      relayLag.observe(Math.max(0, Date.now() - Date.parse(row.occurred_at)) / 1000);
+      // From the commit when known (live reads, track_commit_timestamp on), else the statement.
+      const from = Date.parse(row.committed_at ?? row.occurred_at);
+      relayLag.observe(Math.max(0, Date.now() - from) / 1000);
     }
   }
 }

@@ -4,7 +4,7 @@ import { createClient } from "redis";
 import { Server } from "socket.io";
 import type { AckError } from "../../shared/realtime/events.ts";
 import { AuthError, authenticate } from "../auth/principal.ts";
-import { pruneOutbox } from "../db/realtime-events.ts";
+import { detectCommitTimestamps, pruneOutbox } from "../db/realtime-events.ts";
 import { logger } from "../logger.ts";
 import { socketsConnected, subscriptionsActive } from "../metrics.ts";
 import type { ServerAttachment } from "../server.ts";
@@ -70,6 +70,16 @@ export const attachRealtime: ServerAttachment = async (server, runtime) => {
   });
   io.adapter(createAdapter(pub, sub, { key: `${env.REDIS_KEY_PREFIX}:socket.io` }));
 
+  // The relay lag metric measures from the commit when the server records commit times
+  // (a managed Postgres may not); re-read after reconnects, as only a restart changes it.
+  let commitTimes: boolean | null = null;
+  const checkCommitTimes = async () => {
+    const on = await detectCommitTimestamps(runtime.serviceDb);
+    if (!on && commitTimes !== false)
+      log.warn("track_commit_timestamp is off: relay lag is measured from the statement time");
+    commitTimes = on;
+  };
+  await checkCommitTimes();
   const pump = new Pump(runtime.serviceDb, (rows) => deliverLive(io, rows));
   await pump.start();
   const ctx: HubContext = { io, runtime, pumpPosition: () => pump.position };
@@ -91,7 +101,13 @@ export const attachRealtime: ServerAttachment = async (server, runtime) => {
     },
     () => {
       // Catch up from the last position read; re-check credentials whose end we may have missed.
-      pump.wake();
+      track(
+        checkCommitTimes()
+          .catch((err: Error) =>
+            log.warn({ err: err.message }, "track_commit_timestamp check failed"),
+          )
+          .finally(() => pump.wake()),
+      );
       if (connectedBefore) track(revalidateAll(io, runtime));
       connectedBefore = true;
     },

@@ -8,7 +8,12 @@ type Ran = { type: "ran"; sent: number; startedAt: number; endedAt: number };
 export type BareServer = {
   url: string;
   pid: number;
-  broadcast: (rate: number, durationMs: number) => Promise<Produced>;
+  /** Round-robin over `target.rooms` with `target.envelope` (default: the start's). */
+  broadcast: (
+    rate: number,
+    durationMs: number,
+    target?: { rooms: string[]; envelope: Envelope },
+  ) => Promise<Produced>;
   stop: () => void;
 };
 
@@ -27,7 +32,7 @@ export async function startBareServer(rooms: string[], envelope: Envelope): Prom
   return {
     url: `http://127.0.0.1:${port}`,
     pid: child.pid ?? 0,
-    broadcast: (rate, durationMs) =>
+    broadcast: (rate, durationMs, target = { rooms, envelope }) =>
       new Promise((resolve) => {
         const onMessage = (m: Ran) => {
           if (m.type !== "ran") return;
@@ -35,7 +40,7 @@ export async function startBareServer(rooms: string[], envelope: Envelope): Prom
           resolve({ committed: m.sent, startedAt: m.startedAt, endedAt: m.endedAt });
         };
         child.on("message", onMessage);
-        child.send({ type: "run", rate, durationMs, rooms, envelope });
+        child.send({ type: "run", rate, durationMs, ...target });
       }),
     stop: () => {
       if (child.connected) child.disconnect();

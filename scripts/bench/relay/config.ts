@@ -13,6 +13,11 @@ export type Config = {
   latency: { rate: number; durationMs: number; warmupMs: number };
   /** Broadcasts (bare) or changes (hub) per second at fan-out 100. */
   fanoutSteps: number[];
+  /**
+   * The same sockets also watch one of `categories` forum categories (1,000 sockets each at
+   * the defaults); forum thread changes there are the large fan-out.
+   */
+  wide: { categories: number; threadsPerCategory: number; steps: number[] };
   /** Changes per second at small fan-out. */
   smallSteps: number[];
   stepMs: number;
@@ -35,6 +40,11 @@ export function configFor(quick: boolean): Config {
     workOrdersPerOrg: 40,
     latency: { rate: 100, durationMs: quick ? 5_000 : 18_000, warmupMs: quick ? 3_000 : 5_000 },
     fanoutSteps: quick ? [100, 250] : [50, 100, 150, 200, 250, 300, 400, 500],
+    wide: {
+      categories: 2,
+      threadsPerCategory: 20,
+      steps: quick ? [20, 40] : [10, 20, 30, 40, 50, 60, 80],
+    },
     smallSteps: quick ? [500, 1000] : [250, 500, 750, 1000, 1250, 1500, 1750, 2000, 2500],
     stepMs: quick ? 4_000 : 7_000,
     warmupMs: quick ? 1_000 : 2_000,

@@ -48,7 +48,18 @@ export async function createBenchDatabase(): Promise<number> {
       }
     }
   });
-  return (await migrate(benchUrls.owner)).applied.length;
+  const applied = (await migrate(benchUrls.owner)).applied.length;
+  // The raw NOTIFY ceiling's durable write (raw-notify.ts).
+  const owner = new pg.Client({ connectionString: benchUrls.owner });
+  await owner.connect();
+  try {
+    await owner.query(`CREATE TABLE bench_notify_log (id bigserial PRIMARY KEY);
+      GRANT INSERT ON bench_notify_log TO sitesync_service;
+      GRANT USAGE ON SEQUENCE bench_notify_log_id_seq TO sitesync_service`);
+  } finally {
+    await owner.end();
+  }
+  return applied;
 }
 
 export async function dropBenchDatabase(): Promise<void> {

@@ -1,10 +1,10 @@
 import type pg from "pg";
+import type { Envelope } from "../../../shared/realtime/events.ts";
 import type { BareServer } from "./bare-broadcast.ts";
 import type { ClientPool } from "./clients.ts";
 import type { Config } from "./config.ts";
-import type { BenchOrg } from "./fixtures.ts";
 import { lagBetween, scrapeLag } from "./hub-metrics.ts";
-import { hubWrites } from "./hub-writes.ts";
+import { hubWrites, type WriteTarget } from "./hub-writes.ts";
 import { type Ceiling, ceilingOf, logStep, runStep, type StepResult } from "./steps.ts";
 
 export type Side = { steps: StepResult[]; msgs: Ceiling; changes: Ceiling };
@@ -18,8 +18,12 @@ export type Rig = {
   hubPool: ClientPool;
   hubPids: Record<string, number[]>;
   writers: pg.Client[];
-  orgs: BenchOrg[];
+  /** What the hub's writers change, and what the bare server sends instead. */
+  target: WriteTarget;
+  bareTarget: { rooms: string[]; envelope: Envelope };
   fanout: number;
+  /** Changes (hub) or broadcasts (bare) per second, stepped up. */
+  steps: number[];
 };
 
 export function bareStep(rig: Rig, rate: number, durationMs: number, warmupMs?: number) {
@@ -29,7 +33,7 @@ export function bareStep(rig: Rig, rate: number, durationMs: number, warmupMs?: 
     rig.barePool,
     pids,
     { target: rate, fanout: rig.fanout, durationMs, ...(warmupMs ? { warmupMs } : {}) },
-    () => rig.bare.broadcast(rate, durationMs),
+    () => rig.bare.broadcast(rate, durationMs, rig.bareTarget),
   );
 }
 
@@ -40,7 +44,7 @@ export async function hubStep(rig: Rig, rate: number, durationMs: number, warmup
     rig.hubPool,
     rig.hubPids,
     { target: rate, fanout: rig.fanout, durationMs, ...(warmupMs ? { warmupMs } : {}) },
-    () => hubWrites(rig.writers, rig.orgs, rate, durationMs),
+    () => hubWrites(rig.writers, rig.target, rate, durationMs),
   );
   r.hubLag = lagBetween(before, await scrapeLag(rig.hubUrl));
   return r;
@@ -53,25 +57,26 @@ const side = (steps: StepResult[]): Side => ({
 });
 
 /**
- * (c) Bare broadcast and hub at fan-out 100, stepped up together: at each rate the bare
+ * (c) Bare broadcast and hub at one fan-out (100, then 1,000), stepped up together: at each rate the bare
  * step runs, then the hub step, so both meet the same background load on this shared
  * machine. Each side stops at its first step whose lag is not bounded.
  */
 export async function fanoutRamp(rig: Rig): Promise<FanoutRamp> {
   const bare: StepResult[] = [];
   const hub: StepResult[] = [];
-  for (const rate of rig.cfg.fanoutSteps) {
-    const bareOn = bare.every((r) => r.bounded);
-    const hubOn = hub.every((r) => r.bounded);
+  for (const rate of rig.steps) {
+    const on = (steps: StepResult[]) => steps.every((r) => r.bounded && !r.producerLimited);
+    const bareOn = on(bare);
+    const hubOn = on(hub);
     if (!bareOn && !hubOn) break;
     if (bareOn) {
       const r = await bareStep(rig, rate, rig.cfg.stepMs);
-      logStep("bare F100")(r);
+      logStep(`bare F${rig.fanout}`)(r);
       bare.push(r);
     }
     if (hubOn) {
       const r = await hubStep(rig, rate, rig.cfg.stepMs);
-      logStep("hub F100")(r);
+      logStep(`hub F${rig.fanout}`)(r);
       hub.push(r);
     }
   }

@@ -77,12 +77,52 @@ export async function buildFixtures(
   return [...byOrg.values()];
 }
 
+export type BenchForum = { categoryIds: string[]; threadIds: string[][] };
+
 /**
- * The envelope the hub sends for a real `work_order.updated` of these fixtures: the bare
- * broadcast sends exactly this shape and size, so the two ceilings move the same bytes.
+ * Forum categories (global, so technicians of every organisation may watch them) with a
+ * few threads each, written by a bench user. A thread change reaches every socket watching
+ * its category: the large fan-out.
  */
-export async function sampleEnvelope(c: pg.Client, workOrderId: string): Promise<Envelope> {
-  await c.query(`UPDATE work_orders SET title = 'bench 1' WHERE id = $1`, [workOrderId]);
+export async function buildForum(
+  c: pg.Client,
+  options: { categories: number; threadsPerCategory: number },
+): Promise<BenchForum> {
+  const categories = await c.query<{ id: string }>(
+    `INSERT INTO forum_categories (name, slug, scope_type)
+     SELECT 'Bench category ' || g, 'bench-relay-' || g, 'global'
+       FROM generate_series(1, $1) g
+     RETURNING id`,
+    [options.categories],
+  );
+  const categoryIds = categories.rows.map((r) => r.id);
+  const threads = await c.query<{ id: string; category_id: string }>(
+    `INSERT INTO forum_threads (category_id, author_id, author_organization_id, title, slug)
+     SELECT cat, u.id, u.organization_id, 'bench 0', 'bench-' || cat || '-' || g
+       FROM unnest($1::uuid[]) AS cat, generate_series(1, $2) g,
+            (SELECT id, organization_id FROM users WHERE email LIKE 'bench-%' LIMIT 1) u
+     RETURNING id, category_id`,
+    [categoryIds, options.threadsPerCategory],
+  );
+  return {
+    categoryIds,
+    threadIds: categoryIds.map((cat) =>
+      threads.rows.filter((t) => t.category_id === cat).map((t) => t.id),
+    ),
+  };
+}
+
+/**
+ * The envelope the hub sends for a real update of one of these rows (`work_order.updated`
+ * or `forum_thread.updated`): the bare broadcast sends exactly this shape and size, so the
+ * two ceilings move the same bytes.
+ */
+export async function sampleEnvelope(
+  c: pg.Client,
+  table: "work_orders" | "forum_threads",
+  id: string,
+): Promise<Envelope> {
+  await c.query(`UPDATE ${table} SET title = 'bench 1' WHERE id = $1`, [id]);
   const { rows } = await c.query<{
     id: string;
     xid: string;
@@ -99,7 +139,7 @@ export async function sampleEnvelope(c: pg.Client, workOrderId: string): Promise
     `SELECT id::text, xid::text, topics, type, entity_type, entity_id, organization_id, actor_id,
             changes, data, occurred_at
        FROM realtime_events WHERE entity_id = $1 ORDER BY xid DESC, id DESC LIMIT 1`,
-    [workOrderId],
+    [id],
   );
   const r = rows[0];
   if (!r) throw new Error("no outbox row for the sample update");

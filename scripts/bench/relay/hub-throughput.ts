@@ -3,7 +3,7 @@ import type { ClientPool } from "./clients.ts";
 import type { Config } from "./config.ts";
 import type { BenchOrg } from "./fixtures.ts";
 import { lagBetween, scrapeLag } from "./hub-metrics.ts";
-import { hubWrites } from "./hub-writes.ts";
+import { hubWrites, workOrdersOf } from "./hub-writes.ts";
 import { type Ceiling, ceilingOf, logStep, ramp, runStep, type StepResult } from "./steps.ts";
 
 export type HubRamp = { steps: StepResult[]; changes: Ceiling; msgs: Ceiling };
@@ -29,7 +29,7 @@ export async function measureSmallFanout(
         pool,
         pids,
         { target: rate, fanout: 1, durationMs: cfg.stepMs },
-        () => hubWrites(writers, orgs, rate, cfg.stepMs),
+        () => hubWrites(writers, workOrdersOf(orgs), rate, cfg.stepMs),
       );
       r.hubLag = lagBetween(before, await scrapeLag(hubUrl));
       return r;

@@ -7,7 +7,10 @@ import { closeWriters, openWriters, runWriters } from "./writers.ts";
 
 export type RawNotifyResult = {
   writers: number;
+  /** NOTIFY with a durable commit (a one-row INSERT in the same transaction). */
   txPerSec: number;
+  /** NOTIFY alone: no write, so no WAL flush at commit. */
+  notifyOnlyTxPerSec: number;
   maxRunLatency: Summary;
   pacedRate: number;
   pacedAchieved: number;
@@ -19,8 +22,11 @@ const CHANNEL = "bench_relay";
 
 /**
  * Physical limit 1: Postgres LISTEN/NOTIFY with no hub. Writers commit
- * `BEGIN; SELECT pg_notify(...); COMMIT` (one round trip) carrying their send time; one
- * LISTEN connection receives. Flat out for the ceiling, then paced for latency.
+ * `BEGIN; INSERT INTO bench_notify_log DEFAULT VALUES; SELECT pg_notify(...); COMMIT` (one
+ * round trip) carrying their send time; one LISTEN connection receives. Flat out for the
+ * ceiling, then paced for latency. The one-row INSERT makes the commit durable (a WAL flush),
+ * as every real change's commit is; without any write a transaction commits without
+ * flushing, which is also measured (`notifyOnlyTxPerSec`) but is no ceiling for changes.
  */
 export async function measureRawNotify(cfg: Config): Promise<RawNotifyResult> {
   const listener = new pg.Client({ connectionString: benchUrls.service });
@@ -34,6 +40,10 @@ export async function measureRawNotify(cfg: Config): Promise<RawNotifyResult> {
   await listener.query(`LISTEN ${CHANNEL}`);
   const writers = await openWriters(benchUrls.service, cfg.writers);
   const send = (c: pg.Client, _seq: number, stamp: number) =>
+    c.query(
+      `BEGIN; INSERT INTO bench_notify_log DEFAULT VALUES; SELECT pg_notify('${CHANNEL}', '${stamp}'); COMMIT`,
+    );
+  const sendNotifyOnly = (c: pg.Client, _seq: number, stamp: number) =>
     c.query(`BEGIN; SELECT pg_notify('${CHANNEL}', '${stamp}'); COMMIT`);
   const drain = async (expected: number) => {
     const until = Date.now() + cfg.maxDrainMs;
@@ -42,6 +52,14 @@ export async function measureRawNotify(cfg: Config): Promise<RawNotifyResult> {
     }
   };
   try {
+    const notifyOnly = await runWriters(
+      writers,
+      Number.POSITIVE_INFINITY,
+      cfg.rawNotify.maxMs,
+      sendNotifyOnly,
+    );
+    await drain(notifyOnly.committed);
+    timeline = emptyTimeline();
     const max = await runWriters(writers, Number.POSITIVE_INFINITY, cfg.rawNotify.maxMs, send);
     await drain(max.committed);
     const maxRunLatency = summarize(sentBetween(timeline, max.startedAt, max.endedAt + 1_000));
@@ -59,6 +77,7 @@ export async function measureRawNotify(cfg: Config): Promise<RawNotifyResult> {
     return {
       writers: cfg.writers,
       txPerSec: max.rate,
+      notifyOnlyTxPerSec: notifyOnly.rate,
       maxRunLatency,
       pacedRate: cfg.rawNotify.pacedRate,
       pacedAchieved: paced.rate,

@@ -27,7 +27,10 @@ export type StepResult = {
   p99SecondHalf: number;
   /** Received / expected (committed × fan-out) after draining. */
   delivered: number;
+  /** Lag bounded: p99 under the limit, not growing, everything delivered. */
   bounded: boolean;
+  /** The producer fell short of 90 % of the target: the offered load, not the relay, hit a limit. */
+  producerLimited: boolean;
   why: string;
   cpu: CpuSample;
   /** The hub's own occurred_at -> emit lag over the step (hub steps only). */
@@ -37,8 +40,10 @@ export type StepResult = {
 /**
  * One step: produce at `target`/s for `durationMs`, drain, and judge it. The first
  * `warmupMs` are not measured. Lag is "bounded" when the window's p99 is under
- * cfg.boundedP99Ms, its second half is not clearly worse than its first (not growing),
- * every expected delivery arrived, and the producer reached 90 % of the target rate.
+ * cfg.boundedP99Ms, its second half is not clearly worse than its first (not growing) and
+ * every expected delivery arrived. A step whose producer reached less than 90 % of the
+ * target is "producer-limited": what it achieved still counts when its lag was bounded
+ * (those changes were committed and relayed), but a higher target cannot add anything.
  */
 export async function runStep(
   cfg: Config,
@@ -88,12 +93,16 @@ function judge(
   const expected = produced.committed * input.fanout;
   const delivered = expected === 0 ? 0 : totalReceived(timeline) / expected;
   const reasons: string[] = [];
-  if (achieved < 0.9 * input.target) reasons.push(`producer reached ${achieved.toFixed(0)}/s`);
   if (!(latency.p99 < cfg.boundedP99Ms)) reasons.push(`p99 ${latency.p99.toFixed(0)} ms`);
   if (p99SecondHalf > 1.5 * p99FirstHalf + 20) {
     reasons.push(`p99 growing ${p99FirstHalf.toFixed(0)}→${p99SecondHalf.toFixed(0)} ms`);
   }
   if (delivered < 0.999) reasons.push(`${(delivered * 100).toFixed(1)} % delivered`);
+  const producerLimited = achieved < 0.9 * input.target;
+  const why = [
+    reasons.length === 0 ? "bounded" : reasons.join("; "),
+    ...(producerLimited ? [`producer reached only ${achieved.toFixed(0)}/s`] : []),
+  ].join("; ");
   return {
     target: input.target,
     fanout: input.fanout,
@@ -104,12 +113,16 @@ function judge(
     p99SecondHalf,
     delivered,
     bounded: reasons.length === 0,
-    why: reasons.join("; ") || "bounded",
+    producerLimited,
+    why,
     cpu,
   };
 }
 
-/** Steps up the rate until the first step whose lag is not bounded (that step included). */
+/**
+ * Steps up the rate until the first step whose lag is not bounded or whose producer fell
+ * short (that step included).
+ */
 export async function ramp(
   targets: number[],
   step: (target: number) => Promise<StepResult>,
@@ -120,7 +133,7 @@ export async function ramp(
     const r = await step(target);
     log(r);
     results.push(r);
-    if (!r.bounded) break;
+    if (!r.bounded || r.producerLimited) break;
   }
   return results;
 }
@@ -130,7 +143,8 @@ export type Ceiling = { saturation: number; bounded: number; reached: boolean };
 /**
  * `saturation`: the most deliveries per second any step achieved (the ceiling once a step
  * saturates); `bounded`: the most at a step with bounded lag. `reached` is false when
- * even the last step stayed bounded: the true ceiling is then higher than measured.
+ * even the last step stayed bounded: the true ceiling is then higher than measured
+ * (also when the last step stopped only because the producer could not go faster).
  */
 export function ceilingOf(results: StepResult[], pick: (r: StepResult) => number): Ceiling {
   return {

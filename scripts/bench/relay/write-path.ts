@@ -1,7 +1,7 @@
 import type { Config } from "./config.ts";
 import { benchUrls } from "./db.ts";
 import type { BenchOrg } from "./fixtures.ts";
-import { hubWrites } from "./hub-writes.ts";
+import { hubWrites, workOrdersOf } from "./hub-writes.ts";
 import { closeWriters, openWriters } from "./writers.ts";
 
 export type WritePathResult = { byWriters: Array<{ writers: number; rate: number }>; best: number };
@@ -17,7 +17,12 @@ export async function measureWritePath(cfg: Config, orgs: BenchOrg[]): Promise<W
   for (const n of [1, 2, 4].filter((k) => k <= cfg.writers)) {
     const writers = await openWriters(benchUrls.service, n);
     try {
-      const r = await hubWrites(writers, orgs, Number.POSITIVE_INFINITY, cfg.rawNotify.maxMs);
+      const r = await hubWrites(
+        writers,
+        workOrdersOf(orgs),
+        Number.POSITIVE_INFINITY,
+        cfg.rawNotify.maxMs,
+      );
       byWriters.push({ writers: n, rate: r.committed / ((r.endedAt - r.startedAt) / 1000) });
     } finally {
       await closeWriters(writers);

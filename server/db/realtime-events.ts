@@ -41,19 +41,16 @@ const columns = sql.fragment`
  */
 const withCommitTime = sql.fragment`${columns}, pg_xact_commit_timestamp(xid(e.xid)) AS committed_at`;
 const withoutCommitTime = sql.fragment`${columns}, NULL::timestamptz AS committed_at`;
-let liveColumns = withoutCommitTime;
 
 /**
- * Reads track_commit_timestamp once (the hub at start and after each listener reconnect,
- * since only a server restart can change it) and makes the live reads select commit times
- * when it is on. Returns the setting.
+ * Whether the server records commit times (the hub reads it at start and after each
+ * listener reconnect, since only a server restart can change it).
  */
 export async function detectCommitTimestamps(db: CommonQueryMethods): Promise<boolean> {
-  const on =
+  return (
     (await db.oneFirst(sql.type(z.object({ track_commit_timestamp: z.string() }))`
-      SHOW track_commit_timestamp`)) === "on";
-  liveColumns = on ? withCommitTime : withoutCommitTime;
-  return on;
+      SHOW track_commit_timestamp`)) === "on"
+  );
 }
 
 export const positionOf = (row: { xid: string; id: number }): Position => ({
@@ -95,7 +92,9 @@ export async function readOutboxAfter(
   from: Position,
   limit: number,
   refine = true,
+  commitTimes = false,
 ): Promise<{ ready: OutboxRow[]; blocked: boolean; full: boolean }> {
+  const liveColumns = commitTimes ? withCommitTime : withoutCommitTime;
   const rows = await db.any(sql.type(WithHorizon)`
     SELECT ${liveColumns}, pg_snapshot_xmin(pg_current_snapshot())::text AS horizon
       FROM realtime_events e

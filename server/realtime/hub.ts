@@ -80,7 +80,9 @@ export const attachRealtime: ServerAttachment = async (server, runtime) => {
     commitTimes = on;
   };
   await checkCommitTimes();
-  const pump = new Pump(runtime.serviceDb, (rows) => deliverLive(io, rows));
+  const pump = new Pump(runtime.serviceDb, (rows) => deliverLive(io, rows), {
+    commitTimes: () => commitTimes === true,
+  });
   await pump.start();
   const ctx: HubContext = { io, runtime, pumpPosition: () => pump.position };
 

@@ -7,7 +7,13 @@ const log = logger.child({ component: "realtime-pump" });
 
 const STALL_MS = 50;
 
-export type PumpOptions = { batchSize?: number; safetyIntervalMs?: number; minGapMs?: number };
+export type PumpOptions = {
+  batchSize?: number;
+  safetyIntervalMs?: number;
+  minGapMs?: number;
+  /** Select each row's commit time (only when the server has track_commit_timestamp on). */
+  commitTimes?: () => boolean;
+};
 
 /**
  * Reads the outbox in (xid, id) order from this process's position and hands each batch to
@@ -45,6 +51,7 @@ export class Pump {
   private readonly batchSize: number;
   private readonly safetyIntervalMs: number;
   private readonly minGapMs: number;
+  private readonly commitTimes: () => boolean;
   private lastReadAt = Number.NEGATIVE_INFINITY;
   private gapTimer: NodeJS.Timeout | null = null;
   private idle: Promise<void> = Promise.resolve();
@@ -55,6 +62,7 @@ export class Pump {
     this.batchSize = options.batchSize ?? 1_000;
     this.safetyIntervalMs = options.safetyIntervalMs ?? 1_000;
     this.minGapMs = options.minGapMs ?? 2;
+    this.commitTimes = options.commitTimes ?? (() => false);
   }
 
   async start(): Promise<void> {
@@ -92,7 +100,13 @@ export class Pump {
       try {
         for (;;) {
           this.lastReadAt = performance.now();
-          const batch = await readOutboxAfter(this.db, this.position, this.batchSize, this.refine);
+          const batch = await readOutboxAfter(
+            this.db,
+            this.position,
+            this.batchSize,
+            this.refine,
+            this.commitTimes(),
+          );
           blocked = batch.blocked;
           this.trackStall(batch.blocked, batch.ready.length > 0);
           const last = batch.ready.at(-1);

@@ -2,8 +2,10 @@ import { comparePositions, type Position } from "../../shared/realtime/cursor.ts
 import type { Envelope } from "../../shared/realtime/events.ts";
 import { type OutboxRow, positionOf } from "../db/realtime-events.ts";
 import { eventsRelayed, relayLag } from "../metrics.ts";
-import { envelopeFor, visibleTo } from "./audience.ts";
+import { type Audience, envelopeFor, visibleTo } from "./audience.ts";
 import type { HubServer, HubSocket, Subscription } from "./types.ts";
+
+type Group = { topic: string; sub: Subscription; ids: string[] };
 
 /**
  * Hands events read by this process's pump to this process's own sockets only. Every hub
@@ -11,38 +13,53 @@ import type { HubServer, HubSocket, Subscription } from "./types.ts";
  * client N copies (socket.io-redis-adapter#135); local emits give exactly one.
  *
  * A socket gets an event once even when several of its topics carry it: the envelope
- * names the first of the event's topics the socket is in.
+ * names the first of the event's topics the socket is in. Sockets sharing a topic and
+ * audience get one encoded packet (one broadcast).
  */
 export function deliverLive(io: HubServer, rows: OutboxRow[]): void {
   const nsp = io.of("/");
   for (const row of rows) {
     const position = positionOf(row);
-    // Sockets sharing a topic and audience get one encoded packet (one broadcast).
-    const groups = new Map<string, { topic: string; sub: Subscription; ids: string[] }>();
-    const seen = new Set<string>();
+    const rooms: Array<[string, Set<string>]> = [];
     for (const topic of row.topics) {
       const room = nsp.adapter.rooms.get(topic);
-      if (!room) continue;
+      if (room) rooms.push([topic, room]);
+    }
+    // With one room there is nobody to de-duplicate across topics.
+    const seen = rooms.length > 1 ? new Set<string>() : null;
+    const groups = new Map<string, Map<Audience, Group>>();
+    for (const [, room] of rooms) {
       for (const socketId of room) {
-        if (seen.has(socketId)) continue;
-        seen.add(socketId);
+        if (seen) {
+          if (seen.has(socketId)) continue;
+          seen.add(socketId);
+        }
         const socket = nsp.sockets.get(socketId);
         if (!socket) continue;
         const target = routeFor(socket, row, position);
         if (!target) continue;
-        const key = `${target.topic}\u0000${target.audience}`;
-        const group = groups.get(key);
+        let byAudience = groups.get(target.topic);
+        if (!byAudience) {
+          byAudience = new Map();
+          groups.set(target.topic, byAudience);
+        }
+        const group = byAudience.get(target.audience);
         if (group) group.ids.push(socketId);
-        else groups.set(key, { topic: target.topic, sub: target, ids: [socketId] });
+        else byAudience.set(target.audience, { topic: target.topic, sub: target, ids: [socketId] });
       }
     }
     let sent = 0;
-    for (const { topic, sub, ids } of groups.values()) {
-      if (!visibleTo(row, sub.audience)) continue;
-      const envelope = envelopeFor(row, position, topic, sub.audience);
-      if (ids.length === 1) nsp.sockets.get(ids[0] as string)?.emit("event", envelope);
-      else nsp.local.to(ids).emit("event", envelope);
-      sent += ids.length;
+    for (const byAudience of groups.values()) {
+      for (const { topic, sub, ids } of byAudience.values()) {
+        if (!visibleTo(row, sub.audience)) continue;
+        const envelope = envelopeFor(row, position, topic, sub.audience);
+        if (ids.length === 1) nsp.sockets.get(ids[0] as string)?.emit("event", envelope);
+        // The whole (only) room gets it: address the room, not each of its sockets (large fan-out).
+        else if (rooms.length === 1 && ids.length === rooms[0]?.[1].size)
+          nsp.local.to(topic).emit("event", envelope);
+        else nsp.local.to(ids).emit("event", envelope);
+        sent += ids.length;
+      }
     }
     if (sent > 0) {
       eventsRelayed.inc({ type: row.type }, sent);

@@ -5,7 +5,14 @@ import type { ClientPool } from "./clients.ts";
 import type { Config } from "./config.ts";
 import { lagBetween, scrapeLag } from "./hub-metrics.ts";
 import { hubWrites, type WriteTarget } from "./hub-writes.ts";
-import { type Ceiling, ceilingOf, logStep, runStep, type StepResult } from "./steps.ts";
+import {
+  type Ceiling,
+  ceilingOf,
+  logStep,
+  runStep,
+  type StepResult,
+  stepWithRetry,
+} from "./steps.ts";
 
 export type Side = { steps: StepResult[]; msgs: Ceiling; changes: Ceiling };
 export type FanoutRamp = { bare: Side; hub: Side };
@@ -79,14 +86,24 @@ async function settle(pool: ClientPool, maxMs = 30_000): Promise<void> {
 export async function fanoutRamp(rig: Rig): Promise<FanoutRamp> {
   const bare: StepResult[] = [];
   const hub: StepResult[] = [];
-  const run = async (which: "bare" | "hub", rate: number) => {
-    const r =
-      which === "bare"
-        ? await bareStep(rig, rate, rig.cfg.stepMs)
-        : await hubStep(rig, rate, rig.cfg.stepMs);
-    logStep(`${which} F${rig.fanout}`)(r);
+  const run = async (which: "bare" | "hub", rate: number, retry = true) => {
+    const pool = which === "bare" ? rig.barePool : rig.hubPool;
+    const once = async () => {
+      const r =
+        which === "bare"
+          ? await bareStep(rig, rate, rig.cfg.stepMs)
+          : await hubStep(rig, rate, rig.cfg.stepMs);
+      if (!r.bounded) await settle(pool);
+      return r;
+    };
+    const log = logStep(`${which} F${rig.fanout}`);
+    let r: StepResult;
+    if (retry) r = await stepWithRetry(once, log);
+    else {
+      r = await once();
+      log(r);
+    }
     (which === "bare" ? bare : hub).push(r);
-    if (!r.bounded) await settle(which === "bare" ? rig.barePool : rig.hubPool);
   };
   for (const rate of rig.steps) {
     const on = (steps: StepResult[]) => steps.every((r) => r.bounded && !r.producerLimited);
@@ -97,8 +114,8 @@ export async function fanoutRamp(rig: Rig): Promise<FanoutRamp> {
     if (hubOn) await run("hub", rate);
   }
   const top = Math.max(...rig.steps);
-  if (!bare.some((r) => r.target === top)) await run("bare", top);
-  if (!hub.some((r) => r.target === top)) await run("hub", top);
+  if (!bare.some((r) => r.target === top)) await run("bare", top, false);
+  if (!hub.some((r) => r.target === top)) await run("hub", top, false);
   return { bare: side(bare), hub: side(hub) };
 }
 

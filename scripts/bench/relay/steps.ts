@@ -40,7 +40,8 @@ export type StepResult = {
 /**
  * One step: produce at `target`/s for `durationMs`, drain, and judge it. The first
  * `warmupMs` are not measured. Lag is "bounded" when the window's p99 is under
- * cfg.boundedP99Ms, its second half is not clearly worse than its first (not growing) and
+ * cfg.boundedP99Ms, its second half's p99 is not clearly worse than its first's (not
+ * growing: at most 1.5 × + 50 ms, so one scheduling spike is not a backlog) and
  * every expected delivery arrived. A step whose producer reached less than 90 % of the
  * target is "producer-limited": what it achieved still counts when its lag was bounded
  * (those changes were committed and relayed), but a higher target cannot add anything.
@@ -94,7 +95,7 @@ function judge(
   const delivered = expected === 0 ? 0 : totalReceived(timeline) / expected;
   const reasons: string[] = [];
   if (!(latency.p99 < cfg.boundedP99Ms)) reasons.push(`p99 ${latency.p99.toFixed(0)} ms`);
-  if (p99SecondHalf > 1.5 * p99FirstHalf + 20) {
+  if (p99SecondHalf > 1.5 * p99FirstHalf + 50) {
     reasons.push(`p99 growing ${p99FirstHalf.toFixed(0)}→${p99SecondHalf.toFixed(0)} ms`);
   }
   if (delivered < 0.999) reasons.push(`${(delivered * 100).toFixed(1)} % delivered`);
@@ -120,8 +121,25 @@ function judge(
 }
 
 /**
- * Steps up the rate until the first step whose lag is not bounded or whose producer fell
- * short (that step included).
+ * Runs a step; one whose lag was not bounded runs once more and the better of the two
+ * stands (this machine is shared: one disturbed step should not end a ramp). Both are
+ * logged.
+ */
+export async function stepWithRetry(
+  step: () => Promise<StepResult>,
+  log: (r: StepResult) => void,
+): Promise<StepResult> {
+  const first = await step();
+  log(first);
+  if (first.bounded) return first;
+  const second = await step();
+  log(second);
+  return second.bounded || second.latency.p99 < first.latency.p99 ? second : first;
+}
+
+/**
+ * Steps up the rate until the first step whose lag is not bounded (after its retry) or
+ * whose producer fell short (that step included).
  */
 export async function ramp(
   targets: number[],
@@ -130,8 +148,7 @@ export async function ramp(
 ): Promise<StepResult[]> {
   const results: StepResult[] = [];
   for (const target of targets) {
-    const r = await step(target);
-    log(r);
+    const r = await stepWithRetry(() => step(target), log);
     results.push(r);
     if (!r.bounded || r.producerLimited) break;
   }

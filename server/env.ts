@@ -39,6 +39,8 @@ const EnvSchema = z.object({
   REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   REALTIME_RETENTION_HOURS: z.coerce.number().positive().default(72),
+  /** Least time between two outbox reads of a hub: fewer reads per change at high rates. */
+  REALTIME_READ_GAP_MS: z.coerce.number().int().min(0).max(100).default(4),
   BODY_LIMIT: z.string().default("1mb"),
   /** Which roles this process plays: the API + hub, the workers, or both. */
   SITESYNC_ROLES: z

@@ -82,6 +82,7 @@ export const attachRealtime: ServerAttachment = async (server, runtime) => {
   await checkCommitTimes();
   const pump = new Pump(runtime.serviceDb, (rows) => deliverLive(io, rows), {
     commitTimes: () => commitTimes === true,
+    minGapMs: env.REALTIME_READ_GAP_MS,
   });
   await pump.start();
   const ctx: HubContext = { io, runtime, pumpPosition: () => pump.position };

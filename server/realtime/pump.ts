@@ -25,10 +25,11 @@ export type PumpOptions = {
  * A fresh process starts at the current head: clients recover anything older through
  * subscribe-with-since, which reads the same table.
  *
- * Reads start at least `minGapMs` apart. Under a stream of commits every NOTIFY would
- * otherwise cost one read of about one row; waiting up to 2 ms lets one read take all the
- * commits of that window, which halves the reads (Postgres CPU) at 1,000 changes/s and adds
- * nothing when changes are further apart than that (docs/realtime.md, Performance notes).
+ * Reads start at least `minGapMs` apart (REALTIME_READ_GAP_MS, default 4). Under a stream of
+ * commits every NOTIFY would otherwise cost one read of about one row; waiting a few ms lets
+ * one read take all the commits of that window, which cuts the reads (Postgres and hub CPU)
+ * at hundreds of changes a second and adds nothing when changes are further apart than that
+ * (docs/realtime.md, Performance notes).
  */
 export class Pump {
   position: Position = { xid: 0n, id: 0n };
@@ -61,7 +62,7 @@ export class Pump {
     this.deliver = deliver;
     this.batchSize = options.batchSize ?? 1_000;
     this.safetyIntervalMs = options.safetyIntervalMs ?? 1_000;
-    this.minGapMs = options.minGapMs ?? 2;
+    this.minGapMs = options.minGapMs ?? 4;
     this.commitTimes = options.commitTimes ?? (() => false);
   }
 

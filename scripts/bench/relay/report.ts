@@ -77,7 +77,8 @@ export function verdicts(r: RelayResults) {
     p99: r.latency.hub.latency.p99 <= TARGETS.p99,
     smallChanges,
     smallRatio,
-    small: smallChanges >= TARGETS.smallChanges && smallRatio >= TARGETS.smallRatio,
+    small: smallChanges >= TARGETS.smallChanges,
+    smallHalf: smallRatio >= TARGETS.smallRatio,
     largeRatio,
     largeBoundedRatio: boundedRatio(r.wide),
     large: largeRatio >= TARGETS.largeRatio,
@@ -98,7 +99,12 @@ function gaps(r: RelayResults, v: ReturnType<typeof verdicts>): string[] {
   }
   if (!v.small) {
     out.push(
-      `- Small fan-out: ${f0(v.smallChanges)} changes/s sustained vs ≥ ${f0(TARGETS.smallChanges)}/s (${pct(v.smallChanges / TARGETS.smallChanges)} of it) and ${pct(v.smallRatio)} of the raw NOTIFY ceiling vs ≥ 50 %. See the step table: when the last step says the producer fell short, the writers could not commit faster (the write path, not the relay, was the limit).`,
+      `- Small fan-out: ${f0(v.smallChanges)} changes/s sustained vs ≥ ${f0(TARGETS.smallChanges)}/s (${pct(v.smallChanges / TARGETS.smallChanges)} of it). See the step table: when the last step says the producer fell short, the writers could not commit faster (the write path, not the relay, was the limit).`,
+    );
+  }
+  if (!v.smallHalf) {
+    out.push(
+      `- Small fan-out against the raw NOTIFY ceiling: ${pct(v.smallRatio)} of this run's ${f0(r.raw.txPerSec)} tx/s vs 50 %. The issue sets 1,000/s as "half the raw NOTIFY ceiling" at its ~2,100 tx/s; here that ceiling moves with the disk's flush time from run to run, and a raw NOTIFY transaction (a one-row INSERT into a bare table) is much lighter than a real change (a work order UPDATE maintaining 17 indexes, three row triggers, the outbox row with its GIN index). The sustained rate is bounded by that write path sharing the cores with the hub and clients: with the hub running the writers could not commit faster (last step).`,
     );
   }
   const largeGap = (f: FanoutRamp, fanout: number, ratio: number) =>
@@ -137,7 +143,8 @@ export function renderSection(r: RelayResults): string {
     `| latency p50, ${f0(r.hubSockets)} sockets, fan-out ${r.fanout}, ${r.cfg.latency.rate} changes/s | ${f1(lat.p50)} ms | bare broadcast at ${r.cfg.latency.rate}/s: ${vsBare("p50")} ms | | ≤ ${TARGETS.p50} ms | ${ok(v.p50)} |`,
     `| latency p95 | ${f1(lat.p95)} ms | bare: ${vsBare("p95")} ms | | ≤ ${TARGETS.p95} ms | ${ok(v.p95)} |`,
     `| latency p99 | ${f1(lat.p99)} ms | bare: ${vsBare("p99")} ms; raw NOTIFY at ${r.raw.pacedRate}/s: ${f1(r.raw.paced.p99)} ms | ×${(lat.p99 / r.raw.paced.p99).toFixed(1)} of raw NOTIFY | ≤ ${TARGETS.p99} ms | ${ok(v.p99)} |`,
-    `| sustained changes/s with bounded lag, fan-out 1 | ${atLeast(r.small.changes.reached)}${f0(v.smallChanges)} | raw NOTIFY ceiling, ${r.raw.writers} writers: ${f0(r.raw.txPerSec)} tx/s | ${pct(v.smallRatio)} | ≥ ${f0(TARGETS.smallChanges)}/s and ≥ 50 % | ${ok(v.small)} |`,
+    `| sustained changes/s with bounded lag, fan-out 1 | ${atLeast(r.small.changes.reached)}${f0(v.smallChanges)} | raw NOTIFY ceiling, ${r.raw.writers} writers: ${f0(r.raw.txPerSec)} tx/s | ${pct(v.smallRatio)} | ≥ ${f0(TARGETS.smallChanges)}/s | ${ok(v.small)} |`,
+    `| the same ÷ raw NOTIFY ceiling | | | ${pct(v.smallRatio)} | ≥ 50 % ("half the raw NOTIFY ceiling") | ${ok(v.smallHalf)} |`,
     `| deliveries/s at fan-out ${f0(r.wideFanout)} (saturation) | ${atLeast(r.wide.hub.msgs.reached)}${f0(r.wide.hub.msgs.saturation)} | bare broadcast ceiling: ${atLeast(r.wide.bare.msgs.reached)}${f0(r.wide.bare.msgs.saturation)} | ${pct(v.largeRatio)} | ≥ 80 % | ${ok(v.large)} |`,
     `| deliveries/s at fan-out ${f0(r.wideFanout)} with bounded lag | ${f0(r.wide.hub.msgs.bounded)} | bare: ${f0(r.wide.bare.msgs.bounded)} | ${pct(v.largeBoundedRatio)} | (same, stricter) | |`,
     `| deliveries/s at fan-out ${r.fanout} (saturation) | ${atLeast(r.fan.hub.msgs.reached)}${f0(r.fan.hub.msgs.saturation)} | bare broadcast ceiling: ${atLeast(r.fan.bare.msgs.reached)}${f0(r.fan.bare.msgs.saturation)} | ${pct(v.largeRatio100)} | ≥ 80 % | ${ok(v.large100)} |`,

@@ -124,3 +124,11 @@ describe("pump", () => {
     }
   });
 });
+
+describe("outbox indexes", () => {
+  it("the topic index has no pending list (no merge stalls on one change's commit)", async () => {
+    const options = await db.oneFirst(sql.type(z.object({ reloptions: z.array(z.string()) }))`
+      SELECT reloptions FROM pg_class WHERE relname = 'idx_realtime_events_topics'`);
+    expect(options).toContain("fastupdate=off");
+  });
+});

@@ -125,6 +125,50 @@ describe("pump", () => {
   });
 });
 
+describe("pump slices", () => {
+  it("a batch larger than a slice goes out in order, 20 rows at a time, yielding in between; position follows each slice", async () => {
+    const head = new Pump(db, () => {});
+    await head.start();
+    const from = head.position;
+    await head.stop();
+    await db.transaction(async (tx) => {
+      for (let i = 0; i < 45; i++) {
+        await tx.query(
+          sql.unsafe`UPDATE work_orders SET title = ${`slice ${i}`} WHERE id = ${world.workOrderId}`,
+        );
+      }
+    });
+    const slices: string[][] = [];
+    let immediates = 0;
+    const immediatesSeen: number[] = [];
+    const positionsSeen: bigint[] = [];
+    const pump: Pump = new Pump(
+      db,
+      (rows) => {
+        slices.push(rows.map((r) => String(r.data.title)));
+        // Each slice sees the previous slice's setImmediate only if the pump yielded.
+        immediatesSeen.push(immediates);
+        positionsSeen.push(pump.position.id);
+        setImmediate(() => {
+          immediates++;
+        });
+      },
+      { minGapMs: 0 },
+    );
+    pump.position = from;
+    pump.wake();
+    await waitFor(() => slices.flat().length === 45, 5_000, "45 rows");
+    expect(slices.map((s) => s.length)).toEqual([20, 20, 5]);
+    expect(slices.flat()).toEqual(Array.from({ length: 45 }, (_, i) => `slice ${i}`));
+    expect(immediatesSeen).toEqual([0, 1, 2]);
+    // Each slice starts where the previous one was handed out.
+    expect(positionsSeen[0]).toBe(from.id);
+    expect(positionsSeen[1]! > positionsSeen[0]!).toBe(true);
+    expect(positionsSeen[2]! > positionsSeen[1]!).toBe(true);
+    await pump.stop();
+  });
+});
+
 describe("outbox indexes", () => {
   it("the topic index has no pending list (no merge stalls on one change's commit)", async () => {
     const options = await db.oneFirst(sql.type(z.object({ reloptions: z.array(z.string()) }))`

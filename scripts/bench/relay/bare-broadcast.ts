@@ -23,8 +23,11 @@ export type BareServer = {
  * for the hub and broadcasts the hub's real envelope round-robin over the rooms.
  */
 export async function startBareServer(rooms: string[], envelope: Envelope): Promise<BareServer> {
+  // e.g. BENCH_BARE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/bare-prof", as for the hub.
+  const nodeArgs = (process.env.BENCH_BARE_NODE_ARGS ?? "").split(" ").filter(Boolean);
   const child: ChildProcess = fork(path.join(import.meta.dirname, "bare-server.ts"), [], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
+    execArgv: [...process.execArgv, ...nodeArgs],
   });
   const port = await new Promise<number>((resolve) =>
     child.once("message", (m: { port: number }) => resolve(m.port)),

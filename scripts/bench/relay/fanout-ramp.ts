@@ -79,9 +79,10 @@ async function settle(pool: ClientPool, maxMs = 30_000): Promise<void> {
  * each rate the bare step runs, then the hub step, so both meet the same background load on
  * this shared machine. Each side stops at its first step whose lag is not bounded.
  *
- * Where a side stopped early, it then gets the top rate as well: the saturation ceiling
- * (most deliveries per second) is only comparable when both sides were offered the same
- * overload, not when one stopped at 40/s on a noisy p99 and the other went on to 80/s.
+ * Then both sides get the top rate twice more, interleaved: the saturation ceiling (most
+ * deliveries per second over all steps) is only comparable when both were offered the same
+ * overload as often, not when one stopped at 40/s on a noisy p99 and the other went on to
+ * 80/s.
  */
 export async function fanoutRamp(rig: Rig): Promise<FanoutRamp> {
   const bare: StepResult[] = [];
@@ -113,9 +114,12 @@ export async function fanoutRamp(rig: Rig): Promise<FanoutRamp> {
     if (bareOn) await run("bare", rate);
     if (hubOn) await run("hub", rate);
   }
+  // Saturation: both sides offered the same overload (the top rate) twice, interleaved.
   const top = Math.max(...rig.steps);
-  if (!bare.some((r) => r.target === top)) await run("bare", top, false);
-  if (!hub.some((r) => r.target === top)) await run("hub", top, false);
+  for (let i = 0; i < 2; i++) {
+    await run("bare", top, false);
+    await run("hub", top, false);
+  }
   return { bare: side(bare), hub: side(hub) };
 }
 

@@ -189,7 +189,7 @@ describe("redis restart", () => {
     redis?.kill("SIGKILL");
   });
 
-  it("events keep flowing while Redis is down; cross-node typing works again after it restarts", async () => {
+  it("events keep flowing while Redis is down; after it restarts cross-node typing works again and presence missed meanwhile is announced", async () => {
     redisPort = await freePort();
     await startRedis();
     const env = { REDIS_URL: `redis://127.0.0.1:${redisPort}` };
@@ -204,8 +204,16 @@ describe("redis restart", () => {
     await sender.subscribe(topic);
     await recipient.subscribe(topic);
 
+    const presence: Array<{ user_id: string; status: string }> = [];
+    recipient.on("presence", (p) => presence.push(p));
+    await recipient.subscribe(`org:${world.orgId}`); // presence goes to org: rooms
+    const latecomer = await buildUser(db, { organizationId: world.orgId, role: "technician" });
+    const latecomerSession = await sessionFor(db, latecomer);
+
     redis?.kill("SIGKILL");
     await sleep(300);
+    // Comes online while Redis is away: announced once it is back.
+    await connectClient(one!.url, latecomerSession.token);
     for (let i = 0; i < 10; i++) await setTitle(`redis down ${i}`);
     for (const c of [sender, recipient]) {
       await waitFor(
@@ -222,6 +230,11 @@ describe("redis restart", () => {
       await sleep(250);
     }
     expect(typing.length).toBeGreaterThan(0);
+    await waitFor(
+      () => presence.some((p) => p.user_id === latecomer.id && p.status === "online"),
+      15_000,
+      "presence of a user who connected while Redis was down",
+    );
     expect(one!.child.exitCode).toBeNull();
     expect(two!.child.exitCode).toBeNull();
     await one!.kill();

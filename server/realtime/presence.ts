@@ -4,6 +4,11 @@ import type { HubServer } from "./types.ts";
 
 const log = logger.child({ component: "realtime-presence" });
 
+type Status = "online" | "offline";
+
+/** Longer than the adapter clients' reconnect backoff cap (hub.ts, 2 s). */
+const REANNOUNCE_AFTER_MS = 3_000;
+
 export type PresenceOptions = { heartbeatMs?: number; ttlMs?: number; sweepMs?: number };
 
 // Takes a dead node's users and forgets the node, atomically: only one sweeper gets them.
@@ -20,10 +25,13 @@ return users`;
  * within ttl + sweep interval a surviving node claims its users and announces those no
  * other node holds as offline. Updates go to `org:<id>` rooms through the Redis adapter,
  * so they reach sockets on every node. After a Redis restart each node writes its
- * state back (on the client's "ready").
+ * state back (on the client's "ready") and then announces the arrivals and departures that
+ * Redis being away kept it from announcing.
  */
 export class Presence {
   private readonly local = new Map<string, { count: number; orgId: string }>();
+  /** Announcements that failed while Redis was away: user id -> the latest one. */
+  private readonly unannounced = new Map<string, { orgId: string; status: Status }>();
   private readonly io: HubServer;
   private readonly redis: Redis;
   private readonly nodeId: string;
@@ -71,10 +79,13 @@ export class Presence {
       return;
     }
     this.local.set(userId, { count: 1, orgId });
-    await this.guard(async () => {
-      await this.redis.hSet(this.usersKey(this.nodeId), userId, orgId);
-      if (!(await this.heldElsewhere(userId))) this.announce(userId, orgId, "online");
-    });
+    await this.guard(
+      async () => {
+        await this.redis.hSet(this.usersKey(this.nodeId), userId, orgId);
+        if (!(await this.heldElsewhere(userId))) this.announce(userId, orgId, "online");
+      },
+      () => this.unannounced.set(userId, { orgId, status: "online" }),
+    );
   }
 
   async disconnected(userId: string): Promise<void> {
@@ -83,16 +94,19 @@ export class Presence {
     entry.count--;
     if (entry.count > 0) return;
     this.local.delete(userId);
-    await this.guard(async () => {
-      await this.redis.hDel(this.usersKey(this.nodeId), userId);
-      // Re-check locally: a new socket may have arrived while Redis answered.
-      if (!this.local.has(userId) && !(await this.heldElsewhere(userId))) {
-        this.announce(userId, entry.orgId, "offline");
-      }
-    });
+    await this.guard(
+      async () => {
+        await this.redis.hDel(this.usersKey(this.nodeId), userId);
+        // Re-check locally: a new socket may have arrived while Redis answered.
+        if (!this.local.has(userId) && !(await this.heldElsewhere(userId))) {
+          this.announce(userId, entry.orgId, "offline");
+        }
+      },
+      () => this.unannounced.set(userId, { orgId: entry.orgId, status: "offline" }),
+    );
   }
 
-  private announce(userId: string, orgId: string, status: "online" | "offline"): void {
+  private announce(userId: string, orgId: string, status: Status): void {
     this.io.to(`org:${orgId}`).emit("presence", { user_id: userId, status });
   }
 
@@ -123,6 +137,35 @@ export class Presence {
       await this.redis.del(key);
       for (const [userId, { orgId }] of this.local) await this.redis.hSet(key, userId, orgId);
     });
+    await this.announceMissed();
+  }
+
+  /**
+   * What the outage kept quiet, judged by the state now (a user may have come and gone).
+   * Said twice: now, and once more after the other nodes' adapter subscribers have surely
+   * reconnected (their backoff is capped at 2 s), since a publish before that reaches no one
+   * there. Presence updates are idempotent, so a repeat is harmless.
+   */
+  private async announceMissed(): Promise<void> {
+    const missed = [...this.unannounced];
+    this.unannounced.clear();
+    if (missed.length === 0) return;
+    await this.announceNow(missed);
+    const again = setTimeout(() => void this.announceNow(missed), REANNOUNCE_AFTER_MS);
+    again.unref();
+    this.timers.push(again);
+  }
+
+  private async announceNow(missed: Array<[string, { orgId: string }]>): Promise<void> {
+    for (const [userId, { orgId }] of missed) {
+      await this.guard(
+        async () => {
+          if (this.local.has(userId)) this.announce(userId, orgId, "online");
+          else if (!(await this.heldElsewhere(userId))) this.announce(userId, orgId, "offline");
+        },
+        () => this.unannounced.set(userId, { orgId, status: "online" }),
+      );
+    }
   }
 
   private async sweep(): Promise<void> {
@@ -145,12 +188,13 @@ export class Presence {
     });
   }
 
-  private async guard(work: () => Promise<void>): Promise<void> {
+  private async guard(work: () => Promise<void>, onFailure?: () => void): Promise<void> {
     try {
       await work();
     } catch (err) {
-      // Redis away: presence is best effort until it is back (resync on "ready").
+      // Redis away: state is rewritten and missed announcements made on "ready" (resync).
       log.warn({ err: (err as Error).message }, "presence update failed");
+      onFailure?.();
     }
   }
 

@@ -31,6 +31,10 @@ export async function createRuntime(env: Env): Promise<Runtime> {
   const serviceDb = await createDatabasePool(env.SERVICE_DATABASE_URL, {
     maxPoolSize: 5,
     name: "service",
+    // The relay's hot path (an outbox read every few ms) runs here. This role bypasses RLS,
+    // so there is no tenant context to leak, and nothing sets session state on it; skip
+    // the DISCARD ALL round trip after every query. The request pool (db) keeps it.
+    resetOnRelease: false,
   });
   const redis = await createRedis(env.REDIS_URL);
   const runtime: Runtime = {

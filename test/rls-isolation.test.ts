@@ -567,4 +567,22 @@ describe("context never leaks between pooled requests", () => {
       await small.end();
     }
   });
+
+  it("even a session-level context set by mistake is gone once the connection returns to the request pool", async () => {
+    const { createDatabasePool } = await import("../server/db/pool.ts");
+    const one = await createDatabasePool(process.env.DATABASE_URL!, { maxPoolSize: 1 });
+    try {
+      await one.query(
+        sql.unsafe`SELECT set_config('app.current_org', ${world.orgA}, false)`, // not local
+      );
+      // Same (only) connection: DISCARD ALL on release reset it.
+      expect(
+        await one.oneFirst(sql.type(z.object({ c: z.string().nullable() }))`
+          SELECT nullif(current_setting('app.current_org', true), '') AS c`),
+      ).toBeNull();
+      expect(await one.oneFirst(sql.type(Count)`SELECT count(*)::int AS n FROM sites`)).toBe(0);
+    } finally {
+      await one.end();
+    }
+  });
 });

@@ -36,7 +36,17 @@ const typeParsers: DriverTypeParser[] = [
   { name: "date", parse: (v) => v },
 ];
 
-export type PoolOptions = { maxPoolSize?: number; statementTimeoutMs?: number; name?: string };
+export type PoolOptions = {
+  maxPoolSize?: number;
+  statementTimeoutMs?: number;
+  name?: string;
+  /**
+   * slonik runs `DISCARD ALL` whenever a connection goes back to the pool (default true):
+   * one more round trip per query, and the guarantee that no session state (a session-level
+   * set_config, a prepared statement) outlives the request that made it.
+   */
+  resetOnRelease?: boolean;
+};
 
 export async function createDatabasePool(
   url: string,
@@ -53,5 +63,7 @@ export async function createDatabasePool(
     // Retrying a whole request transaction is the caller's decision, not the driver's.
     transactionRetryLimit: 0,
     queryRetryLimit: 0,
+    // slonik drops `undefined` options, so "no reset" is a reset that does nothing.
+    ...(options.resetOnRelease === false ? { resetConnection: async () => {} } : {}),
   });
 }

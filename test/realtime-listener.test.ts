@@ -32,10 +32,23 @@ beforeAll(async () => {
   world = await buildWorld(db);
 });
 
-async function readiness(): Promise<{ status: number; checks: Record<string, boolean> }> {
+type Readiness = { status: number; checks: Record<string, boolean> };
+
+async function readiness(): Promise<Readiness> {
   const res = await fetch(`${hub.url}/readyz`);
   const body = (await res.json()) as { checks: Record<string, boolean> };
   return { status: res.status, checks: body.checks };
+}
+
+/** Polls /readyz until it answers `status` (or the time is up); returns the last answer. */
+async function readinessOnceStatus(status: number, timeoutMs: number): Promise<Readiness> {
+  const until = Date.now() + timeoutMs;
+  let last = await readiness();
+  while (last.status !== status && Date.now() < until) {
+    await sleep(50);
+    last = await readiness();
+  }
+  return last;
 }
 
 describe("listener outage", () => {
@@ -54,12 +67,7 @@ describe("listener outage", () => {
     expect(killed).toBe(1);
 
     // Down, and it stays down while Postgres keeps refusing it.
-    const down = Date.now() + 10_000;
-    let during = await readiness();
-    while (during.status === 200 && Date.now() < down) {
-      await sleep(50);
-      during = await readiness();
-    }
+    const during = await readinessOnceStatus(503, 10_000);
     expect(during).toMatchObject({ status: 503, checks: { realtime_listener: false } });
     // An already-open pool connection still writes; its NOTIFY reaches no listener.
     await db.query(
@@ -70,12 +78,7 @@ describe("listener outage", () => {
 
     await allowConnections(true);
     await waitFor(() => client.events.some((e) => e.data.title === "during outage"), 15_000);
-    const up = Date.now() + 15_000;
-    let after = await readiness();
-    while (after.status !== 200 && Date.now() < up) {
-      await sleep(100);
-      after = await readiness();
-    }
+    const after = await readinessOnceStatus(200, 15_000);
     expect(after).toMatchObject({ status: 200, checks: { realtime_listener: true } });
   }, 40_000);
 });

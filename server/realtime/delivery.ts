@@ -5,7 +5,8 @@ import { eventsRelayed, relayLag } from "../metrics.ts";
 import { type Audience, envelopeFor, visibleTo } from "./audience.ts";
 import type { HubServer, HubSocket, Subscription } from "./types.ts";
 
-type Group = { topic: string; sub: Subscription; ids: string[] };
+/** Sockets that get the same envelope: their subscription's topic and audience. */
+type Group = { sub: Subscription; ids: string[] };
 
 /**
  * Hands events read by this process's pump to this process's own sockets only. Every hub
@@ -45,13 +46,14 @@ export function deliverLive(io: HubServer, rows: OutboxRow[]): void {
         }
         const group = byAudience.get(target.audience);
         if (group) group.ids.push(socketId);
-        else byAudience.set(target.audience, { topic: target.topic, sub: target, ids: [socketId] });
+        else byAudience.set(target.audience, { sub: target, ids: [socketId] });
       }
     }
     let sent = 0;
     for (const byAudience of groups.values()) {
-      for (const { topic, sub, ids } of byAudience.values()) {
+      for (const { sub, ids } of byAudience.values()) {
         if (!visibleTo(row, sub.audience)) continue;
+        const { topic } = sub;
         const envelope = envelopeFor(row, position, topic, sub.audience);
         if (ids.length === 1) nsp.sockets.get(ids[0] as string)?.emit("event", envelope);
         // The whole (only) room gets it: address the room, not each of its sockets (large fan-out).

@@ -4,8 +4,6 @@ import type { HubServer } from "./types.ts";
 
 const log = logger.child({ component: "realtime-presence" });
 
-type Status = "online" | "offline";
-
 /** Longer than the adapter clients' reconnect backoff cap (hub.ts, 2 s). */
 const REANNOUNCE_AFTER_MS = 3_000;
 
@@ -30,8 +28,12 @@ return users`;
  */
 export class Presence {
   private readonly local = new Map<string, { count: number; orgId: string }>();
-  /** Announcements that failed while Redis was away: user id -> the latest one. */
-  private readonly unannounced = new Map<string, { orgId: string; status: Status }>();
+  /**
+   * Users whose arrival or departure could not be announced while Redis was away (user id
+   * -> organisation id). Which one to announce is decided when Redis is back, from the
+   * state then.
+   */
+  private readonly unannounced = new Map<string, string>();
   private readonly io: HubServer;
   private readonly redis: Redis;
   private readonly nodeId: string;
@@ -84,7 +86,7 @@ export class Presence {
         await this.redis.hSet(this.usersKey(this.nodeId), userId, orgId);
         if (!(await this.heldElsewhere(userId))) this.announce(userId, orgId, "online");
       },
-      () => this.unannounced.set(userId, { orgId, status: "online" }),
+      () => this.unannounced.set(userId, orgId),
     );
   }
 
@@ -102,11 +104,11 @@ export class Presence {
           this.announce(userId, entry.orgId, "offline");
         }
       },
-      () => this.unannounced.set(userId, { orgId: entry.orgId, status: "offline" }),
+      () => this.unannounced.set(userId, entry.orgId),
     );
   }
 
-  private announce(userId: string, orgId: string, status: Status): void {
+  private announce(userId: string, orgId: string, status: "online" | "offline"): void {
     this.io.to(`org:${orgId}`).emit("presence", { user_id: userId, status });
   }
 
@@ -156,14 +158,14 @@ export class Presence {
     this.timers.push(again);
   }
 
-  private async announceNow(missed: Array<[string, { orgId: string }]>): Promise<void> {
-    for (const [userId, { orgId }] of missed) {
+  private async announceNow(missed: Array<[string, string]>): Promise<void> {
+    for (const [userId, orgId] of missed) {
       await this.guard(
         async () => {
           if (this.local.has(userId)) this.announce(userId, orgId, "online");
           else if (!(await this.heldElsewhere(userId))) this.announce(userId, orgId, "offline");
         },
-        () => this.unannounced.set(userId, { orgId, status: "online" }),
+        () => this.unannounced.set(userId, orgId),
       );
     }
   }

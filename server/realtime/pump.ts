@@ -80,7 +80,7 @@ export class Pump {
       this.again = true;
       return;
     }
-    const wait = this.lastReadAt + this.minGapMs - performance.now();
+    const wait = this.gapLeft();
     if (wait > 0) {
       this.gapTimer ??= setTimeout(() => {
         this.gapTimer = null;
@@ -98,7 +98,7 @@ export class Pump {
     let blocked = false;
     do {
       this.again = false;
-      const wait = this.lastReadAt + this.minGapMs - performance.now();
+      const wait = this.gapLeft();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       try {
         for (;;) {
@@ -122,6 +122,11 @@ export class Pump {
       }
     } while (this.again && !this.stopped);
     this.scheduleBlockedRetry(blocked);
+  }
+
+  /** Milliseconds until the next read may start (minGapMs after the last one began). */
+  private gapLeft(): number {
+    return this.lastReadAt + this.minGapMs - performance.now();
   }
 
   /**

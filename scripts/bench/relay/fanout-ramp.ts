@@ -9,6 +9,7 @@ import {
   type Ceiling,
   ceilingOf,
   logStep,
+  rampGoesOn,
   runStep,
   type StepResult,
   stepWithRetry,
@@ -107,9 +108,8 @@ export async function fanoutRamp(rig: Rig): Promise<FanoutRamp> {
     (which === "bare" ? bare : hub).push(r);
   };
   for (const rate of rig.steps) {
-    const on = (steps: StepResult[]) => steps.every((r) => r.bounded && !r.producerLimited);
-    const bareOn = on(bare);
-    const hubOn = on(hub);
+    const bareOn = bare.every(rampGoesOn);
+    const hubOn = hub.every(rampGoesOn);
     if (!bareOn && !hubOn) break;
     if (bareOn) await run("bare", rate);
     if (hubOn) await run("hub", rate);

@@ -137,6 +137,9 @@ export async function stepWithRetry(
   return second.bounded || second.latency.p99 < first.latency.p99 ? second : first;
 }
 
+/** A higher rate is worth trying after this step: its lag stayed bounded and its producer kept up. */
+export const rampGoesOn = (r: StepResult): boolean => r.bounded && !r.producerLimited;
+
 /**
  * Steps up the rate until the first step whose lag is not bounded (after its retry) or
  * whose producer fell short (that step included).
@@ -150,7 +153,7 @@ export async function ramp(
   for (const target of targets) {
     const r = await stepWithRetry(() => step(target), log);
     results.push(r);
-    if (!r.bounded || r.producerLimited) break;
+    if (!rampGoesOn(r)) break;
   }
   return results;
 }

@@ -38,6 +38,19 @@ export const relayLag = new Histogram({
   registers: [registry],
 });
 
+/** Reads and rows together show the pump's batching (rows per read; REALTIME_READ_GAP_*). */
+export const outboxReads = new Counter({
+  name: "sitesync_outbox_reads_total",
+  help: "Outbox reads made by this process's pump",
+  registers: [registry],
+});
+
+export const outboxRowsRead = new Counter({
+  name: "sitesync_outbox_rows_read_total",
+  help: "Deliverable outbox rows read by this process's pump",
+  registers: [registry],
+});
+
 export const listenerReconnects = new Counter({
   name: "sitesync_listener_reconnects_total",
   help: "Times the Postgres LISTEN connection was re-established",

@@ -470,6 +470,11 @@ describe("metrics", () => {
     expect(text).toMatch(/sitesync_sockets_connected \d+/);
     expect(text).toMatch(/sitesync_replays_total\{outcome="reset"\} 1/);
     expect(text).toMatch(/sitesync_relay_lag_seconds_count \d+/);
+    // Rows per read is the pump's batching; every delivered change was read once.
+    const reads = Number(text.match(/^sitesync_outbox_reads_total (\d+)/m)?.[1]);
+    const rows = Number(text.match(/^sitesync_outbox_rows_read_total (\d+)/m)?.[1]);
+    expect(reads).toBeGreaterThan(0);
+    expect(rows).toBeGreaterThan(0);
     const ready = (await (await fetch(`${hub.url}/readyz`)).json()) as {
       checks: Record<string, boolean>;
     };

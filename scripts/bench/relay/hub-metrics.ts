@@ -1,24 +1,37 @@
 /**
- * The hub's own view of lag: `sitesync_relay_lag_seconds` (row's occurred_at -> emit) from
- * its /metrics, diffed around a step. Together with the client-side latency it splits the
- * time into "database + pump" and "socket.io write + client".
+ * The hub's own view of lag: `sitesync_relay_lag_seconds` (commit -> emit) from its
+ * /metrics, diffed around a step. Together with the client-side latency it splits the
+ * time into "database + pump" and "socket.io write + client". The pump's reads and rows
+ * read give its batching (rows per read) over the same step.
  */
 export type LagBuckets = Map<number, number>; // upper bound (ms) -> cumulative count
+export type HubSample = { lag: LagBuckets; reads: number; rows: number };
 
-export async function scrapeLag(url: string): Promise<LagBuckets> {
+export async function scrapeLag(url: string): Promise<HubSample> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const buckets: LagBuckets = new Map();
+  const lag: LagBuckets = new Map();
   for (const m of text.matchAll(/^sitesync_relay_lag_seconds_bucket\{le="([^"]+)"\} (\d+)/gm)) {
     const le = m[1] === "+Inf" ? Number.POSITIVE_INFINITY : Number(m[1]) * 1000;
-    buckets.set(le, Number(m[2]));
+    lag.set(le, Number(m[2]));
   }
-  return buckets;
+  const counter = (name: string) =>
+    Number(text.match(new RegExp(`^${name} (\\d+)`, "m"))?.[1] ?? Number.NaN);
+  return {
+    lag,
+    reads: counter("sitesync_outbox_reads_total"),
+    rows: counter("sitesync_outbox_rows_read_total"),
+  };
 }
 
-export type LagQuantiles = { p50: string; p95: string; p99: string };
+export type LagQuantiles = { p50: string; p95: string; p99: string; rowsPerRead: number };
 
-/** Quantiles of the events observed between two scrapes, as "≤ bucket bound" strings. */
-export function lagBetween(before: LagBuckets, after: LagBuckets): LagQuantiles {
+/**
+ * Quantiles of the events observed between two scrapes, as "≤ bucket bound" strings, and
+ * the pump's rows per read in between.
+ */
+export function lagBetween(first: HubSample, last: HubSample): LagQuantiles {
+  const before = first.lag;
+  const after = last.lag;
   const bounds = [...after.keys()].sort((a, b) => a - b);
   const counts = bounds.map((b) => (after.get(b) ?? 0) - (before.get(b) ?? 0));
   const total = counts.at(-1) ?? 0;
@@ -28,5 +41,10 @@ export function lagBetween(before: LagBuckets, after: LagBuckets): LagQuantiles 
     const b = bounds[i] ?? Number.POSITIVE_INFINITY;
     return Number.isFinite(b) ? `≤ ${b}` : "> 5000";
   };
-  return { p50: q(0.5), p95: q(0.95), p99: q(0.99) };
+  return {
+    p50: q(0.5),
+    p95: q(0.95),
+    p99: q(0.99),
+    rowsPerRead: (last.rows - first.rows) / (last.reads - first.reads),
+  };
 }

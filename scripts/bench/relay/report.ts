@@ -59,6 +59,7 @@ function stepRows(phase: string, steps: StepResult[], serverKey: string): string
       `| ${phase} | ${f0(r.target)} | ${f0(r.achieved)} | ${f0(r.msgsPerSec)} | ${f1(r.latency.p50)} | ` +
       `${f1(r.latency.p95)} | ${f1(r.latency.p99)} | ${(r.delivered * 100).toFixed(2)} % | ` +
       `${r.hubLag ? `${r.hubLag.p50} / ${r.hubLag.p95} / ${r.hubLag.p99}` : ""} | ` +
+      `${r.hubLag ? f1(r.hubLag.rowsPerRead) : ""} | ` +
       `${pct(r.cpu.machine)} | ${pct(r.cpu.processes[serverKey] ?? 0)} | ${pct(r.cpu.processes.clients ?? 0)} | ${r.cpu.processes.postgres === undefined ? "–" : pct(r.cpu.processes.postgres)} | ${r.why} |`,
   );
 }
@@ -94,7 +95,7 @@ function gaps(r: RelayResults, v: ReturnType<typeof verdicts>): string[] {
   const missedLat = (["p50", "p95", "p99"] as const).filter((k) => !v[k]);
   if (missedLat.length > 0) {
     out.push(
-      `- Latency missed (${missedLat.map((k) => `${k} ${f1(lat[k])} ms vs ≤ ${TARGETS[k]} ms`).join(", ")}). The hub's own occurred_at → emit lag was ${r.latency.hub.hubLag?.p50 ?? "n/a"} / ${r.latency.hub.hubLag?.p95 ?? "n/a"} / ${r.latency.hub.hubLag?.p99 ?? "n/a"} ms (p50/p95/p99), so the time is spent before the emit (database round trips and scheduling of the hub process on busy cores), not in socket.io. Compare the ramp's step at the same rate below.`,
+      `- Latency missed (${missedLat.map((k) => `${k} ${f1(lat[k])} ms vs ≤ ${TARGETS[k]} ms`).join(", ")}). The hub's own commit → emit lag was ${r.latency.hub.hubLag?.p50 ?? "n/a"} / ${r.latency.hub.hubLag?.p95 ?? "n/a"} / ${r.latency.hub.hubLag?.p99 ?? "n/a"} ms (p50/p95/p99), so the time is spent before the emit (database round trips and scheduling of the hub process on busy cores), not in socket.io. Compare the ramp's step at the same rate below.`,
     );
   }
   if (!v.small) {
@@ -158,10 +159,10 @@ export function renderSection(r: RelayResults): string {
     "",
     "### Every step",
     "",
-    "CPU: machine = busy share of both cores (everything, including other engineers' work); server = the hub or bare-server process, clients = the client processes, postgres = the backends connected to the bench database, each as a share of ONE core (200 % = both cores). Hub-side lag = the hub's `sitesync_relay_lag_seconds` (row's occurred_at → emit) over the step, as histogram bucket bounds.",
+    "CPU: machine = busy share of both cores (everything, including other engineers' work); server = the hub or bare-server process, clients = the client processes, postgres = the backends connected to the bench database, each as a share of ONE core (200 % = both cores). Hub-side lag = the hub's `sitesync_relay_lag_seconds` (commit → emit) over the step, as histogram bucket bounds. Rows/read = the hub pump's rows per outbox read over the step (its batching; the read gap adapts between `REALTIME_READ_GAP_MS` and `REALTIME_READ_GAP_MAX_MS`).",
     "",
-    "| phase | target /s | achieved /s | delivered msgs/s | p50 ms | p95 ms | p99 ms | delivered | hub-side lag p50/p95/p99 ms | CPU machine | CPU server | CPU clients | CPU postgres (bench db) | verdict |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| phase | target /s | achieved /s | delivered msgs/s | p50 ms | p95 ms | p99 ms | delivered | hub-side lag p50/p95/p99 ms | rows/read | CPU machine | CPU server | CPU clients | CPU postgres (bench db) | verdict |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...stepRows(`latency: hub, fan-out ${r.fanout}`, [r.latency.hub], "hub"),
     ...stepRows(`latency: bare broadcast, fan-out ${r.fanout}`, [r.latency.bare], "server"),
     ...stepRows(`bare broadcast, fan-out ${r.fanout}`, r.fan.bare.steps, "server"),

@@ -125,39 +125,6 @@ describe("pump", () => {
   });
 });
 
-describe("pump gap", () => {
-  it("adapts: doubles after a read of several rows up to the maximum, halves back after reads of one", async () => {
-    let delivered = 0;
-    const pump = new Pump(db, (rows) => (delivered += rows.length), {
-      minGapMs: 10,
-      maxGapMs: 80,
-      safetyIntervalMs: 60_000, // only this test's wake-ups read
-    });
-    await pump.start();
-    const change = async (rows: number) => {
-      const before = delivered;
-      await db.transaction(async (tx) => {
-        for (let i = 0; i < rows; i++)
-          await tx.query(
-            sql.unsafe`UPDATE work_orders SET title = ${`gap ${before} ${i}`} WHERE id = ${world.workOrderId}`,
-          );
-      });
-      pump.wake();
-      await waitFor(() => delivered === before + rows, 5_000, `${rows} row(s)`);
-      return pump.gapMs;
-    };
-    try {
-      expect(pump.gapMs).toBe(10);
-      const up = [await change(3), await change(3), await change(3), await change(3)];
-      expect(up).toEqual([20, 40, 80, 80]);
-      const down = [await change(1), await change(1), await change(1), await change(1)];
-      expect(down).toEqual([40, 20, 10, 10]);
-    } finally {
-      await pump.stop();
-    }
-  });
-});
-
 describe("pump slices", () => {
   it("a batch larger than a slice goes out in order, 20 rows at a time, yielding in between; position follows each slice", async () => {
     const head = new Pump(db, () => {});

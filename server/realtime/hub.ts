@@ -83,7 +83,6 @@ export const attachRealtime: ServerAttachment = async (server, runtime) => {
   const pump = new Pump(runtime.serviceDb, (rows) => deliverLive(io, rows), {
     commitTimes: () => commitTimes === true,
     minGapMs: env.REALTIME_READ_GAP_MS,
-    maxGapMs: env.REALTIME_READ_GAP_MAX_MS,
   });
   await pump.start();
   const ctx: HubContext = { io, runtime, pumpPosition: () => pump.position };

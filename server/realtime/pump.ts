@@ -14,8 +14,6 @@ export type PumpOptions = {
   batchSize?: number;
   safetyIntervalMs?: number;
   minGapMs?: number;
-  /** Upper bound of the adaptive gap (REALTIME_READ_GAP_MAX_MS); at most minGapMs apart when equal. */
-  maxGapMs?: number;
   /** Select each row's commit time (only when the server has track_commit_timestamp on). */
   commitTimes?: () => boolean;
 };
@@ -30,15 +28,11 @@ export type PumpOptions = {
  * A fresh process starts at the current head: clients recover anything older through
  * subscribe-with-since, which reads the same table.
  *
- * Reads start at least a gap apart. Under a stream of commits every NOTIFY would otherwise
- * cost one read of about one row; waiting a few ms lets one read take all the commits of that
- * window, which cuts the reads (Postgres and hub CPU) at hundreds of changes a second. The
- * gap adapts: it starts at `minGapMs` (REALTIME_READ_GAP_MS, default 4), doubles after a
- * read that found more than one row (commits arrive faster than one per gap) up to
- * `maxGapMs` (REALTIME_READ_GAP_MAX_MS, default 16), and halves after a read of one row or
- * none. Changes further apart than the smallest gap therefore wait for nothing, and a busy
- * hub trades a few ms of latency for a fraction of the reads (docs/realtime.md, Performance
- * notes).
+ * Reads start at least `minGapMs` apart (REALTIME_READ_GAP_MS, default 4). Under a stream of
+ * commits every NOTIFY would otherwise cost one read of about one row; waiting a few ms lets
+ * one read take all the commits of that window, which cuts the reads (Postgres and hub CPU)
+ * at hundreds of changes a second and adds nothing when changes are further apart than that
+ * (docs/realtime.md, Performance notes).
  */
 export class Pump {
   position: Position = { xid: 0n, id: 0n };
@@ -61,9 +55,6 @@ export class Pump {
   private readonly batchSize: number;
   private readonly safetyIntervalMs: number;
   private readonly minGapMs: number;
-  private readonly maxGapMs: number;
-  /** The current gap between two reads' starts, between minGapMs and maxGapMs. */
-  gapMs: number;
   private readonly commitTimes: () => boolean;
   private lastReadAt = Number.NEGATIVE_INFINITY;
   private gapTimer: NodeJS.Timeout | null = null;
@@ -75,8 +66,6 @@ export class Pump {
     this.batchSize = options.batchSize ?? 1_000;
     this.safetyIntervalMs = options.safetyIntervalMs ?? 1_000;
     this.minGapMs = options.minGapMs ?? 4;
-    this.maxGapMs = Math.max(this.minGapMs, options.maxGapMs ?? 16);
-    this.gapMs = this.minGapMs;
     this.commitTimes = options.commitTimes ?? (() => false);
   }
 
@@ -126,7 +115,6 @@ export class Pump {
           outboxRowsRead.inc(batch.ready.length);
           blocked = batch.blocked;
           this.trackStall(batch.blocked, batch.ready.length > 0);
-          this.adaptGap(batch.ready.length);
           await this.deliverInSlices(batch.ready);
           if (!batch.full || this.stopped) break;
         }
@@ -139,16 +127,9 @@ export class Pump {
     this.scheduleBlockedRetry(blocked);
   }
 
-  /** Milliseconds until the next read may start (the current gap after the last one began). */
+  /** Milliseconds until the next read may start (minGapMs after the last one began). */
   private gapLeft(): number {
-    return this.lastReadAt + this.gapMs - performance.now();
-  }
-
-  private adaptGap(rows: number): void {
-    this.gapMs =
-      rows > 1
-        ? Math.min(this.maxGapMs, Math.max(1, this.gapMs) * 2)
-        : Math.max(this.minGapMs, this.gapMs / 2);
+    return this.lastReadAt + this.minGapMs - performance.now();
   }
 
   /**

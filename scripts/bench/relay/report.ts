@@ -159,7 +159,7 @@ export function renderSection(r: RelayResults): string {
     "",
     "### Every step",
     "",
-    "CPU: machine = busy share of both cores (everything, including other engineers' work); server = the hub or bare-server process, clients = the client processes, postgres = the backends connected to the bench database, each as a share of ONE core (200 % = both cores). Hub-side lag = the hub's `sitesync_relay_lag_seconds` (commit → emit) over the step, as histogram bucket bounds. Rows/read = the hub pump's rows per outbox read over the step (its batching; the read gap adapts between `REALTIME_READ_GAP_MS` and `REALTIME_READ_GAP_MAX_MS`).",
+    "CPU: machine = busy share of both cores (everything, including other engineers' work); server = the hub or bare-server process, clients = the client processes, postgres = the backends connected to the bench database, each as a share of ONE core (200 % = both cores). Hub-side lag = the hub's `sitesync_relay_lag_seconds` (commit → emit) over the step, as histogram bucket bounds. Rows/read = the hub pump's rows per outbox read over the step (its batching: reads start at least `REALTIME_READ_GAP_MS` apart).",
     "",
     "| phase | target /s | achieved /s | delivered msgs/s | p50 ms | p95 ms | p99 ms | delivered | hub-side lag p50/p95/p99 ms | rows/read | CPU machine | CPU server | CPU clients | CPU postgres (bench db) | verdict |",
     "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",

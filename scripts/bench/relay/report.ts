@@ -107,6 +107,10 @@ function gaps(r: RelayResults, v: ReturnType<typeof verdicts>): string[] {
     out.push(
       `- Small fan-out against the raw NOTIFY ceiling: ${pct(v.smallRatio)} of this run's ${f0(r.raw.txPerSec)} tx/s vs 50 %. The issue sets 1,000/s as "half the raw NOTIFY ceiling" at its ~2,100 tx/s; here that ceiling moves with the disk's flush time from run to run, and a raw NOTIFY transaction (a one-row INSERT into a bare table) is much lighter than a real change (a work order UPDATE maintaining 17 indexes, three row triggers, the outbox row with its GIN index). The sustained rate is bounded by that write path sharing the cores with the hub and clients: with the hub running the writers could not commit faster (last step).`,
     );
+    const alone = Math.max(...r.writePath.byWriters.map((w) => w.rate));
+    out.push(
+      `- The same change with no hub running committed at most ${f0(alone)}/s (write path, below): ${pct(alone / r.raw.txPerSec)} of the raw NOTIFY ceiling. That is the most any relay of this change could sustain here; the hub sustained ${pct(v.smallChanges / alone)} of it while sharing the cores with it.`,
+    );
   }
   const largeGap = (f: FanoutRamp, fanout: number, ratio: number) =>
     `- Fan-out ${f0(fanout)}: ${f0(f.hub.msgs.saturation)} msgs/s at saturation vs the bare ${atLeast(f.bare.msgs.reached)}${f0(f.bare.msgs.saturation)} (${pct(ratio)}, target 80 %${f.bare.msgs.reached ? "" : "; the bare ceiling was not reached, so the true ratio is lower still"}). Every change costs the database a committed UPDATE, the capture trigger and the pump's read on the same 2 cores the clients and the server use; at fan-out ${f0(fanout)} that cost is shared by only ${f0(fanout)} deliveries.`;

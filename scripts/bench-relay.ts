@@ -146,6 +146,8 @@ async function main(): Promise<void> {
       hub: [hub.child.pid ?? 0],
       clients: hubPool.pids,
       postgres: await benchBackendPids(),
+      // This process sends the hub's changes: the load generator's own CPU, shown apart.
+      writers: [process.pid],
     };
     const rig: Rig = {
       cfg,

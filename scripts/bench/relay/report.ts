@@ -60,7 +60,7 @@ function stepRows(phase: string, steps: StepResult[], serverKey: string): string
       `${f1(r.latency.p95)} | ${f1(r.latency.p99)} | ${(r.delivered * 100).toFixed(2)} % | ` +
       `${r.hubLag ? `${r.hubLag.p50} / ${r.hubLag.p95} / ${r.hubLag.p99}` : ""} | ` +
       `${r.hubLag ? f1(r.hubLag.rowsPerRead) : ""} | ` +
-      `${pct(r.cpu.machine)} | ${pct(r.cpu.processes[serverKey] ?? 0)} | ${pct(r.cpu.processes.clients ?? 0)} | ${r.cpu.processes.postgres === undefined ? "–" : pct(r.cpu.processes.postgres)} | ${r.why} |`,
+      `${pct(r.cpu.machine)} | ${pct(r.cpu.processes[serverKey] ?? 0)} | ${pct(r.cpu.processes.clients ?? 0)} | ${r.cpu.processes.postgres === undefined ? "–" : pct(r.cpu.processes.postgres)} | ${r.cpu.processes.writers === undefined ? "–" : pct(r.cpu.processes.writers)} | ${r.why} |`,
   );
 }
 
@@ -163,10 +163,10 @@ export function renderSection(r: RelayResults): string {
     "",
     "### Every step",
     "",
-    "CPU: machine = busy share of both cores (everything, including other engineers' work); server = the hub or bare-server process, clients = the client processes, postgres = the backends connected to the bench database, each as a share of ONE core (200 % = both cores). Hub-side lag = the hub's `sitesync_relay_lag_seconds` (commit → emit) over the step, as histogram bucket bounds. Rows/read = the hub pump's rows per outbox read over the step (its batching: reads start at least `REALTIME_READ_GAP_MS` apart).",
+    "CPU: machine = busy share of both cores (everything, including other engineers' work); server = the hub or bare-server process, clients = the client processes, postgres = the backends connected to the bench database, writers = the benchmark's own process, which sends the hub's changes (the load generator; the bare server makes its broadcasts itself), each as a share of ONE core (200 % = both cores). Hub-side lag = the hub's `sitesync_relay_lag_seconds` (commit → emit) over the step, as histogram bucket bounds. Rows/read = the hub pump's rows per outbox read over the step (its batching: reads start at least `REALTIME_READ_GAP_MS` apart).",
     "",
-    "| phase | target /s | achieved /s | delivered msgs/s | p50 ms | p95 ms | p99 ms | delivered | hub-side lag p50/p95/p99 ms | rows/read | CPU machine | CPU server | CPU clients | CPU postgres (bench db) | verdict |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| phase | target /s | achieved /s | delivered msgs/s | p50 ms | p95 ms | p99 ms | delivered | hub-side lag p50/p95/p99 ms | rows/read | CPU machine | CPU server | CPU clients | CPU postgres (bench db) | CPU writers | verdict |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...stepRows(`latency: hub, fan-out ${r.fanout}`, [r.latency.hub], "hub"),
     ...stepRows(`latency: bare broadcast, fan-out ${r.fanout}`, [r.latency.bare], "server"),
     ...stepRows(`bare broadcast, fan-out ${r.fanout}`, r.fan.bare.steps, "server"),

@@ -26,6 +26,8 @@ export function deliverLive(io: HubServer, rows: OutboxRow[]): void {
       const room = nsp.adapter.rooms.get(topic);
       if (room) rooms.push([topic, room]);
     }
+    // The row's topics that have a room here, in the row's order (usually one).
+    const roomTopics = rooms.map(([topic]) => topic);
     // With one room there is nobody to de-duplicate across topics.
     const seen = rooms.length > 1 ? new Set<string>() : null;
     const groups = new Map<string, Map<Audience, Group>>();
@@ -37,7 +39,7 @@ export function deliverLive(io: HubServer, rows: OutboxRow[]): void {
         }
         const socket = nsp.sockets.get(socketId);
         if (!socket) continue;
-        const target = routeFor(socket, row, position);
+        const target = routeFor(socket, roomTopics, row, position);
         if (!target) continue;
         let byAudience = groups.get(target.topic);
         if (!byAudience) {
@@ -76,12 +78,23 @@ export function deliverLive(io: HubServer, rows: OutboxRow[]): void {
  * Which of the socket's subscriptions carries the row now, or null when it must not be
  * sent live: a replay already covered it, or every matching topic is mid-replay (then
  * it waits in that topic's buffer and goes out right after the replay, in order).
+ *
+ * `topics` are the row's topics that have a room on this node, in the row's order. A socket
+ * holds a subscription exactly when it is in the topic's room (subscriptions.ts and hub.ts
+ * set or delete the one and join or leave the other in the same tick), so looking only
+ * there finds every subscription of the socket that carries the row: one lookup per socket
+ * instead of one per row topic, in the hottest loop at large fan-out.
  */
-function routeFor(socket: HubSocket, row: OutboxRow, position: Position): Subscription | null {
+function routeFor(
+  socket: HubSocket,
+  topics: readonly string[],
+  row: OutboxRow,
+  position: Position,
+): Subscription | null {
   const subs = socket.data.subscriptions;
   let live: Subscription | null = null;
   let buffering: Subscription | null = null;
-  for (const topic of row.topics) {
+  for (const topic of topics) {
     const sub = subs.get(topic);
     if (!sub) continue;
     if (sub.floor && comparePositions(position, sub.floor) <= 0) return null;

@@ -19,6 +19,7 @@ import path from "node:path";
 import pg from "pg";
 import { sql } from "slonik";
 import { z } from "zod";
+import { createDatabaseFrom, dropDatabase } from "../server/db/databases.ts";
 import { dispatchBoard } from "../server/db/dispatch-board.ts";
 import { migrate } from "../server/db/migrate.ts";
 import { createDatabasePool } from "../server/db/pool.ts";
@@ -84,18 +85,9 @@ async function prepareDatabase(fresh: boolean): Promise<void> {
     }
   }
   await admin(async (c) => {
-    await c.query(`DROP DATABASE IF EXISTS "${BENCH_DB}" WITH (FORCE)`);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await c.query(`CREATE DATABASE "${BENCH_DB}" TEMPLATE "${BASE_DB}"`);
-        return;
-      } catch (err) {
-        // A test run may be copying the same template right now.
-        if (attempt > 50 || !/being accessed by other users/.test((err as Error).message))
-          throw err;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
+    await dropDatabase(c, BENCH_DB);
+    // A test run may be copying the same template right now.
+    await createDatabaseFrom(c, BENCH_DB, BASE_DB);
   });
   const migrated = await migrate(ownerUrl);
   console.log(`created ${BENCH_DB}, applied ${migrated.applied.length} migrations`);

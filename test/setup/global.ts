@@ -1,5 +1,6 @@
 import pg from "pg";
 import type { TestProject } from "vitest/node";
+import { createDatabaseFrom, dropDatabase } from "../../server/db/databases.ts";
 import { migrate } from "../../server/db/migrate.ts";
 import { BASE_DB, RUN_DB_PREFIX, templateName, urlFor } from "./db-names.ts";
 
@@ -28,7 +29,7 @@ async function dropDatabases(admin: pg.Client, runPid: number, all: boolean): Pr
     const owner = Number(/^sitesync_t(\d+)_/.exec(datname)?.[1]);
     const mine = owner === runPid;
     if ((mine && all) || (!mine && Number.isFinite(owner) && !alive(owner))) {
-      await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      await dropDatabase(admin, datname);
     }
   }
 }
@@ -42,7 +43,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await admin.connect();
   const template = templateName(process.pid);
   await dropDatabases(admin, process.pid, true);
-  await admin.query(`CREATE DATABASE "${template}" TEMPLATE "${BASE_DB}"`);
+  await createDatabaseFrom(admin, template, BASE_DB);
   await migrate(urlFor("owner", template));
   project.provide("templateDb", template);
   return async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, inject } from "vitest";
+import { createDatabaseFrom, dropDatabase } from "../../server/db/databases.ts";
 import { urlFor } from "./db-names.ts";
 
 /**
@@ -21,18 +22,7 @@ async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-await withAdmin(async (admin) => {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await admin.query(`CREATE DATABASE "${database}" TEMPLATE "${template}"`);
-      return;
-    } catch (err) {
-      // Two files copying the template at the same instant can collide; retry briefly.
-      if (attempt > 20 || !/being accessed by other users/.test((err as Error).message)) throw err;
-      await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
-    }
-  }
-});
+await withAdmin((admin) => createDatabaseFrom(admin, database, template));
 
 process.env.DATABASE_URL = urlFor("app", database);
 process.env.SERVICE_DATABASE_URL = urlFor("service", database);
@@ -41,5 +31,5 @@ process.env.REDIS_KEY_PREFIX = database;
 process.env.TEST_DATABASE_NAME = database;
 
 afterAll(async () => {
-  await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
+  await withAdmin((admin) => dropDatabase(admin, database));
 });

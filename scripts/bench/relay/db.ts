@@ -1,4 +1,5 @@
 import pg from "pg";
+import { createDatabaseFrom, dropDatabase } from "../../../server/db/databases.ts";
 import { migrate } from "../../../server/db/migrate.ts";
 import { env } from "../../../server/env.ts";
 
@@ -35,18 +36,9 @@ async function admin(fn: (c: pg.Client) => Promise<void>): Promise<void> {
 
 export async function createBenchDatabase(): Promise<number> {
   await admin(async (c) => {
-    await c.query(`DROP DATABASE IF EXISTS "${BENCH_DB}" WITH (FORCE)`);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await c.query(`CREATE DATABASE "${BENCH_DB}" TEMPLATE "${TEMPLATE_DB}"`);
-        return;
-      } catch (err) {
-        // A test run may be copying the same template at this moment.
-        if (attempt > 50 || !/being accessed by other users/.test((err as Error).message))
-          throw err;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
+    await dropDatabase(c, BENCH_DB);
+    // A test run may be copying the same template at this moment.
+    await createDatabaseFrom(c, BENCH_DB, TEMPLATE_DB);
   });
   const applied = (await migrate(benchUrls.owner)).applied.length;
   // The raw NOTIFY ceiling's durable write (raw-notify.ts).
@@ -64,7 +56,7 @@ export async function createBenchDatabase(): Promise<number> {
 
 export async function dropBenchDatabase(): Promise<void> {
   await admin(async (c) => {
-    await c.query(`DROP DATABASE IF EXISTS "${BENCH_DB}" WITH (FORCE)`);
+    await dropDatabase(c, BENCH_DB);
   });
 }
 

@@ -38,7 +38,7 @@ export const relayLag = new Histogram({
   registers: [registry],
 });
 
-/** Reads and rows together show the pump's batching (rows per read; REALTIME_READ_GAP_*). */
+/** Reads and rows together show the pump's batching (rows per read; REALTIME_READ_GAP_MS). */
 export const outboxReads = new Counter({
   name: "sitesync_outbox_reads_total",
   help: "Outbox reads made by this process's pump",

@@ -3,7 +3,7 @@ import type { Envelope } from "../../../shared/realtime/events.ts";
 import type { BareServer } from "./bare-broadcast.ts";
 import type { ClientPool } from "./clients.ts";
 import type { Config } from "./config.ts";
-import { lagBetween, scrapeLag } from "./hub-metrics.ts";
+import { lagBetween, scrapeHub } from "./hub-metrics.ts";
 import { hubWrites, type WriteTarget } from "./hub-writes.ts";
 import {
   type Ceiling,
@@ -46,7 +46,7 @@ export function bareStep(rig: Rig, rate: number, durationMs: number, warmupMs?: 
 }
 
 export async function hubStep(rig: Rig, rate: number, durationMs: number, warmupMs?: number) {
-  const before = await scrapeLag(rig.hubUrl);
+  const before = await scrapeHub(rig.hubUrl);
   const r = await runStep(
     rig.cfg,
     rig.hubPool,
@@ -54,7 +54,7 @@ export async function hubStep(rig: Rig, rate: number, durationMs: number, warmup
     { target: rate, fanout: rig.fanout, durationMs, ...(warmupMs ? { warmupMs } : {}) },
     () => hubWrites(rig.writers, rig.target, rate, durationMs),
   );
-  r.hubLag = lagBetween(before, await scrapeLag(rig.hubUrl));
+  r.hubLag = lagBetween(before, await scrapeHub(rig.hubUrl));
   return r;
 }
 

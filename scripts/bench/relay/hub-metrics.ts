@@ -7,7 +7,7 @@
 export type LagBuckets = Map<number, number>; // upper bound (ms) -> cumulative count
 export type HubSample = { lag: LagBuckets; reads: number; rows: number };
 
-export async function scrapeLag(url: string): Promise<HubSample> {
+export async function scrapeHub(url: string): Promise<HubSample> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const lag: LagBuckets = new Map();
   for (const m of text.matchAll(/^sitesync_relay_lag_seconds_bucket\{le="([^"]+)"\} (\d+)/gm)) {

@@ -2,7 +2,7 @@ import type pg from "pg";
 import type { ClientPool } from "./clients.ts";
 import type { Config } from "./config.ts";
 import type { BenchOrg } from "./fixtures.ts";
-import { lagBetween, scrapeLag } from "./hub-metrics.ts";
+import { lagBetween, scrapeHub } from "./hub-metrics.ts";
 import { hubWrites, workOrdersOf } from "./hub-writes.ts";
 import { type Ceiling, ceilingOf, logStep, ramp, runStep, type StepResult } from "./steps.ts";
 
@@ -23,7 +23,7 @@ export async function measureSmallFanout(
   const steps = await ramp(
     cfg.smallSteps,
     async (rate) => {
-      const before = await scrapeLag(hubUrl);
+      const before = await scrapeHub(hubUrl);
       const r = await runStep(
         cfg,
         pool,
@@ -31,7 +31,7 @@ export async function measureSmallFanout(
         { target: rate, fanout: 1, durationMs: cfg.stepMs },
         () => hubWrites(writers, workOrdersOf(orgs), rate, cfg.stepMs),
       );
-      r.hubLag = lagBetween(before, await scrapeLag(hubUrl));
+      r.hubLag = lagBetween(before, await scrapeHub(hubUrl));
       return r;
     },
     logStep("hub F1"),

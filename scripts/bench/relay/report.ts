@@ -107,7 +107,7 @@ function gaps(r: RelayResults, v: ReturnType<typeof verdicts>): string[] {
     out.push(
       `- Small fan-out against the raw NOTIFY ceiling: ${pct(v.smallRatio)} of this run's ${f0(r.raw.txPerSec)} tx/s vs 50 %. The issue sets 1,000/s as "half the raw NOTIFY ceiling" at its ~2,100 tx/s; here that ceiling moves with the disk's flush time from run to run, and a raw NOTIFY transaction (a one-row INSERT into a bare table) is much lighter than a real change (a work order UPDATE maintaining 17 indexes, three row triggers, the outbox row with its GIN index). The sustained rate is bounded by that write path sharing the cores with the hub and clients: with the hub running the writers could not commit faster (last step).`,
     );
-    const alone = Math.max(...r.writePath.byWriters.map((w) => w.rate));
+    const alone = r.writePath.bestRate;
     out.push(
       `- The same change with no hub running committed at most ${f0(alone)}/s (write path, below): ${pct(alone / r.raw.txPerSec)} of the raw NOTIFY ceiling. That is the most any relay of this change could sustain here; the hub sustained ${pct(v.smallChanges / alone)} of it while sharing the cores with it.`,
     );

@@ -4,7 +4,12 @@ import type { BenchOrg } from "./fixtures.ts";
 import { hubWrites, workOrdersOf } from "./hub-writes.ts";
 import { closeWriters, openWriters } from "./writers.ts";
 
-export type WritePathResult = { byWriters: Array<{ writers: number; rate: number }>; best: number };
+export type WritePathResult = {
+  byWriters: Array<{ writers: number; rate: number }>;
+  /** The connection count that committed fastest, and that rate. */
+  best: number;
+  bestRate: number;
+};
 
 /**
  * Reference, not a target: the benchmark's own change (`UPDATE work_orders ...` through the
@@ -29,5 +34,5 @@ export async function measureWritePath(cfg: Config, orgs: BenchOrg[]): Promise<W
     }
   }
   const best = byWriters.reduce((a, b) => (b.rate > a.rate ? b : a), byWriters[0]!);
-  return { byWriters, best: best.writers };
+  return { byWriters, best: best.writers, bestRate: best.rate };
 }

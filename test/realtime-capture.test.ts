@@ -3,6 +3,7 @@ import { sql } from "slonik";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { Pump } from "../server/realtime/pump.ts";
+import type { Position } from "../shared/realtime/cursor.ts";
 import { buildWorld, waitFor } from "./helpers/realtime.ts";
 import { api, testServer } from "./helpers/runtime.ts";
 
@@ -106,8 +107,17 @@ describe("capture trigger", () => {
 
 describe("pump", () => {
   it("reads at most once per minGapMs: commits inside the gap are taken by one read, none lost", async () => {
-    const batches: number[] = [];
-    const pump = new Pump(db, (rows) => batches.push(rows.length), { minGapMs: 1_000 });
+    // Rows handed out in the same turn of the event loop came from the same read.
+    const turns = turnCounter();
+    const turnOfRow: number[] = [];
+    const pump = new Pump(
+      db,
+      (rows) => {
+        for (const _ of rows) turnOfRow.push(turns.now());
+        return rows.length;
+      },
+      { minGapMs: 1_000 },
+    );
     await pump.start();
     try {
       pump.wake(); // first read at once (nothing new), opens the gap
@@ -117,55 +127,104 @@ describe("pump", () => {
         );
         pump.wake();
       }
-      await waitFor(() => batches.reduce((a, b) => a + b, 0) === 5, 5_000, "five rows");
-      expect(batches).toEqual([5]);
+      await waitFor(() => turnOfRow.length === 5, 5_000, "five rows");
+      expect(new Set(turnOfRow).size).toBe(1);
     } finally {
       await pump.stop();
     }
   });
 });
 
+/**
+ * Counts turns of the event loop (setImmediate callbacks) while someone asks: `now()`
+ * returns how many turns have passed and makes sure the next one gets counted.
+ */
+function turnCounter() {
+  let turns = 0;
+  let pending = false;
+  return {
+    now(): number {
+      if (!pending) {
+        pending = true;
+        setImmediate(() => {
+          pending = false;
+          turns++;
+        });
+      }
+      return turns;
+    },
+  };
+}
+
 describe("pump slices", () => {
-  it("a batch larger than a slice goes out in order, 20 rows at a time, yielding in between; position follows each slice", async () => {
-    const head = new Pump(db, () => {});
+  /** 45 committed rows the pump has not handed out yet, and the position before them. */
+  async function backlog(tag: string) {
+    const head = new Pump(db, () => 0);
     await head.start();
     const from = head.position;
     await head.stop();
     await db.transaction(async (tx) => {
       for (let i = 0; i < 45; i++) {
         await tx.query(
-          sql.unsafe`UPDATE work_orders SET title = ${`slice ${i}`} WHERE id = ${world.workOrderId}`,
+          sql.unsafe`UPDATE work_orders SET title = ${`${tag} ${i}`} WHERE id = ${world.workOrderId}`,
         );
       }
     });
-    const slices: string[][] = [];
-    let immediates = 0;
-    const immediatesSeen: number[] = [];
-    const positionsSeen: bigint[] = [];
+    return from;
+  }
+
+  /**
+   * Runs a pump over the backlog whose delivery reports `perRow` socket deliveries per row,
+   * and returns, per row, its title, how many turns of the event loop the pump had yielded
+   * before handing it out, and the pump's position at that moment.
+   */
+  async function drain(from: Position, perRow: number, budget: number) {
+    const seen: Array<{ title: string; yields: number; position: bigint }> = [];
+    const turns = turnCounter();
     const pump: Pump = new Pump(
       db,
       (rows) => {
-        slices.push(rows.map((r) => String(r.data.title)));
-        // Each slice sees the previous slice's setImmediate only if the pump yielded.
-        immediatesSeen.push(immediates);
-        positionsSeen.push(pump.position.id);
-        setImmediate(() => {
-          immediates++;
-        });
+        for (const r of rows) {
+          seen.push({
+            title: String(r.data.title),
+            yields: turns.now(),
+            position: pump.position.id,
+          });
+        }
+        return rows.length * perRow;
       },
-      { minGapMs: 0 },
+      { minGapMs: 0, deliveryBudget: budget },
     );
     pump.position = from;
     pump.wake();
-    await waitFor(() => slices.flat().length === 45, 5_000, "45 rows");
-    expect(slices.map((s) => s.length)).toEqual([20, 20, 5]);
-    expect(slices.flat()).toEqual(Array.from({ length: 45 }, (_, i) => `slice ${i}`));
-    expect(immediatesSeen).toEqual([0, 1, 2]);
-    // Each slice starts where the previous one was handed out.
-    expect(positionsSeen[0]).toBe(from.id);
-    expect(positionsSeen[1]! > positionsSeen[0]!).toBe(true);
-    expect(positionsSeen[2]! > positionsSeen[1]!).toBe(true);
+    await waitFor(() => seen.length === 45, 5_000, "45 rows");
     await pump.stop();
+    return seen;
+  }
+
+  it("yields to the event loop after each budget of socket deliveries, in order; position follows each row", async () => {
+    const from = await backlog("slice");
+    // One delivery per row, budget 20: slices of 20, 20 and 5 rows.
+    const seen = await drain(from, 1, 20);
+    expect(seen.map((r) => r.title)).toEqual(Array.from({ length: 45 }, (_, i) => `slice ${i}`));
+    expect(seen.map((r) => r.yields)).toEqual([
+      ...Array(20).fill(0),
+      ...Array(20).fill(1),
+      ...Array(5).fill(2),
+    ]);
+    // Each row is handed out from where the previous one left the position.
+    expect(seen[0]?.position).toBe(from.id);
+    for (let i = 1; i < seen.length; i++) {
+      expect(seen[i]!.position > seen[i - 1]!.position).toBe(true);
+    }
+  });
+
+  it("the budget counts deliveries, not rows: at fan-out 10 a budget of 20 yields every 2 rows", async () => {
+    const from = await backlog("fanout");
+    const seen = await drain(from, 10, 20);
+    expect(seen.map((r) => r.yields)).toEqual(
+      Array.from({ length: 45 }, (_, i) => Math.floor(i / 2)),
+    );
   });
 });
 

@@ -17,8 +17,9 @@ type Group = { sub: Subscription; ids: string[] };
  * names the first of the event's topics the socket is in. Sockets sharing a topic and
  * audience get one encoded packet (one broadcast).
  */
-export function deliverLive(io: HubServer, rows: OutboxRow[]): void {
+export function deliverLive(io: HubServer, rows: OutboxRow[]): number {
   const nsp = io.of("/");
+  let deliveries = 0;
   for (const row of rows) {
     const position = positionOf(row);
     const rooms: Array<[string, Set<string>]> = [];
@@ -65,6 +66,7 @@ export function deliverLive(io: HubServer, rows: OutboxRow[]): void {
         sent += ids.length;
       }
     }
+    deliveries += sent;
     if (sent > 0) {
       eventsRelayed.inc({ type: row.type }, sent);
       // From the commit when known (live reads, track_commit_timestamp on), else the statement.
@@ -72,6 +74,7 @@ export function deliverLive(io: HubServer, rows: OutboxRow[]): void {
       relayLag.observe(Math.max(0, Date.now() - from) / 1000);
     }
   }
+  return deliveries;
 }
 
 /**

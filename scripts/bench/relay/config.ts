@@ -18,8 +18,13 @@ export type Config = {
    * the defaults); forum thread changes there are the large fan-out.
    */
   wide: { categories: number; threadsPerCategory: number; steps: number[] };
-  /** Changes per second at small fan-out. */
+  /** Work order changes per second at small fan-out. */
   smallSteps: number[];
+  /**
+   * Notifications per second at small fan-out: a one-row INSERT as light as the raw NOTIFY
+   * transaction, so it can be offered up to that ceiling.
+   */
+  notificationSteps: number[];
   stepMs: number;
   warmupMs: number;
   maxDrainMs: number;
@@ -46,6 +51,7 @@ export function configFor(quick: boolean): Config {
       steps: quick ? [20, 40] : [10, 20, 30, 40, 50, 60, 80],
     },
     smallSteps: quick ? [500, 1000] : [250, 500, 750, 1000, 1250, 1500, 1750, 2000, 2500],
+    notificationSteps: quick ? [1000, 2000] : [500, 1000, 1500, 2000, 2500, 3000, 3500, 4000],
     stepMs: quick ? 4_000 : 7_000,
     warmupMs: quick ? 1_000 : 2_000,
     maxDrainMs: 5_000,

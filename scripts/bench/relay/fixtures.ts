@@ -4,7 +4,8 @@ import { sha256, signAccessToken } from "../../../server/auth/tokens.ts";
 import { envelopeFor } from "../../../server/realtime/audience.ts";
 import type { Envelope } from "../../../shared/realtime/events.ts";
 
-export type BenchOrg = { id: string; workOrderIds: string[]; tokens: string[] };
+/** `tokens[i]` is an access token of user `userIds[i]`. */
+export type BenchOrg = { id: string; workOrderIds: string[]; userIds: string[]; tokens: string[] };
 
 /**
  * Organisations with admins, real sessions and signed access tokens, one site, one
@@ -61,7 +62,7 @@ export async function buildFixtures(
   );
 
   const byOrg = new Map<string, BenchOrg>(
-    orgs.rows.map((o) => [o.id, { id: o.id, workOrderIds: [], tokens: [] }]),
+    orgs.rows.map((o) => [o.id, { id: o.id, workOrderIds: [], userIds: [], tokens: [] }]),
   );
   for (const w of wos.rows) byOrg.get(w.organization_id)?.workOrderIds.push(w.id);
   await Promise.all(
@@ -71,9 +72,16 @@ export async function buildFixtures(
         { userId: u.id, organizationId: u.organization_id, sessionId: sessionIds[i]! },
         3_600,
       );
-      byOrg.get(u.organization_id)?.tokens.push(token);
+      return { u, token };
     }),
-  );
+  ).then((signed) => {
+    // In the users' order, so tokens[i] belongs to userIds[i].
+    for (const { u, token } of signed) {
+      const org = byOrg.get(u.organization_id);
+      org?.userIds.push(u.id);
+      org?.tokens.push(token);
+    }
+  });
   return [...byOrg.values()];
 }
 

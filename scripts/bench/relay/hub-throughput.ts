@@ -1,16 +1,16 @@
 import type pg from "pg";
 import type { ClientPool } from "./clients.ts";
 import type { Config } from "./config.ts";
-import type { BenchOrg } from "./fixtures.ts";
 import { lagBetween, scrapeHub } from "./hub-metrics.ts";
-import { hubWrites, workOrdersOf } from "./hub-writes.ts";
+import { hubWrites, type WriteTarget } from "./hub-writes.ts";
 import { type Ceiling, ceilingOf, logStep, ramp, runStep, type StepResult } from "./steps.ts";
 
 export type HubRamp = { steps: StepResult[]; changes: Ceiling; msgs: Ceiling };
 
 /**
- * (b) The highest sustained rate of committed changes at small fan-out: steps the commit
- * rate up until the lag stops being bounded (or the writers cannot commit faster).
+ * (b) The highest sustained rate of committed changes at small fan-out (each change reaches
+ * one socket): steps the commit rate up until the lag stops being bounded (or the writers
+ * cannot commit faster).
  */
 export async function measureSmallFanout(
   cfg: Config,
@@ -18,10 +18,11 @@ export async function measureSmallFanout(
   pids: Record<string, number[]>,
   hubUrl: string,
   writers: pg.Client[],
-  orgs: BenchOrg[],
+  target: WriteTarget,
+  steps: number[],
 ): Promise<HubRamp> {
-  const steps = await ramp(
-    cfg.smallSteps,
+  const results = await ramp(
+    steps,
     async (rate) => {
       const before = await scrapeHub(hubUrl);
       const r = await runStep(
@@ -29,16 +30,16 @@ export async function measureSmallFanout(
         pool,
         pids,
         { target: rate, fanout: 1, durationMs: cfg.stepMs },
-        () => hubWrites(writers, workOrdersOf(orgs), rate, cfg.stepMs),
+        () => hubWrites(writers, target, rate, cfg.stepMs),
       );
       r.hubLag = lagBetween(before, await scrapeHub(hubUrl));
       return r;
     },
-    logStep("hub F1"),
+    logStep(`hub F1 ${target.table}`),
   );
   return {
-    steps,
-    changes: ceilingOf(steps, (r) => r.achieved),
-    msgs: ceilingOf(steps, (r) => r.msgsPerSec),
+    steps: results,
+    changes: ceilingOf(results, (r) => r.achieved),
+    msgs: ceilingOf(results, (r) => r.msgsPerSec),
   };
 }

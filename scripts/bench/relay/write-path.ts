@@ -1,7 +1,6 @@
 import type { Config } from "./config.ts";
 import { benchUrls } from "./db.ts";
-import type { BenchOrg } from "./fixtures.ts";
-import { hubWrites, workOrdersOf } from "./hub-writes.ts";
+import { hubWrites, type WriteTarget } from "./hub-writes.ts";
 import { closeWriters, openWriters } from "./writers.ts";
 
 export type WritePathResult = {
@@ -12,22 +11,17 @@ export type WritePathResult = {
 };
 
 /**
- * Reference, not a target: the benchmark's own change (`UPDATE work_orders ...` through the
- * realtime trigger, outbox insert and NOTIFY) committed flat out with NO hub running, at
- * 1, 2 and 4 connections. It bounds what any relay could be offered on this machine;
- * the small fan-out ramp then uses the connection count that commits fastest.
+ * Reference, not a target: one of the benchmark's changes (through the realtime trigger,
+ * outbox insert and NOTIFY) committed flat out with NO hub running, at 1, 2 and 4
+ * connections. It bounds what any relay of that change could be offered on this machine;
+ * the small fan-out ramp of that change then uses the connection count that commits fastest.
  */
-export async function measureWritePath(cfg: Config, orgs: BenchOrg[]): Promise<WritePathResult> {
+export async function measureWritePath(cfg: Config, target: WriteTarget): Promise<WritePathResult> {
   const byWriters: WritePathResult["byWriters"] = [];
   for (const n of [1, 2, 4].filter((k) => k <= cfg.writers)) {
     const writers = await openWriters(benchUrls.service, n);
     try {
-      const r = await hubWrites(
-        writers,
-        workOrdersOf(orgs),
-        Number.POSITIVE_INFINITY,
-        cfg.rawNotify.maxMs,
-      );
+      const r = await hubWrites(writers, target, Number.POSITIVE_INFINITY, cfg.rawNotify.maxMs);
       byWriters.push({ writers: n, rate: r.committed / ((r.endedAt - r.startedAt) / 1000) });
     } finally {
       await closeWriters(writers);

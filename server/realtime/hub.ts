@@ -25,6 +25,7 @@ import {
   SESSION_END_CHANNEL,
   scheduleTokenExpiry,
 } from "./session-end.ts";
+import { coalesceQueuedPackets } from "./socket-writes.ts";
 import { ackError, handleSubscribe, handleUnsubscribe } from "./subscriptions.ts";
 import type { HubContext, HubServer, HubSocket } from "./types.ts";
 
@@ -42,6 +43,7 @@ const RETENTION_EVERY_MS = 10 * 60_000;
  */
 export const attachRealtime: ServerAttachment = async (server, runtime) => {
   const env = runtime.env;
+  coalesceQueuedPackets();
   const io: HubServer = new Server(server, {
     serveClient: false,
     maxHttpBufferSize: 1_000_000,

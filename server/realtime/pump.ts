@@ -141,14 +141,14 @@ export class Pump {
 
   /**
    * Hands rows to delivery one at a time and yields to the event loop after every
-   * `deliveryBudget` socket deliveries (default 20,000): a hub catching up (1,000 rows at fan-out 1,000 is a
-   * million emits) keeps flushing sockets and answering requests instead of blocking for
-   * seconds. The budget counts deliveries, not rows, so the slice is the same amount of work
-   * at any fan-out: at fan-out 100 a slice of 20 rows gave each socket about one message per
-   * slice, and a hub behind by a few hundred rows delivered a third fewer messages a second
-   * than with slices of 200 (docs/realtime.md, Performance notes). `position` moves after
-   * every row, so it always names exactly what has been handed out (replays rely on that
-   * to skip rows already sent live).
+   * `deliveryBudget` socket deliveries (default 20,000): a hub catching up (1,000 rows at
+   * fan-out 1,000 is a million emits) keeps flushing sockets and answering requests instead
+   * of blocking for seconds. The budget counts deliveries, not rows, so a slice is the same
+   * amount of work at any fan-out: at fan-out 100, slices of 20 rows gave each socket about
+   * one message per slice, and a hub behind by a few hundred rows delivered a third fewer
+   * messages a second than with slices of 200 (docs/realtime.md, Performance notes).
+   * `position` moves after every row, so it always names exactly what has been handed out
+   * (replays rely on that to skip rows already sent live).
    */
   private async deliverInSlices(rows: OutboxRow[]): Promise<void> {
     let budget = this.deliveryBudget;

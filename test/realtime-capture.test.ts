@@ -112,9 +112,9 @@ describe("pump", () => {
     const turnOfRow: number[] = [];
     const pump = new Pump(
       db,
-      (rows) => {
-        for (const _ of rows) turnOfRow.push(turns.now());
-        return rows.length;
+      () => {
+        turnOfRow.push(turns.now());
+        return 1;
       },
       { minGapMs: 1_000 },
     );
@@ -183,15 +183,13 @@ describe("pump slices", () => {
     const turns = turnCounter();
     const pump: Pump = new Pump(
       db,
-      (rows) => {
-        for (const r of rows) {
-          seen.push({
-            title: String(r.data.title),
-            yields: turns.now(),
-            position: pump.position.id,
-          });
-        }
-        return rows.length * perRow;
+      (row) => {
+        seen.push({
+          title: String(row.data.title),
+          yields: turns.now(),
+          position: pump.position.id,
+        });
+        return perRow;
       },
       { minGapMs: 0, deliveryBudget: budget },
     );

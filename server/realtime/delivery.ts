@@ -9,72 +9,72 @@ import type { HubServer, HubSocket, Subscription } from "./types.ts";
 type Group = { sub: Subscription; ids: string[] };
 
 /**
- * Hands events read by this process's pump to this process's own sockets only. Every hub
- * node reads the whole outbox, so emitting through the Redis adapter would give each
- * client N copies (socket.io-redis-adapter#135); local emits give exactly one.
+ * Hands one event read by this process's pump to this process's own sockets only, and
+ * returns how many sockets it went to. Every hub node reads the whole outbox, so emitting
+ * through the Redis adapter would give each client N copies (socket.io-redis-adapter#135);
+ * local emits give exactly one.
  *
  * A socket gets an event once even when several of its topics carry it: the envelope
  * names the first of the event's topics the socket is in. Sockets sharing a topic and
  * audience get one encoded packet (one broadcast).
  */
-export function deliverLive(io: HubServer, rows: OutboxRow[]): number {
+export function deliverLive(io: HubServer, row: OutboxRow): number {
   const nsp = io.of("/");
-  let deliveries = 0;
-  for (const row of rows) {
-    const position = positionOf(row);
-    const rooms: Array<[string, Set<string>]> = [];
-    for (const topic of row.topics) {
-      const room = nsp.adapter.rooms.get(topic);
-      if (room) rooms.push([topic, room]);
-    }
-    // The row's topics that have a room here, in the row's order (usually one).
-    const roomTopics = rooms.map(([topic]) => topic);
-    // With one room there is nobody to de-duplicate across topics.
-    const seen = rooms.length > 1 ? new Set<string>() : null;
-    const groups = new Map<string, Map<Audience, Group>>();
-    for (const [, room] of rooms) {
-      for (const socketId of room) {
-        if (seen) {
-          if (seen.has(socketId)) continue;
-          seen.add(socketId);
-        }
-        const socket = nsp.sockets.get(socketId);
-        if (!socket) continue;
-        const target = routeFor(socket, roomTopics, row, position);
-        if (!target) continue;
-        let byAudience = groups.get(target.topic);
-        if (!byAudience) {
-          byAudience = new Map();
-          groups.set(target.topic, byAudience);
-        }
-        const group = byAudience.get(target.audience);
-        if (group) group.ids.push(socketId);
-        else byAudience.set(target.audience, { sub: target, ids: [socketId] });
-      }
-    }
-    let sent = 0;
-    for (const byAudience of groups.values()) {
-      for (const { sub, ids } of byAudience.values()) {
-        if (!visibleTo(row, sub.audience)) continue;
-        const { topic } = sub;
-        const envelope = envelopeFor(row, position, topic, sub.audience);
-        if (ids.length === 1) nsp.sockets.get(ids[0] as string)?.emit("event", envelope);
-        // The whole (only) room gets it: address the room, not each of its sockets (large fan-out).
-        else if (rooms.length === 1 && ids.length === rooms[0]?.[1].size)
-          nsp.local.to(topic).emit("event", envelope);
-        else nsp.local.to(ids).emit("event", envelope);
-        sent += ids.length;
-      }
-    }
-    deliveries += sent;
-    if (sent > 0) {
-      eventsRelayed.inc({ type: row.type }, sent);
-      // From the commit when known (live reads, track_commit_timestamp on), else the statement.
-      const from = Date.parse(row.committed_at ?? row.occurred_at);
-      relayLag.observe(Math.max(0, Date.now() - from) / 1000);
+  const position = positionOf(row);
+  // The row's topics that have a room here, in the row's order (usually one), and those rooms.
+  const roomTopics: string[] = [];
+  const rooms: Array<Set<string>> = [];
+  for (const topic of row.topics) {
+    const room = nsp.adapter.rooms.get(topic);
+    if (room) {
+      roomTopics.push(topic);
+      rooms.push(room);
     }
   }
-  return deliveries;
+  // With one room there is nobody to de-duplicate across topics.
+  const seen = rooms.length > 1 ? new Set<string>() : null;
+  const groups = new Map<string, Map<Audience, Group>>();
+  for (const room of rooms) {
+    for (const socketId of room) {
+      if (seen) {
+        if (seen.has(socketId)) continue;
+        seen.add(socketId);
+      }
+      const socket = nsp.sockets.get(socketId);
+      if (!socket) continue;
+      const target = routeFor(socket, roomTopics, row, position);
+      if (!target) continue;
+      let byAudience = groups.get(target.topic);
+      if (!byAudience) {
+        byAudience = new Map();
+        groups.set(target.topic, byAudience);
+      }
+      const group = byAudience.get(target.audience);
+      if (group) group.ids.push(socketId);
+      else byAudience.set(target.audience, { sub: target, ids: [socketId] });
+    }
+  }
+  let sent = 0;
+  for (const byAudience of groups.values()) {
+    for (const { sub, ids } of byAudience.values()) {
+      if (!visibleTo(row, sub.audience)) continue;
+      const { topic } = sub;
+      const envelope = envelopeFor(row, position, topic, sub.audience);
+      if (ids.length === 1) nsp.sockets.get(ids[0] as string)?.emit("event", envelope);
+      // The whole (only) room gets it: address the room, not each of its sockets (large fan-out).
+      else if (rooms.length === 1 && ids.length === rooms[0]?.size)
+        nsp.local.to(topic).emit("event", envelope);
+      else nsp.local.to(ids).emit("event", envelope);
+      sent += ids.length;
+    }
+  }
+  if (sent > 0) {
+    eventsRelayed.inc({ type: row.type }, sent);
+    // From the commit when known (live reads, track_commit_timestamp on), else the statement.
+    const from = Date.parse(row.committed_at ?? row.occurred_at);
+    relayLag.observe(Math.max(0, Date.now() - from) / 1000);
+  }
+  return sent;
 }
 
 /**

@@ -82,7 +82,7 @@ export const attachRealtime: ServerAttachment = async (server, runtime) => {
     commitTimes = on;
   };
   await checkCommitTimes();
-  const pump = new Pump(runtime.serviceDb, (rows) => deliverLive(io, rows), {
+  const pump = new Pump(runtime.serviceDb, (row) => deliverLive(io, row), {
     commitTimes: () => commitTimes === true,
     minGapMs: env.REALTIME_READ_GAP_MS,
   });

@@ -10,8 +10,8 @@ const STALL_MS = 50;
 /** Socket deliveries between two yields to the event loop (see deliverInSlices). */
 const DELIVERY_BUDGET = 20_000;
 
-/** Hands rows to this node's sockets; returns how many socket deliveries that made. */
-export type Deliver = (rows: OutboxRow[]) => number;
+/** Hands one row to this node's sockets; returns how many sockets it went to. */
+export type Deliver = (row: OutboxRow) => number;
 
 export type PumpOptions = {
   batchSize?: number;
@@ -162,7 +162,7 @@ export class Pump {
       // Defensive: the order is total, a batch can never move backwards.
       if (comparePositions(next, this.position) <= 0) continue;
       // A row nobody here watches still costs its read and routing: count it as one.
-      budget -= Math.max(1, this.deliver([row]));
+      budget -= Math.max(1, this.deliver(row));
       this.position = next;
     }
   }

@@ -65,7 +65,7 @@ export async function buildFixtures(
     orgs.rows.map((o) => [o.id, { id: o.id, workOrderIds: [], userIds: [], tokens: [] }]),
   );
   for (const w of wos.rows) byOrg.get(w.organization_id)?.workOrderIds.push(w.id);
-  await Promise.all(
+  const signed = await Promise.all(
     users.rows.map(async (u, i) => {
       const token = await signAccessToken(
         options.jwtSecret,
@@ -74,14 +74,13 @@ export async function buildFixtures(
       );
       return { u, token };
     }),
-  ).then((signed) => {
-    // In the users' order, so tokens[i] belongs to userIds[i].
-    for (const { u, token } of signed) {
-      const org = byOrg.get(u.organization_id);
-      org?.userIds.push(u.id);
-      org?.tokens.push(token);
-    }
-  });
+  );
+  // In the users' order, so tokens[i] belongs to userIds[i].
+  for (const { u, token } of signed) {
+    const org = byOrg.get(u.organization_id);
+    org?.userIds.push(u.id);
+    org?.tokens.push(token);
+  }
   return [...byOrg.values()];
 }
 

@@ -18,6 +18,13 @@ export type Config = {
    * the defaults); forum thread changes there are the large fan-out.
    */
   wide: { categories: number; threadsPerCategory: number; steps: number[] };
+  /**
+   * Past the listed fan-out steps, while either side's lag is still bounded, the ramp goes
+   * on at `growth` × the last rate, at most `extraSteps` times: on a fast day the listed
+   * top rate does not saturate the bare broadcast, and a ratio to a ceiling that was never
+   * reached says nothing.
+   */
+  rampExtension: { growth: number; extraSteps: number };
   /** Work order changes per second at small fan-out. */
   smallSteps: number[];
   /**
@@ -50,6 +57,7 @@ export function configFor(quick: boolean): Config {
       threadsPerCategory: 20,
       steps: quick ? [20, 40] : [10, 20, 30, 40, 50, 60, 80],
     },
+    rampExtension: { growth: 1.25, extraSteps: quick ? 0 : 4 },
     smallSteps: quick ? [500, 1000] : [250, 500, 750, 1000, 1250, 1500, 1750, 2000, 2500],
     notificationSteps: quick ? [1000, 2000] : [500, 1000, 1500, 2000, 2500, 3000, 3500, 4000],
     stepMs: quick ? 4_000 : 7_000,

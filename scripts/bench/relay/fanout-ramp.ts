@@ -75,10 +75,24 @@ async function settle(pool: ClientPool, maxMs = 30_000): Promise<void> {
   }
 }
 
+/** The listed rates, then up to `extraSteps` more, each `growth` × the one before. */
+export function* rampRates(
+  steps: number[],
+  { growth, extraSteps }: Config["rampExtension"],
+): Generator<number> {
+  yield* steps;
+  let rate = Math.max(...steps);
+  for (let i = 0; i < extraSteps; i++) {
+    rate = Math.round(rate * growth);
+    yield rate;
+  }
+}
+
 /**
  * (c) Bare broadcast and hub at one fan-out (100, then 1,000), stepped up together: at
  * each rate the bare step runs, then the hub step, so both meet the same background load on
- * this shared machine. Each side stops at its first step whose lag is not bounded.
+ * this shared machine. Each side stops at its first step whose lag is not bounded; while
+ * either is still bounded at the last listed rate, the ramp goes on past it (rampRates).
  *
  * Then both sides get the top rate twice more, interleaved: the saturation ceiling (most
  * deliveries per second over all steps) is only comparable when both were offered the same
@@ -107,15 +121,16 @@ export async function fanoutRamp(rig: Rig): Promise<FanoutRamp> {
     }
     (which === "bare" ? bare : hub).push(r);
   };
-  for (const rate of rig.steps) {
+  let top = 0;
+  for (const rate of rampRates(rig.steps, rig.cfg.rampExtension)) {
     const bareOn = bare.every(rampGoesOn);
     const hubOn = hub.every(rampGoesOn);
     if (!bareOn && !hubOn) break;
+    top = rate;
     if (bareOn) await run("bare", rate);
     if (hubOn) await run("hub", rate);
   }
   // Saturation: both sides offered the same overload (the top rate) twice, interleaved.
-  const top = Math.max(...rig.steps);
   for (let i = 0; i < 2; i++) {
     await run("bare", top, false);
     await run("hub", top, false);

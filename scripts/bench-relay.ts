@@ -139,7 +139,7 @@ async function main(): Promise<void> {
       hub.url,
       orgs.flatMap((o, index) =>
         Array.from({ length: fanout }, (_, i) => ({
-          auth: { token: o.tokens[i % o.tokens.length]! },
+          auth: { token: o.tokens[i % o.tokens.length]!, batch: true },
           topics: [`org:${o.id}`, categoryRoomOf(index)],
         })),
       ),
@@ -191,7 +191,10 @@ async function main(): Promise<void> {
     // order changes, its own `user:` room (joined at connect) the notifications.
     const smallSockets = await hubPool.connect(
       hub.url,
-      smallOrgs.map((o) => ({ auth: { token: o.tokens[0]! }, topics: [`org:${o.id}`] })),
+      smallOrgs.map((o) => ({
+        auth: { token: o.tokens[0]!, batch: true },
+        topics: [`org:${o.id}`],
+      })),
     );
     const small = await measureSmallFanout(
       cfg,

@@ -179,8 +179,10 @@ describe("pump slices", () => {
    * before handing it out, and the pump's position at that moment.
    */
   async function drain(from: Position, perRow: number, budget: number) {
-    const seen: Array<{ title: string; yields: number; position: bigint }> = [];
+    const seen: Array<{ title: string; yields: number; position: bigint; slicesEnded: number }> =
+      [];
     const turns = turnCounter();
+    const sliceEnds: number[] = [];
     const pump: Pump = new Pump(
       db,
       (row) => {
@@ -188,28 +190,37 @@ describe("pump slices", () => {
           title: String(row.data.title),
           yields: turns.now(),
           position: pump.position.id,
+          slicesEnded: sliceEnds.length,
         });
         return perRow;
       },
-      { minGapMs: 0, deliveryBudget: budget },
+      {
+        minGapMs: 0,
+        deliveryBudget: budget,
+        endOfSlice: () => sliceEnds.push(seen.length),
+      },
     );
     pump.position = from;
     pump.wake();
     await waitFor(() => seen.length === 45, 5_000, "45 rows");
     await pump.stop();
-    return seen;
+    return { seen, sliceEnds };
   }
 
   it("yields to the event loop after each budget of socket deliveries, in order; position follows each row", async () => {
     const from = await backlog("slice");
     // One delivery per row, budget 20: slices of 20, 20 and 5 rows.
-    const seen = await drain(from, 1, 20);
+    const { seen, sliceEnds } = await drain(from, 1, 20);
     expect(seen.map((r) => r.title)).toEqual(Array.from({ length: 45 }, (_, i) => `slice ${i}`));
     expect(seen.map((r) => r.yields)).toEqual([
       ...Array(20).fill(0),
       ...Array(20).fill(1),
       ...Array(5).fill(2),
     ]);
+    // Each slice ends (delivery sends what it was handed) before the pump yields: every row
+    // is handed out after as many slice ends as yields, and the last slice ends too.
+    expect(seen.map((r) => r.slicesEnded)).toEqual(seen.map((r) => r.yields));
+    expect(sliceEnds.slice(0, 3)).toEqual([20, 40, 45]);
     // Each row is handed out from where the previous one left the position.
     expect(seen[0]?.position).toBe(from.id);
     for (let i = 1; i < seen.length; i++) {
@@ -219,7 +230,7 @@ describe("pump slices", () => {
 
   it("the budget counts deliveries, not rows: at fan-out 10 a budget of 20 yields every 2 rows", async () => {
     const from = await backlog("fanout");
-    const seen = await drain(from, 10, 20);
+    const { seen } = await drain(from, 10, 20);
     expect(seen.map((r) => r.yields)).toEqual(
       Array.from({ length: 45 }, (_, i) => Math.floor(i / 2)),
     );

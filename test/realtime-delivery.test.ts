@@ -321,6 +321,86 @@ describe("order", () => {
   });
 });
 
+describe("batches (auth.batch)", () => {
+  /** Commits `n` title changes of the world's work order in one transaction: one read. */
+  async function oneTransaction(tag: string, n: number) {
+    await db.transaction(async (tx) => {
+      for (let i = 0; i < n; i++)
+        await tx.query(
+          sql.unsafe`UPDATE work_orders SET title = ${`${tag} ${i}`} WHERE id = ${world.workOrderId}`,
+        );
+    });
+    return Array.from({ length: n }, (_, i) => `${tag} ${i}`);
+  }
+
+  it("a socket that asks for batches gets one read's events as one events packet, in order; a plain socket gets the same envelopes one packet each", async () => {
+    const batched = rawSocket(hub.url, { token: world.token, batch: true });
+    const plain = rawSocket(hub.url, { token: world.token });
+    for (const socket of [batched, plain]) {
+      await connected(socket);
+      expect((await emitAck(socket, "subscribe", { topic: `org:${world.orgId}` })).ok).toBe(true);
+    }
+    await sleep(200);
+    const titles = await oneTransaction("batch", 5);
+    const ours = (socket: typeof batched) =>
+      socket.packets.filter((p) =>
+        p.envelopes.some((e) => titles.includes(e.data.title as string)),
+      );
+    await waitFor(
+      () => plain.events.filter((e) => titles.includes(e.data.title as string)).length === 5,
+    );
+    await waitFor(() => ours(batched).length > 0);
+    await sleep(200);
+
+    expect(ours(batched).map((p) => p.kind)).toEqual(["events"]);
+    expect(ours(batched)[0]!.envelopes.map((e) => e.data.title)).toEqual(titles);
+    expect(ours(plain).map((p) => p.kind)).toEqual(Array(5).fill("event"));
+    // The same envelopes either way, cursors increasing along the topic.
+    const envelopes = ours(plain).flatMap((p) => p.envelopes);
+    expect(ours(batched)[0]!.envelopes).toEqual(envelopes);
+    const ids = envelopes.map((e) => e.id);
+    expect([...ids].sort()).toEqual(ids);
+  });
+
+  it("a batched socket in several topics carrying the events gets each once, in the batch", async () => {
+    const socket = rawSocket(hub.url, { token: world.token, batch: true });
+    await connected(socket);
+    for (const topic of [
+      `org:${world.orgId}`,
+      `site:${world.siteId}`,
+      `work_order:${world.workOrderId}`,
+    ]) {
+      expect((await emitAck(socket, "subscribe", { topic })).ok).toBe(true);
+    }
+    await sleep(200);
+    const titles = await oneTransaction("batch-once", 3);
+    await waitFor(() => socket.events.some((e) => e.data.title === titles[2]));
+    await sleep(200);
+    const ours = socket.packets.filter((p) =>
+      p.envelopes.some((e) => titles.includes(e.data.title as string)),
+    );
+    expect(ours).toHaveLength(1);
+    expect(ours[0]!.envelopes.map((e) => [e.data.title, e.topic])).toEqual(
+      titles.map((t) => [t, `org:${world.orgId}`]),
+    );
+  });
+
+  it("the typed client unpacks batches: each event once, in order, and its cursor moves to the last", async () => {
+    const client = await connectClient(hub.url, world.token);
+    await client.subscribe(`work_order:${world.workOrderId}`);
+    const packets: string[] = [];
+    client.socket.on("events", () => packets.push("events"));
+    await sleep(200);
+    const titles = await oneTransaction("typed", 4);
+    await waitFor(() => client.events.some((e) => e.data.title === titles[3]));
+    await sleep(200);
+    const ours = client.events.filter((e) => titles.includes(e.data.title as string));
+    expect(ours.map((e) => e.data.title)).toEqual(titles);
+    expect(packets).toEqual(["events"]);
+    expect(client.cursor(`work_order:${world.workOrderId}`)).toBe(ours[3]!.id);
+  });
+});
+
 describe("replay", () => {
   it("subscribe with since sends everything after the cursor, then live: no gap, no duplicate at the seam", async () => {
     const topic = `work_order:${world.workOrderId}`;

@@ -194,7 +194,8 @@ it("no socket receives anything it is not admitted to, over thousands of random 
     })),
   ] as const;
 
-  // Two sockets per person, each subscribing to random topics (their own and others').
+  // Two sockets per person, each subscribing to random topics (their own and others'); the
+  // second takes its events in batches (auth.batch), as the typed client does.
   const sockets: Array<{
     person: Person;
     socket: ReturnType<typeof rawSocket>;
@@ -202,7 +203,7 @@ it("no socket receives anything it is not admitted to, over thousands of random 
   }> = [];
   for (const person of people) {
     for (let n = 0; n < 2; n++) {
-      const socket = rawSocket(hub.url, { token: person.token });
+      const socket = rawSocket(hub.url, { token: person.token, batch: n === 1 });
       await connected(socket);
       const admitted = new Map<string, string>([[`user:${person.id}`, "self"]]);
       for (let k = 0; k < 10; k++) {
@@ -226,7 +227,15 @@ it("no socket receives anything it is not admitted to, over thousands of random 
   const members = people.filter((p) => p.orgId);
   for (let i = 0; i < 2_000; i++) {
     const r = random();
-    if (r < 0.3) {
+    if (i % 50 === 0) {
+      // Several changes in one transaction reach the hub in one read: batches of several.
+      await db.transaction(async (tx) => {
+        for (let k = 0; k < 4; k++)
+          await tx.query(
+            sql.unsafe`UPDATE work_orders SET title = ${`t${i}.${k}`} WHERE id = ${pick(workOrders).id}`,
+          );
+      });
+    } else if (r < 0.3) {
       const w = pick(workOrders);
       const field = pick(["title", "labor_cost", "status", "resolution_notes"]);
       if (field === "labor_cost")
@@ -324,4 +333,11 @@ it("no socket receives anything it is not admitted to, over thousands of random 
   }
   expect(fuzzRows.length).toBeGreaterThanOrEqual(2_000);
   expect(delivered).toBeGreaterThan(1_000);
+  // The batched sockets really got batches; the others never did.
+  const batches = (n: number) =>
+    sockets
+      .filter((_, i) => i % 2 === n)
+      .flatMap((s) => s.socket.packets.filter((p) => p.kind === "events"));
+  expect(batches(1).length).toBeGreaterThan(0);
+  expect(batches(0)).toEqual([]);
 }, 180_000);

@@ -3,6 +3,7 @@ import type { Envelope } from "../../shared/realtime/events.ts";
 import { type OutboxRow, positionOf } from "../db/realtime-events.ts";
 import { eventsRelayed, relayLag } from "../metrics.ts";
 import { type Audience, envelopeFor, visibleTo } from "./audience.ts";
+import type { Outgoing } from "./outgoing.ts";
 import type { HubServer, HubSocket, Subscription } from "./types.ts";
 
 /** Sockets that get the same envelope: their subscription's topic and audience. */
@@ -16,9 +17,10 @@ type Group = { sub: Subscription; ids: string[] };
  *
  * A socket gets an event once even when several of its topics carry it: the envelope
  * names the first of the event's topics the socket is in. Sockets sharing a topic and
- * audience get one encoded packet (one broadcast).
+ * audience share one envelope. The envelopes go to `outgoing`, which sends them when the
+ * pump's slice ends (outgoing.ts).
  */
-export function deliverLive(io: HubServer, row: OutboxRow): number {
+export function deliverLive(io: HubServer, outgoing: Outgoing, row: OutboxRow): number {
   const nsp = io.of("/");
   const position = positionOf(row);
   // The row's topics that have a room here, in the row's order (usually one), and those rooms.
@@ -59,12 +61,7 @@ export function deliverLive(io: HubServer, row: OutboxRow): number {
     for (const { sub, ids } of byAudience.values()) {
       if (!visibleTo(row, sub.audience)) continue;
       const { topic } = sub;
-      const envelope = envelopeFor(row, position, topic, sub.audience);
-      if (ids.length === 1) nsp.sockets.get(ids[0] as string)?.emit("event", envelope);
-      // The whole (only) room gets it: address the room, not each of its sockets (large fan-out).
-      else if (rooms.length === 1 && ids.length === rooms[0]?.size)
-        nsp.local.to(topic).emit("event", envelope);
-      else nsp.local.to(ids).emit("event", envelope);
+      outgoing.add(ids, envelopeFor(row, position, topic, sub.audience));
       sent += ids.length;
     }
   }

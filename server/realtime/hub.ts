@@ -16,6 +16,7 @@ import {
 } from "./client-events.ts";
 import { deliverLive } from "./delivery.ts";
 import { RealtimeListener } from "./listener.ts";
+import { Outgoing } from "./outgoing.ts";
 import { Presence } from "./presence.ts";
 import { Pump } from "./pump.ts";
 import { TokenBucket } from "./rate-limit.ts";
@@ -82,9 +83,11 @@ export const attachRealtime: ServerAttachment = async (server, runtime) => {
     commitTimes = on;
   };
   await checkCommitTimes();
-  const pump = new Pump(runtime.serviceDb, (row) => deliverLive(io, row), {
+  const outgoing = new Outgoing(io);
+  const pump = new Pump(runtime.serviceDb, (row) => deliverLive(io, outgoing, row), {
     commitTimes: () => commitTimes === true,
     minGapMs: env.REALTIME_READ_GAP_MS,
+    endOfSlice: () => outgoing.flush(),
   });
   await pump.start();
   const ctx: HubContext = { io, runtime, pumpPosition: () => pump.position };
@@ -144,6 +147,8 @@ export const attachRealtime: ServerAttachment = async (server, runtime) => {
         socket.data = {
           principal,
           token,
+          // Opt-in: several events of one delivery slice arrive as one `events` packet.
+          batch: socket.handshake.auth?.batch === true,
           subscriptions: new Map(),
           subscribeBucket: new TokenBucket(20, 2),
           actionBucket: new TokenBucket(30, 5),

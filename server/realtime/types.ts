@@ -26,6 +26,8 @@ export type Subscription = {
 export type SocketData = {
   principal: Principal;
   token: string;
+  /** The handshake asked for `events` batches (outgoing.ts). */
+  batch: boolean;
   subscriptions: Map<string, Subscription>;
   subscribeBucket: TokenBucket;
   actionBucket: TokenBucket;

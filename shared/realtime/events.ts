@@ -105,6 +105,8 @@ export type TypingIndicator = { from_user_id: string; at: string };
 
 export interface ServerToClientEvents {
   event: (envelope: Envelope) => void;
+  /** Only to sockets that connected with `auth.batch: true`: several events, in order. */
+  events: (envelopes: Envelope[]) => void;
   presence: (update: PresenceUpdate) => void;
   typing: (indicator: TypingIndicator) => void;
   "session.ended": (payload: { reason: SessionEndReason }) => void;

@@ -35,18 +35,33 @@ export async function connectClient(
   return Object.assign(client, { events });
 }
 
-/** A bare socket.io client (no recovery, no dedupe): what the wire really carries. */
+/**
+ * A bare socket.io client (no recovery, no dedupe): what the wire really carries. `events`
+ * holds every envelope in arrival order, whether it came alone (`event`) or in a batch
+ * (`events`, only with `auth.batch: true`); `packets` holds them as they were packed.
+ */
 export function rawSocket(
   url: string,
   auth: Record<string, unknown>,
-): Socket & { events: Envelope[] } {
+): Socket & {
+  events: Envelope[];
+  packets: Array<{ kind: "event" | "events"; envelopes: Envelope[] }>;
+} {
   const socket = io(url, { transports: ["websocket"], reconnection: false, auth, forceNew: true });
   const events: Envelope[] = [];
-  socket.on("event", (e: Envelope) => events.push(e));
+  const packets: Array<{ kind: "event" | "events"; envelopes: Envelope[] }> = [];
+  socket.on("event", (e: Envelope) => {
+    events.push(e);
+    packets.push({ kind: "event", envelopes: [e] });
+  });
+  socket.on("events", (list: Envelope[]) => {
+    events.push(...list);
+    packets.push({ kind: "events", envelopes: list });
+  });
   afterAll(() => {
     socket.close();
   });
-  return Object.assign(socket, { events });
+  return Object.assign(socket, { events, packets });
 }
 
 export function connected(socket: Socket): Promise<void> {

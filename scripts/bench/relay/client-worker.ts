@@ -31,6 +31,10 @@ async function connectOne(url: string, auth: Record<string, unknown>, topics: st
     socket.once("connect_error", (err) => reject(new Error(`connect_error: ${err.message}`)));
   });
   socket.on("event", onEvent);
+  // The hub's batches (the sockets connect with auth.batch, as the typed client does).
+  socket.on("events", (envelopes: unknown) => {
+    if (Array.isArray(envelopes)) for (const envelope of envelopes) onEvent(envelope);
+  });
   for (const topic of topics) {
     const ack = await socket.timeout(30_000).emitWithAck("subscribe", { topic });
     if (!ack?.ok) throw new Error(`subscribe ${topic} refused: ${JSON.stringify(ack)}`);

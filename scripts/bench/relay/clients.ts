@@ -20,6 +20,11 @@ export class ClientPool {
     for (let i = 0; i < processes; i++) {
       const child = fork(path.join(import.meta.dirname, "client-worker.ts"), [], {
         stdio: ["ignore", "inherit", "inherit", "ipc"],
+        // e.g. BENCH_CLIENT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/client-prof".
+        execArgv: [
+          ...process.execArgv,
+          ...(process.env.BENCH_CLIENT_NODE_ARGS ?? "").split(" ").filter(Boolean),
+        ],
       });
       child.on("message", (reply: WorkerReply) => {
         const p = this.pending.get(reply.id);

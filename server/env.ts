@@ -41,6 +41,7 @@ const EnvSchema = z.object({
   REALTIME_RETENTION_HOURS: z.coerce.number().positive().default(72),
   /** Least time between two outbox reads of a hub: fewer reads per change at high rates. */
   REALTIME_READ_GAP_MS: z.coerce.number().int().min(0).max(100).default(4),
+  REALTIME_READ_GAP_MAX_MS: z.coerce.number().int().min(0).max(1_000).default(100),
   BODY_LIMIT: z.string().default("1mb"),
   /** Which roles this process plays: the API + hub, the workers, or both. */
   SITESYNC_ROLES: z

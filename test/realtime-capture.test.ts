@@ -2,9 +2,9 @@ import pg from "pg";
 import { sql } from "slonik";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { Pump } from "../server/realtime/pump.ts";
+import { boundedGap, Pump } from "../server/realtime/pump.ts";
 import type { Position } from "../shared/realtime/cursor.ts";
-import { buildWorld, waitFor } from "./helpers/realtime.ts";
+import { buildWorld, sleep, waitFor } from "./helpers/realtime.ts";
 import { api, testServer } from "./helpers/runtime.ts";
 
 /**
@@ -132,6 +132,73 @@ describe("pump", () => {
     } finally {
       await pump.stop();
     }
+  });
+});
+
+describe("pump gap under load", () => {
+  /** A pump whose delivery of a row titled "slow" keeps the event loop busy for 400 ms. */
+  function slowPump(maxGapMs: number) {
+    const turns = turnCounter();
+    const rows: Array<{ title: string; turn: number }> = [];
+    const pump = new Pump(
+      db,
+      (row) => {
+        const title = String(row.data.title);
+        if (title.startsWith("slow")) {
+          const until = performance.now() + 400;
+          while (performance.now() < until);
+        }
+        rows.push({ title, turn: turns.now() });
+        return 100;
+      },
+      { minGapMs: 4, maxGapMs },
+    );
+    const update = (title: string) =>
+      db.query(sql.unsafe`UPDATE work_orders SET title = ${title} WHERE id = ${world.workOrderId}`);
+    return { pump, rows, update };
+  }
+
+  it("a read whose delivery took D ms is followed by a gap of 2·D (bounded): the commits meanwhile share one read, then the gap settles back", async () => {
+    const { pump, rows, update } = slowPump(2_000);
+    await pump.start();
+    try {
+      await update("slow gap");
+      pump.wake();
+      await waitFor(() => rows.length === 1, 5_000, "the slow row");
+      // Read plus a 400 ms delivery: the next read waits at least 800 ms.
+      await waitFor(() => pump.readGapMs >= 800, 1_000, "the gap to grow");
+      for (let i = 0; i < 5; i++) {
+        await update(`after ${i}`);
+        pump.wake();
+      }
+      await waitFor(() => rows.length === 6, 5_000, "five more rows");
+      expect(new Set(rows.slice(1).map((r) => r.turn)).size).toBe(1);
+      // That read was quick: the gap is back near the minimum.
+      await waitFor(() => pump.readGapMs < 200, 1_000, "the gap to settle");
+    } finally {
+      await pump.stop();
+    }
+  });
+
+  it("with maxGapMs equal to minGapMs the gap stays fixed however long delivery takes", async () => {
+    const { pump, rows, update } = slowPump(4);
+    await pump.start();
+    try {
+      await update("slow fixed");
+      pump.wake();
+      await waitFor(() => rows.length === 1, 5_000, "the slow row");
+      await sleep(20);
+      expect(pump.readGapMs).toBe(4);
+    } finally {
+      await pump.stop();
+    }
+  });
+
+  it("boundedGap: twice the busy time, within [min, max]", () => {
+    expect(boundedGap(1, 4, 100)).toBe(4);
+    expect(boundedGap(10, 4, 100)).toBe(20);
+    expect(boundedGap(80, 4, 100)).toBe(100);
+    expect(boundedGap(80, 4, 4)).toBe(4);
   });
 });
 

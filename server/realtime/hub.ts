@@ -87,6 +87,7 @@ export const attachRealtime: ServerAttachment = async (server, runtime) => {
   const pump = new Pump(runtime.serviceDb, (row) => deliverLive(io, outgoing, row), {
     commitTimes: () => commitTimes === true,
     minGapMs: env.REALTIME_READ_GAP_MS,
+    maxGapMs: env.REALTIME_READ_GAP_MAX_MS,
     endOfSlice: () => outgoing.flush(),
   });
   await pump.start();

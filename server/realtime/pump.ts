@@ -17,6 +17,12 @@ export type PumpOptions = {
   batchSize?: number;
   safetyIntervalMs?: number;
   minGapMs?: number;
+  /**
+   * Upper bound of the read gap under load: the gap after a read is twice as long as that
+   * read and its delivery took, between minGapMs and this (see Pump). Equal to minGapMs:
+   * a fixed gap.
+   */
+  maxGapMs?: number;
   /** Socket deliveries between two yields to the event loop (tests make it small). */
   deliveryBudget?: number;
   /** Select each row's commit time (only when the server has track_commit_timestamp on). */
@@ -27,6 +33,23 @@ export type PumpOptions = {
    */
   endOfSlice?: () => void;
 };
+
+/**
+ * The gap after a read, per ms that the read and its delivery took. At 2 the hub spends at
+ * most a third of its time delivering before it waits longer: below that the gap settles
+ * back to the minimum, above it grows to the maximum (each read then takes more commits,
+ * and its delivery costs less per event). Measured at fan-out 100, 2,000 sockets, on the
+ * 2-core bench machine: with 1 the gap never grew far enough to lift saturation (72k msgs/s,
+ * inside the fixed gap's 55-83k); 2 and 3 reached 98-111k. With 2 the gap stays at the
+ * minimum up to 200 changes/s (100 sockets each) and grows from about 300/s; 3 starts
+ * earlier, at a quarter of the hub's time (docs/realtime.md, Performance notes).
+ */
+const GAP_PER_BUSY = 2;
+
+/** The gap after a read that took `busyMs` (read plus delivery), within [min, max]. */
+export function boundedGap(busyMs: number, minGapMs: number, maxGapMs: number): number {
+  return Math.min(maxGapMs, Math.max(minGapMs, GAP_PER_BUSY * busyMs));
+}
 
 /**
  * Reads the outbox in (xid, id) order from this process's position and hands each batch to
@@ -41,8 +64,15 @@ export type PumpOptions = {
  * Reads start at least `minGapMs` apart (REALTIME_READ_GAP_MS, default 4). Under a stream of
  * commits every NOTIFY would otherwise cost one read of about one row; waiting a few ms lets
  * one read take all the commits of that window, which cuts the reads (Postgres and hub CPU)
- * at hundreds of changes a second and adds nothing when changes are further apart than that
- * (docs/realtime.md, Performance notes).
+ * at hundreds of changes a second and adds nothing when changes are further apart than that.
+ *
+ * Under load the gap follows the work: after a read that took D ms with its delivery the next
+ * read waits 2·D ms (at most `maxGapMs`, REALTIME_READ_GAP_MAX_MS, default 100). While
+ * delivery is quick (a few sockets per event, or few events) nothing changes; once the hub
+ * spends more than a third of its time delivering, each read takes more commits, so each
+ * socket gets more events per slice, in one `events` packet (outgoing.ts) and one TCP
+ * write: delivery gets cheaper per event exactly when the hub is short of CPU, at the price
+ * of up to maxGapMs more latency while it is (docs/realtime.md, Performance notes).
  */
 export class Pump {
   position: Position = { xid: 0n, id: 0n };
@@ -65,6 +95,9 @@ export class Pump {
   private readonly batchSize: number;
   private readonly safetyIntervalMs: number;
   private readonly minGapMs: number;
+  private readonly maxGapMs: number;
+  /** The gap before the next read, from how long the last read and its delivery took. */
+  private gapMs: number;
   private readonly deliveryBudget: number;
   private readonly commitTimes: () => boolean;
   private readonly endOfSlice: () => void;
@@ -78,6 +111,8 @@ export class Pump {
     this.batchSize = options.batchSize ?? 1_000;
     this.safetyIntervalMs = options.safetyIntervalMs ?? 1_000;
     this.minGapMs = options.minGapMs ?? 4;
+    this.maxGapMs = Math.max(this.minGapMs, options.maxGapMs ?? this.minGapMs);
+    this.gapMs = this.minGapMs;
     this.deliveryBudget = options.deliveryBudget ?? DELIVERY_BUDGET;
     this.commitTimes = options.commitTimes ?? (() => false);
     this.endOfSlice = options.endOfSlice ?? (() => {});
@@ -130,6 +165,11 @@ export class Pump {
           blocked = batch.blocked;
           this.trackStall(batch.blocked, batch.ready.length > 0);
           await this.deliverInSlices(batch.ready);
+          this.gapMs = boundedGap(
+            performance.now() - this.lastReadAt,
+            this.minGapMs,
+            this.maxGapMs,
+          );
           if (!batch.full || this.stopped) break;
         }
       } catch (err) {
@@ -141,9 +181,14 @@ export class Pump {
     this.scheduleBlockedRetry(blocked);
   }
 
-  /** Milliseconds until the next read may start (minGapMs after the last one began). */
+  /** Milliseconds until the next read may start (the current gap after the last one began). */
   private gapLeft(): number {
-    return this.lastReadAt + this.minGapMs - performance.now();
+    return this.lastReadAt + this.gapMs - performance.now();
+  }
+
+  /** The gap now in force (tests and metrics). */
+  get readGapMs(): number {
+    return this.gapMs;
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
-import { type Permission, roleCan } from "../../shared/permissions.ts";
+import type { Permission } from "../../shared/permissions.ts";
+import { principalCan } from "../auth/access.ts";
 import { AuthError, authenticate, type Principal } from "../auth/principal.ts";
-import type { TenantContext } from "../db/tenant-context.ts";
 import { AppError, forbidden, unauthorized } from "../errors.ts";
 import type { Runtime } from "../runtime.ts";
 import { consumeApiKeyRequest } from "./rate-limit.ts";
@@ -68,17 +68,6 @@ export function principalOf(res: Response): Principal {
   const p = res.locals.principal;
   if (!p) throw unauthorized();
   return p;
-}
-
-export function tenantOf(principal: Principal): TenantContext {
-  return { organizationId: principal.organizationId, userId: principal.userId };
-}
-
-/** A permission holds when the role grants it and, for API keys, a scope names it too. */
-export function principalCan(principal: Principal, permission: Permission): boolean {
-  if (!roleCan(principal.role, permission)) return false;
-  if (principal.kind === "api_key") return (principal.scopes ?? []).includes(permission);
-  return true;
 }
 
 export function requirePermission(permission: Permission): RequestHandler {

@@ -1,11 +1,13 @@
 import type { Permission } from "../../shared/permissions.ts";
 import type { Topic } from "../../shared/realtime/topics.ts";
+import { principalCan, tenantOf } from "../auth/access.ts";
 import type { Principal } from "../auth/principal.ts";
+import { serviceRequestAccess, workOrderLinkedToMyServiceRequest } from "../db/service-requests.ts";
 import { type Tx, withTenant } from "../db/tenant-context.ts";
-import { principalCan, tenantOf } from "../http/auth.ts";
+import { isTenantPortalUser, tenantAccess } from "../db/tenants.ts";
+import { rowVisible } from "../db/visible-rows.ts";
 import type { Runtime } from "../runtime.ts";
 import type { Audience } from "./audience.ts";
-import * as q from "./queries.ts";
 
 export type Admission =
   | { ok: true; audience: Audience }
@@ -51,34 +53,37 @@ async function decide(tx: Tx, principal: Principal, topic: Topic): Promise<Admis
   switch (topic.kind) {
     case "org":
       // Tenant portal users never see the dispatch board, whatever their row says.
-      if (principal.role === "guest" || (await q.isTenantPortalUser(tx))) {
+      if (principal.role === "guest" || (await isTenantPortalUser(tx))) {
         return forbidden("Only the organisation's staff may watch its dispatch board");
       }
       return staffOnly(principal, "realtime:org");
     case "site":
-      return (await q.siteVisible(tx, topic.id))
+      return (await rowVisible(tx, "sites", topic.id))
         ? staffOnly(principal, "sites:read")
         : notFound(topic);
     case "elevator":
-      return (await q.elevatorVisible(tx, topic.id))
+      return (await rowVisible(tx, "elevators", topic.id))
         ? staffOnly(principal, "elevators:read")
         : notFound(topic);
     case "work_order":
-      if (await q.workOrderVisible(tx, topic.id)) return staffOnly(principal, "work_orders:read");
-      return (await q.workOrderLinkedToMyServiceRequest(tx, topic.id))
+      if (await rowVisible(tx, "work_orders", topic.id))
+        return staffOnly(principal, "work_orders:read");
+      return (await workOrderLinkedToMyServiceRequest(tx, topic.id))
         ? admit("tenant")
         : notFound(topic);
     case "forum_category":
-      return (await q.forumCategoryVisible(tx, topic.id)) ? admit("staff") : notFound(topic);
+      return (await rowVisible(tx, "forum_categories", topic.id))
+        ? admit("staff")
+        : notFound(topic);
     case "forum_thread":
-      return (await q.forumThreadVisible(tx, topic.id)) ? admit("staff") : notFound(topic);
+      return (await rowVisible(tx, "forum_threads", topic.id)) ? admit("staff") : notFound(topic);
     case "service_request": {
-      const access = await q.serviceRequestAccess(tx, topic.id);
+      const access = await serviceRequestAccess(tx, topic.id);
       if (!access) return notFound(topic);
       return access.staff ? staffOnly(principal, "sites:read") : admit("tenant");
     }
     case "tenant": {
-      const access = await q.tenantAccess(tx, topic.id);
+      const access = await tenantAccess(tx, topic.id);
       if (!access) return notFound(topic);
       return access.staff ? staffOnly(principal, "sites:read") : admit("tenant");
     }

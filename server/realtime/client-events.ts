@@ -7,9 +7,10 @@ import {
   TypingPayload,
   type UpdatedAck,
 } from "../../shared/realtime/events.ts";
+import { tenantOf } from "../auth/access.ts";
+import { insertMessage, markMessagesRead, userReachable } from "../db/messages.ts";
+import { markNotificationsRead } from "../db/notifications.ts";
 import { withTenant } from "../db/tenant-context.ts";
-import { tenantOf } from "../http/auth.ts";
-import * as q from "./queries.ts";
 import { ackError } from "./subscriptions.ts";
 import type { HubContext, HubSocket } from "./types.ts";
 
@@ -34,10 +35,10 @@ export async function handleMessageSend(
   if (principal.kind === "api_key") return notForKeys();
   const input = parsed.data;
   return withTenant(ctx.runtime.db, tenantOf(principal), async (tx) => {
-    if (!(await q.userReachable(tx, input.recipient_id))) {
+    if (!(await userReachable(tx, input.recipient_id))) {
       return ackError("not_found", "Recipient not found");
     }
-    return { ok: true as const, message: await q.insertMessage(tx, input) };
+    return { ok: true as const, message: await insertMessage(tx, input) };
   });
 }
 
@@ -53,7 +54,7 @@ export async function handleMessageRead(
   const principal = socket.data.principal;
   if (principal.kind === "api_key") return notForKeys();
   const updated = await withTenant(ctx.runtime.db, tenantOf(principal), (tx) =>
-    q.markMessagesRead(tx, parsed.data.message_ids),
+    markMessagesRead(tx, parsed.data.message_ids),
   );
   return { ok: true, updated };
 }
@@ -71,7 +72,7 @@ export async function handleNotificationRead(
   const principal = socket.data.principal;
   if (principal.kind === "api_key") return notForKeys();
   const updated = await withTenant(ctx.runtime.db, tenantOf(principal), (tx) =>
-    q.markNotificationsRead(tx, parsed.data.notification_ids),
+    markNotificationsRead(tx, parsed.data.notification_ids),
   );
   return { ok: true, updated };
 }
@@ -89,7 +90,7 @@ export async function handleTyping(
   if (principal.kind === "api_key") return notForKeys();
   const to = parsed.data.to_user_id.toLowerCase();
   const reachable = await withTenant(ctx.runtime.db, tenantOf(principal), (tx) =>
-    q.userReachable(tx, to),
+    userReachable(tx, to),
   );
   if (!reachable || to === principal.userId) return ackError("not_found", "Recipient not found");
   ctx.io

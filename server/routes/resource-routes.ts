@@ -3,10 +3,11 @@ import type { z } from "zod";
 import type { Permission } from "../../shared/permissions.ts";
 import { IdParams } from "../../shared/schemas/fields.ts";
 import { type AuditEvent, auditContextOf, recordAudit } from "../audit/record.ts";
+import { tenantOf } from "../auth/access.ts";
 import type { Principal } from "../auth/principal.ts";
 import { type Tx, withTenant } from "../db/tenant-context.ts";
 import { notFound } from "../errors.ts";
-import { principalOf, requirePermission, tenantOf } from "../http/auth.ts";
+import { principalOf, requirePermission } from "../http/auth.ts";
 import { handler } from "../http/handler.ts";
 import type { Runtime } from "../runtime.ts";
 

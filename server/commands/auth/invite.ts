@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Request } from "express";
 import type { Role } from "../../../shared/permissions.ts";
 import { auditContextOf, recordAudit } from "../../audit/record.ts";
+import { tenantOf } from "../../auth/access.ts";
 import { hashPassword } from "../../auth/passwords.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { sha256 } from "../../auth/tokens.ts";
@@ -16,7 +17,6 @@ import {
   type UserRow,
 } from "../../db/users.ts";
 import { AppError } from "../../errors.ts";
-import { tenantOf } from "../../http/auth.ts";
 import type { Runtime } from "../../runtime.ts";
 import { assertMayGrant, requireOrg } from "./membership.ts";
 import { clientOf, openSession, type TokenPair } from "./session.ts";

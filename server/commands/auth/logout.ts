@@ -1,10 +1,10 @@
 import type { Request } from "express";
 import { auditContextOf, recordAudit } from "../../audit/record.ts";
+import { tenantOf } from "../../auth/access.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { withTenant } from "../../db/tenant-context.ts";
 import { revokeSession } from "../../db/user-sessions.ts";
 import { invalidRequest } from "../../errors.ts";
-import { tenantOf } from "../../http/auth.ts";
 import type { Runtime } from "../../runtime.ts";
 
 /**

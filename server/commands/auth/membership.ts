@@ -1,6 +1,7 @@
 import type { Request } from "express";
 import type { Role } from "../../../shared/permissions.ts";
 import { auditContextOf, recordAudit } from "../../audit/record.ts";
+import { principalCan, tenantOf } from "../../auth/access.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { type Tx, withTenant } from "../../db/tenant-context.ts";
 import { revokeUserSessions } from "../../db/user-sessions.ts";
@@ -14,7 +15,6 @@ import {
   updateUserProfile,
 } from "../../db/users.ts";
 import { conflict, forbidden, notFound, unprocessable } from "../../errors.ts";
-import { principalCan, tenantOf } from "../../http/auth.ts";
 import type { Runtime } from "../../runtime.ts";
 
 /**

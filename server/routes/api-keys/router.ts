@@ -1,6 +1,7 @@
 import type { Request, Response } from "express";
 import { Router } from "express";
 import { auditContextOf, recordAudit } from "../../audit/record.ts";
+import { principalCan, tenantOf } from "../../auth/access.ts";
 import { newApiKey, sha256 } from "../../auth/tokens.ts";
 import { requireOrg } from "../../commands/auth/membership.ts";
 import {
@@ -12,13 +13,7 @@ import {
 } from "../../db/api-keys.ts";
 import { withTenant } from "../../db/tenant-context.ts";
 import { notFound, unprocessable } from "../../errors.ts";
-import {
-  principalCan,
-  principalOf,
-  requireAuth,
-  requirePermission,
-  tenantOf,
-} from "../../http/auth.ts";
+import { principalOf, requireAuth, requirePermission } from "../../http/auth.ts";
 import { handler } from "../../http/handler.ts";
 import type { Runtime } from "../../runtime.ts";
 import { getRoute, listRoute } from "../resource-routes.ts";

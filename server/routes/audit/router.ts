@@ -1,8 +1,9 @@
 import { Router } from "express";
+import { tenantOf } from "../../auth/access.ts";
 import { verifyChain } from "../../db/audit-events.ts";
 import { withTenant } from "../../db/tenant-context.ts";
 import { forbidden } from "../../errors.ts";
-import { principalOf, requireAuth, requirePermission, tenantOf } from "../../http/auth.ts";
+import { principalOf, requireAuth, requirePermission } from "../../http/auth.ts";
 import { handler } from "../../http/handler.ts";
 import type { Runtime } from "../../runtime.ts";
 

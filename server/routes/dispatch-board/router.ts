@@ -1,7 +1,8 @@
 import { Router } from "express";
+import { tenantOf } from "../../auth/access.ts";
 import { dispatchBoard } from "../../db/dispatch-board.ts";
 import { withTenant } from "../../db/tenant-context.ts";
-import { principalOf, requireAuth, requirePermission, tenantOf } from "../../http/auth.ts";
+import { principalOf, requireAuth, requirePermission } from "../../http/auth.ts";
 import { handler } from "../../http/handler.ts";
 import type { Runtime } from "../../runtime.ts";
 import { DispatchBoardQuery } from "./schema.ts";

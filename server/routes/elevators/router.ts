@@ -1,6 +1,7 @@
 import { Router } from "express";
 import { IdParams } from "../../../shared/schemas/fields.ts";
 import { auditContextOf, recordAudit } from "../../audit/record.ts";
+import { tenantOf } from "../../auth/access.ts";
 import {
   findElevator,
   insertElevator,
@@ -11,7 +12,7 @@ import {
 import { findSite } from "../../db/sites.ts";
 import { withTenant } from "../../db/tenant-context.ts";
 import { notFound, unprocessable } from "../../errors.ts";
-import { principalOf, requireAuth, requirePermission, tenantOf } from "../../http/auth.ts";
+import { principalOf, requireAuth, requirePermission } from "../../http/auth.ts";
 import { handler } from "../../http/handler.ts";
 import type { Runtime } from "../../runtime.ts";
 import { createRoute, deleteRoute, getRoute, listRoute } from "../resource-routes.ts";

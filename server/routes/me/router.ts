@@ -1,10 +1,11 @@
 import { Router } from "express";
 import { PERMISSIONS } from "../../../shared/permissions.ts";
+import { principalCan, tenantOf } from "../../auth/access.ts";
 import { getOrganization } from "../../db/organizations.ts";
 import { withTenant } from "../../db/tenant-context.ts";
 import { getUser } from "../../db/users.ts";
 import { unauthorized } from "../../errors.ts";
-import { principalCan, principalOf, requireAuth, tenantOf } from "../../http/auth.ts";
+import { principalOf, requireAuth } from "../../http/auth.ts";
 import { handler } from "../../http/handler.ts";
 import type { Runtime } from "../../runtime.ts";
 

@@ -1,16 +1,11 @@
 import { Router } from "express";
+import { principalCan, tenantOf } from "../../auth/access.ts";
 import { invite } from "../../commands/auth/invite.ts";
 import { removeUser, requireOrg, setActive, updateUser } from "../../commands/auth/membership.ts";
 import { withTenant } from "../../db/tenant-context.ts";
 import { getUser, listUsers } from "../../db/users.ts";
 import { forbidden, notFound } from "../../errors.ts";
-import {
-  principalCan,
-  principalOf,
-  requireAuth,
-  requirePermission,
-  tenantOf,
-} from "../../http/auth.ts";
+import { principalOf, requireAuth, requirePermission } from "../../http/auth.ts";
 import { handler } from "../../http/handler.ts";
 import type { Runtime } from "../../runtime.ts";
 import { IdParams, InviteBody, UserListQuery, UserPatchBody } from "./schema.ts";

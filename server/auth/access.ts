@@ -1,0 +1,20 @@
+import { type Permission, roleCan } from "../../shared/permissions.ts";
+import type { TenantContext } from "../db/tenant-context.ts";
+import type { Principal } from "./principal.ts";
+
+/**
+ * What a principal may do and whose data it reads, for every entry point alike (REST
+ * routes, socket handlers, commands): none of them depends on the others for it.
+ */
+
+/** The RLS context (withTenant) a principal's queries run under. */
+export function tenantOf(principal: Principal): TenantContext {
+  return { organizationId: principal.organizationId, userId: principal.userId };
+}
+
+/** A permission holds when the role grants it and, for API keys, a scope names it too. */
+export function principalCan(principal: Principal, permission: Permission): boolean {
+  if (!roleCan(principal.role, permission)) return false;
+  if (principal.kind === "api_key") return (principal.scopes ?? []).includes(permission);
+  return true;
+}

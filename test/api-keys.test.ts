@@ -56,6 +56,41 @@ describe("API keys", () => {
     expect(users.body.code).toBe("forbidden");
   });
 
+  it("acts only within its scopes on its creator's own record too (issue 12, hole 1)", async () => {
+    const sitesOnly = await createKey({ scopes: ["sites:read"] });
+    const key = sitesOnly.body.key;
+    expect((await api(server.url, "GET", "/api/v1/sites", { token: key })).status).toBe(200);
+    for (const [method, path, body] of [
+      ["GET", "/api/v1/me", undefined],
+      ["GET", `/api/v1/users/${admin.userId}`, undefined],
+      ["PATCH", `/api/v1/users/${admin.userId}`, { first_name: "Mallory" }],
+    ] as const) {
+      const res = await api(server.url, method, path, { token: key, body });
+      expect(res.status, `${method} ${path}`).toBe(403);
+      expect(res.body.code).toBe("forbidden");
+    }
+    const row = (await server.runtime.serviceDb.one(
+      sql.unsafe`SELECT first_name FROM users WHERE id = ${admin.userId}`,
+    )) as { first_name: string | null };
+    expect(row.first_name).not.toBe("Mallory");
+
+    // With the matching scopes the key may: users:read to read, profiles:write to edit.
+    const reader = await createKey({ scopes: ["users:read", "profiles:write"] });
+    const me = await api(server.url, "GET", "/api/v1/me", { token: reader.body.key });
+    expect(me.status).toBe(200);
+    expect(me.body.user.id).toBe(admin.userId);
+    const own = await api(server.url, "GET", `/api/v1/users/${admin.userId}`, {
+      token: reader.body.key,
+    });
+    expect(own.status).toBe(200);
+    const edit = await api(server.url, "PATCH", `/api/v1/users/${admin.userId}`, {
+      token: reader.body.key,
+      body: { first_name: "Integration" },
+    });
+    expect(edit.status).toBe(200);
+    expect(edit.body.first_name).toBe("Integration");
+  });
+
   it("scopes must be within the creator's permissions (422) and valid names (400)", async () => {
     const keyMaker = await createKey({ scopes: ["api_keys:manage", "users:read"] });
     const wider = await createKey({ scopes: ["users:manage"] }, keyMaker.body.key);
@@ -74,7 +109,7 @@ describe("API keys", () => {
 
   it("a revoked key gets 401 at once", async () => {
     const created = await createKey({ scopes: ["org:read"] });
-    expect((await api(server.url, "GET", "/api/v1/me", { token: created.body.key })).status).toBe(
+    expect((await api(server.url, "GET", "/api/v1/organizations", { token: created.body.key })).status).toBe(
       200,
     );
     const revoked = await api(server.url, "POST", `/api/v1/api-keys/${created.body.id}/revoke`, {
@@ -83,7 +118,7 @@ describe("API keys", () => {
     expect(revoked.status).toBe(200);
     expect(revoked.body.is_active).toBe(false);
     expect(revoked.body.revoked_at).not.toBeNull();
-    expect((await api(server.url, "GET", "/api/v1/me", { token: created.body.key })).status).toBe(
+    expect((await api(server.url, "GET", "/api/v1/organizations", { token: created.body.key })).status).toBe(
       401,
     );
 
@@ -92,7 +127,7 @@ describe("API keys", () => {
       (await api(server.url, "DELETE", `/api/v1/api-keys/${other.body.id}`, { token: admin.token }))
         .status,
     ).toBe(204);
-    expect((await api(server.url, "GET", "/api/v1/me", { token: other.body.key })).status).toBe(
+    expect((await api(server.url, "GET", "/api/v1/organizations", { token: other.body.key })).status).toBe(
       401,
     );
   });
@@ -102,13 +137,13 @@ describe("API keys", () => {
       scopes: ["org:read"],
       expires_at: new Date(Date.now() + 60_000).toISOString(),
     });
-    expect((await api(server.url, "GET", "/api/v1/me", { token: created.body.key })).status).toBe(
+    expect((await api(server.url, "GET", "/api/v1/organizations", { token: created.body.key })).status).toBe(
       200,
     );
     await server.runtime.serviceDb.query(
       sql.unsafe`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = ${created.body.id}`,
     );
-    expect((await api(server.url, "GET", "/api/v1/me", { token: created.body.key })).status).toBe(
+    expect((await api(server.url, "GET", "/api/v1/organizations", { token: created.body.key })).status).toBe(
       401,
     );
   });
@@ -117,13 +152,13 @@ describe("API keys", () => {
     const created = await createKey({ scopes: ["org:read"] });
     const key: string = created.body.key;
     const tampered = `${key.slice(0, -1)}${key.endsWith("A") ? "B" : "A"}`;
-    expect((await api(server.url, "GET", "/api/v1/me", { token: tampered })).status).toBe(401);
+    expect((await api(server.url, "GET", "/api/v1/organizations", { token: tampered })).status).toBe(401);
   });
 
   it("enforces rate_limit_per_hour with 429 and Retry-After", async () => {
     const created = await createKey({ scopes: ["org:read"], rate_limit_per_hour: 3 });
     for (let i = 0; i < 3; i++) {
-      const ok = await api(server.url, "GET", "/api/v1/me", { token: created.body.key });
+      const ok = await api(server.url, "GET", "/api/v1/organizations", { token: created.body.key });
       expect(ok.status).toBe(200);
       expect(ok.headers.get("x-ratelimit-remaining")).toBe(String(2 - i));
     }
@@ -137,7 +172,7 @@ describe("API keys", () => {
     expect(retryAfter).toBeLessThanOrEqual(3600);
     // Other keys have their own budget.
     const another = await createKey({ scopes: ["org:read"], rate_limit_per_hour: 3 });
-    expect((await api(server.url, "GET", "/api/v1/me", { token: another.body.key })).status).toBe(
+    expect((await api(server.url, "GET", "/api/v1/organizations", { token: another.body.key })).status).toBe(
       200,
     );
   });
@@ -155,14 +190,14 @@ describe("API keys", () => {
     });
     const created = await createKey({ scopes: ["org:read"] }, session.token);
     expect(created.status).toBe(201);
-    expect((await api(server.url, "GET", "/api/v1/me", { token: created.body.key })).status).toBe(
+    expect((await api(server.url, "GET", "/api/v1/organizations", { token: created.body.key })).status).toBe(
       200,
     );
     const off = await api(server.url, "POST", `/api/v1/users/${second.userId}/deactivate`, {
       token: owner.token,
     });
     expect(off.status).toBe(200);
-    expect((await api(server.url, "GET", "/api/v1/me", { token: created.body.key })).status).toBe(
+    expect((await api(server.url, "GET", "/api/v1/organizations", { token: created.body.key })).status).toBe(
       401,
     );
   });

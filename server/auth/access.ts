@@ -18,3 +18,14 @@ export function principalCan(principal: Principal, permission: Permission): bool
   if (principal.kind === "api_key") return (principal.scopes ?? []).includes(permission);
   return true;
 }
+
+/**
+ * Whether the principal may read or edit its own user record. A session is its user and
+ * needs no permission for that; an API key acts only within its scopes, its creator
+ * included: reading them (GET /me, GET /users/<creator>) needs the users:read scope,
+ * editing their profile fields needs profiles:write.
+ */
+export function principalCanOnSelf(principal: Principal, action: "read" | "write"): boolean {
+  if (principal.kind === "user") return true;
+  return principalCan(principal, action === "read" ? "users:read" : "profiles:write");
+}

@@ -1,7 +1,7 @@
 import type { Request } from "express";
 import type { Role } from "../../../shared/permissions.ts";
 import { auditContextOf, recordAudit } from "../../audit/record.ts";
-import { principalCan, tenantOf } from "../../auth/access.ts";
+import { principalCan, principalCanOnSelf, tenantOf } from "../../auth/access.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { type Tx, withTenant } from "../../db/tenant-context.ts";
 import { revokeUserSessions } from "../../db/user-sessions.ts";
@@ -68,7 +68,8 @@ export async function updateUser(
   patch: UserPatch,
 ): Promise<UserRow> {
   const organizationId = requireOrg(principal);
-  const self = userId === principal.userId;
+  // An API key edits its creator only with the profiles:write scope.
+  const self = userId === principal.userId && principalCanOnSelf(principal, "write");
   const manages = principalCan(principal, "users:manage");
   return withTenant(runtime.db, tenantOf(principal), async (tx) => {
     const before = await lockTarget(tx, organizationId, userId);

@@ -1,10 +1,10 @@
 import { Router } from "express";
 import { PERMISSIONS } from "../../../shared/permissions.ts";
-import { principalCan, tenantOf } from "../../auth/access.ts";
+import { principalCan, principalCanOnSelf, tenantOf } from "../../auth/access.ts";
 import { getOrganization } from "../../db/organizations.ts";
 import { withTenant } from "../../db/tenant-context.ts";
 import { getUser } from "../../db/users.ts";
-import { unauthorized } from "../../errors.ts";
+import { forbidden, unauthorized } from "../../errors.ts";
 import { principalOf, requireAuth } from "../../http/auth.ts";
 import { handler } from "../../http/handler.ts";
 import type { Runtime } from "../../runtime.ts";
@@ -17,6 +17,8 @@ export function meRouter(runtime: Runtime): Router {
     requireAuth(runtime),
     handler({}, async (_input, _req, res) => {
       const principal = principalOf(res);
+      // An API key reads its creator's record only with the users:read scope.
+      if (!principalCanOnSelf(principal, "read")) throw forbidden();
       const { user, organization } = await withTenant(
         runtime.db,
         tenantOf(principal),

@@ -1,5 +1,5 @@
 import { Router } from "express";
-import { principalCan, tenantOf } from "../../auth/access.ts";
+import { principalCan, principalCanOnSelf, tenantOf } from "../../auth/access.ts";
 import { invite } from "../../commands/auth/invite.ts";
 import { removeUser, requireOrg, setActive, updateUser } from "../../commands/auth/membership.ts";
 import { withTenant } from "../../db/tenant-context.ts";
@@ -41,9 +41,13 @@ export function usersRouter(runtime: Runtime): Router {
     "/:id",
     handler({ params: IdParams }, async ({ params }, _req, res) => {
       const principal = principalOf(res);
-      // Everyone may read their own row; colleagues need users:read.
-      if (params.id !== principal.userId && !principalCan(principal, "users:read"))
-        throw forbidden();
+      // Everyone may read their own row (an API key only with users:read); colleagues
+      // need users:read.
+      const allowed =
+        params.id === principal.userId
+          ? principalCanOnSelf(principal, "read")
+          : principalCan(principal, "users:read");
+      if (!allowed) throw forbidden();
       const user = await withTenant(runtime.db, tenantOf(principal), (tx) =>
         getUser(tx, params.id),
       );

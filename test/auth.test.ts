@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { sql } from "slonik";
 import { beforeAll, describe, expect, it } from "vitest";
 import { newRefreshToken, signAccessToken } from "../server/auth/tokens.ts";
@@ -215,12 +215,37 @@ describe("refresh tokens", () => {
     expect(results.map((r) => r.status).sort()).toEqual([200, 401]);
   });
 
+  it("a guessed token for a known session id is just 401, not reuse (issue 12, hole 2)", async () => {
+    const reg = await registerOrg();
+    const sessionId = reg.refresh_token.split(".")[0];
+    const random = () => randomBytes(32).toString("base64url");
+    const forged = [
+      `${sessionId}.${random()}`, // the old format: sid + random
+      `${sessionId}.${random()}.${random()}`, // a made-up MAC
+      // A valid-looking token signed with another secret.
+      newRefreshToken("another-secret-another-secret-another-secret", sessionId),
+      // The real token with its random part swapped: the MAC no longer matches.
+      `${sessionId}.${random()}.${reg.refresh_token.split(".")[2]}`,
+    ];
+    for (const refresh_token of forged) {
+      const res = await api(server.url, "POST", "/api/v1/auth/refresh", { body: { refresh_token } });
+      expect(res.status).toBe(401);
+    }
+    // The victim's session is untouched: the real token still rotates.
+    const me = await api(server.url, "GET", "/api/v1/me", { token: reg.access_token });
+    expect(me.status).toBe(200);
+    const real = await api(server.url, "POST", "/api/v1/auth/refresh", {
+      body: { refresh_token: reg.refresh_token },
+    });
+    expect(real.status).toBe(200);
+  });
+
   it("rejects malformed and unknown tokens", async () => {
     expect(
       (await api(server.url, "POST", "/api/v1/auth/refresh", { body: { refresh_token: "nope" } }))
         .status,
     ).toBe(401);
-    const unknown = newRefreshToken(randomUUID());
+    const unknown = newRefreshToken(server.runtime.env.JWT_SECRET, randomUUID());
     expect(
       (await api(server.url, "POST", "/api/v1/auth/refresh", { body: { refresh_token: unknown } }))
         .status,

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import { z } from "zod";
 
@@ -58,14 +58,31 @@ export function sha256(value: string): string {
   return createHash("sha256").update(value).digest("hex");
 }
 
-/** Refresh tokens carry their session id so a reused one can revoke exactly that session. */
-export function newRefreshToken(sessionId: string): string {
-  return `${sessionId}.${randomBytes(32).toString("base64url")}`;
+/**
+ * Refresh tokens look like `<session id>.<43 random chars>.<43-char MAC>`. The session id
+ * finds the row to lock; the MAC (HMAC-SHA256 under JWT_SECRET of the first two parts)
+ * proves the server issued this token for this session. Session ids are not secret
+ * (every access token names its own), so without the MAC anyone could present
+ * `<victim's sid>.<anything>` and be taken for a reused token, ending the victim's
+ * session. With it, only a token really issued for that session and since rotated away
+ * counts as reuse; anything else is just invalid.
+ */
+const refreshMac = (secret: string, body: string) =>
+  createHmac("sha256", secret).update(`refresh-token:${body}`).digest("base64url");
+
+export function newRefreshToken(secret: string, sessionId: string): string {
+  const body = `${sessionId}.${randomBytes(32).toString("base64url")}`;
+  return `${body}.${refreshMac(secret, body)}`;
 }
 
-export function parseRefreshToken(token: string): { sessionId: string } | null {
-  const m = /^([0-9a-f-]{36})\.[A-Za-z0-9_-]{43}$/.exec(token);
-  return m?.[1] ? { sessionId: m[1] } : null;
+/** The session a refresh token was issued for, or null when it is malformed or forged. */
+export function parseRefreshToken(secret: string, token: string): { sessionId: string } | null {
+  const m = /^(([0-9a-f-]{36})\.[A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{43})$/.exec(token);
+  if (!m?.[1] || !m[2] || !m[3]) return null;
+  const expected = Buffer.from(refreshMac(secret, m[1]));
+  const presented = Buffer.from(m[3]);
+  if (expected.length !== presented.length || !timingSafeEqual(expected, presented)) return null;
+  return { sessionId: m[2] };
 }
 
 /** API keys look like ssk_<prefix>_<secret>; the prefix finds the row, the hash proves it. */

@@ -20,7 +20,8 @@ const refreshFailed = () => new AppError(401, "unauthorized", "The refresh token
  * Rotates a refresh token: each one works once. The session row is locked for the whole
  * check-and-rotate, so two concurrent uses of one token cannot both succeed.
  *
- * Presenting a token whose hash no longer matches the session (an older, already-used
+ * Presenting a token that the server really issued for this session (its MAC checks,
+ * see tokens.ts) but whose hash no longer matches the session (an older, already-used
  * token of a live session) means it was copied: whoever holds the newer token may be the
  * thief, so the whole session is revoked (reuse detection) and both tokens stop working.
  *
@@ -33,7 +34,7 @@ export async function refresh(
   req: Request,
   refreshToken: string,
 ): Promise<TokenPair> {
-  const parsed = parseRefreshToken(refreshToken);
+  const parsed = parseRefreshToken(runtime.env.JWT_SECRET, refreshToken);
   if (!parsed) throw refreshFailed();
   const presentedHash = sha256(refreshToken);
 
@@ -62,7 +63,7 @@ export async function refresh(
       );
       return { kind: "reused" } as const;
     }
-    const nextToken = newRefreshToken(session.id);
+    const nextToken = newRefreshToken(runtime.env.JWT_SECRET, session.id);
     await rotateRefreshToken(tx, session.id, sha256(nextToken));
     const tokens = await signPair(
       runtime.env,

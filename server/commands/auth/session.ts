@@ -45,7 +45,7 @@ export async function openSession(
   client: { ip: string | null; userAgent: string | null },
 ): Promise<{ sessionId: string; tokens: TokenPair }> {
   const sessionId = randomUUID();
-  const refreshToken = newRefreshToken(sessionId);
+  const refreshToken = newRefreshToken(env.JWT_SECRET, sessionId);
   await insertSession(tx, {
     id: sessionId,
     user_id: user.id,

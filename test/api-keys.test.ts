@@ -109,27 +109,27 @@ describe("API keys", () => {
 
   it("a revoked key gets 401 at once", async () => {
     const created = await createKey({ scopes: ["org:read"] });
-    expect((await api(server.url, "GET", "/api/v1/organizations", { token: created.body.key })).status).toBe(
-      200,
-    );
+    expect(
+      (await api(server.url, "GET", "/api/v1/organizations", { token: created.body.key })).status,
+    ).toBe(200);
     const revoked = await api(server.url, "POST", `/api/v1/api-keys/${created.body.id}/revoke`, {
       token: admin.token,
     });
     expect(revoked.status).toBe(200);
     expect(revoked.body.is_active).toBe(false);
     expect(revoked.body.revoked_at).not.toBeNull();
-    expect((await api(server.url, "GET", "/api/v1/organizations", { token: created.body.key })).status).toBe(
-      401,
-    );
+    expect(
+      (await api(server.url, "GET", "/api/v1/organizations", { token: created.body.key })).status,
+    ).toBe(401);
 
     const other = await createKey({ scopes: ["org:read"] });
     expect(
       (await api(server.url, "DELETE", `/api/v1/api-keys/${other.body.id}`, { token: admin.token }))
         .status,
     ).toBe(204);
-    expect((await api(server.url, "GET", "/api/v1/organizations", { token: other.body.key })).status).toBe(
-      401,
-    );
+    expect(
+      (await api(server.url, "GET", "/api/v1/organizations", { token: other.body.key })).status,
+    ).toBe(401);
   });
 
   it("an expired key gets 401", async () => {
@@ -137,22 +137,24 @@ describe("API keys", () => {
       scopes: ["org:read"],
       expires_at: new Date(Date.now() + 60_000).toISOString(),
     });
-    expect((await api(server.url, "GET", "/api/v1/organizations", { token: created.body.key })).status).toBe(
-      200,
-    );
+    expect(
+      (await api(server.url, "GET", "/api/v1/organizations", { token: created.body.key })).status,
+    ).toBe(200);
     await server.runtime.serviceDb.query(
       sql.unsafe`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = ${created.body.id}`,
     );
-    expect((await api(server.url, "GET", "/api/v1/organizations", { token: created.body.key })).status).toBe(
-      401,
-    );
+    expect(
+      (await api(server.url, "GET", "/api/v1/organizations", { token: created.body.key })).status,
+    ).toBe(401);
   });
 
   it("a tampered key gets 401", async () => {
     const created = await createKey({ scopes: ["org:read"] });
     const key: string = created.body.key;
     const tampered = `${key.slice(0, -1)}${key.endsWith("A") ? "B" : "A"}`;
-    expect((await api(server.url, "GET", "/api/v1/organizations", { token: tampered })).status).toBe(401);
+    expect(
+      (await api(server.url, "GET", "/api/v1/organizations", { token: tampered })).status,
+    ).toBe(401);
   });
 
   it("enforces rate_limit_per_hour with 429 and Retry-After", async () => {
@@ -172,9 +174,9 @@ describe("API keys", () => {
     expect(retryAfter).toBeLessThanOrEqual(3600);
     // Other keys have their own budget.
     const another = await createKey({ scopes: ["org:read"], rate_limit_per_hour: 3 });
-    expect((await api(server.url, "GET", "/api/v1/organizations", { token: another.body.key })).status).toBe(
-      200,
-    );
+    expect(
+      (await api(server.url, "GET", "/api/v1/organizations", { token: another.body.key })).status,
+    ).toBe(200);
   });
 
   it("a deactivated creator's keys stop working", async () => {
@@ -190,16 +192,16 @@ describe("API keys", () => {
     });
     const created = await createKey({ scopes: ["org:read"] }, session.token);
     expect(created.status).toBe(201);
-    expect((await api(server.url, "GET", "/api/v1/organizations", { token: created.body.key })).status).toBe(
-      200,
-    );
+    expect(
+      (await api(server.url, "GET", "/api/v1/organizations", { token: created.body.key })).status,
+    ).toBe(200);
     const off = await api(server.url, "POST", `/api/v1/users/${second.userId}/deactivate`, {
       token: owner.token,
     });
     expect(off.status).toBe(200);
-    expect((await api(server.url, "GET", "/api/v1/organizations", { token: created.body.key })).status).toBe(
-      401,
-    );
+    expect(
+      (await api(server.url, "GET", "/api/v1/organizations", { token: created.body.key })).status,
+    ).toBe(401);
   });
 
   it("another organisation's keys are 404", async () => {

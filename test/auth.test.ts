@@ -228,7 +228,9 @@ describe("refresh tokens", () => {
       `${sessionId}.${random()}.${reg.refresh_token.split(".")[2]}`,
     ];
     for (const refresh_token of forged) {
-      const res = await api(server.url, "POST", "/api/v1/auth/refresh", { body: { refresh_token } });
+      const res = await api(server.url, "POST", "/api/v1/auth/refresh", {
+        body: { refresh_token },
+      });
       expect(res.status).toBe(401);
     }
     // The victim's session is untouched: the real token still rotates.

@@ -106,6 +106,17 @@ describe("subscribe", () => {
       since: "yesterday",
     });
     expect(badSince.error.code).toBe("invalid_request");
+    // Well-formed but beyond what the outbox can hold (xid8 < 2^64, id < 2^63): a cursor
+    // this server never issued, not a failed replay.
+    for (const since of [
+      "zzzzzzzzzzzzz-zzzzzzzzzzzzz",
+      "0000000000001-zzzzzzzzzzzzz",
+      `${(2n ** 64n).toString(36).padStart(13, "0")}-0000000000001`,
+      `0000000000001-${(2n ** 63n).toString(36).padStart(13, "0")}`,
+    ]) {
+      const ack = await emitAck(socket, "subscribe", { topic: `org:${world.orgId}`, since });
+      expect({ since, ack }).toMatchObject({ since, ack: { error: { code: "invalid_request" } } });
+    }
     // An emit without a callback is ignored, not fatal.
     socket.emit("subscribe", { topic: "nonsense" });
     socket.emit("message.send", "garbage");

@@ -1,5 +1,6 @@
 import { sql } from "slonik";
 import { beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { buildUser, sessionFor } from "./factories.ts";
 import {
   buildWorld,
@@ -87,7 +88,65 @@ describe("messages", () => {
     );
     expect(sender.connected).toBe(true);
   });
+
+  it("refuses content Postgres cannot store (a NUL byte) as invalid_request, storing nothing", async () => {
+    const sender = rawSocket(hub.url, { token: world.token });
+    await connected(sender);
+    const ack = await emitAck(sender, "message.send", {
+      recipient_id: colleague.id,
+      content: "before\u0000after",
+    });
+    expect(ack).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+    expect(await messagesTo(colleague.id, "before%")).toBe(0);
+  });
+
+  it("links a message only to a context the sender can see", async () => {
+    const sender = rawSocket(hub.url, { token: world.token });
+    await connected(sender);
+    const send = (context: Record<string, unknown>) =>
+      emitAck(sender, "message.send", { recipient_id: colleague.id, content: "ctx", ...context });
+    // The sender's own work order, site and elevator are fine.
+    for (const [context_type, context_id] of [
+      ["work_order", world.workOrderId],
+      ["site", world.siteId],
+      ["elevator", world.elevatorId],
+    ]) {
+      const ack = await send({ context_type, context_id });
+      expect({ context_type, ack }).toMatchObject({ context_type, ack: { ok: true } });
+      expect(ack.message).toMatchObject({ context_type, context_id });
+    }
+    // Another organisation's rows, or missing ones, are not_found alike.
+    const missing = "00000000-0000-4000-8000-000000000000";
+    for (const [context_type, context_id] of [
+      ["work_order", other.workOrderId],
+      ["site", other.siteId],
+      ["elevator", other.elevatorId],
+      ["work_order", missing],
+      ["service_request", missing],
+    ]) {
+      const ack = await send({ context_type, context_id });
+      expect({ context_type, context_id, ack }).toMatchObject({
+        context_type,
+        context_id,
+        ack: { ok: false, error: { code: "not_found" } },
+      });
+    }
+    // A context type nobody can check, or half a link, is a malformed payload.
+    for (const context of [
+      { context_type: "spaceship", context_id: world.workOrderId },
+      { context_type: "work_order" },
+      { context_id: world.workOrderId },
+    ]) {
+      expect((await send(context)).error.code).toBe("invalid_request");
+    }
+    expect(await messagesTo(colleague.id, "ctx")).toBe(3);
+  });
 });
+
+async function messagesTo(recipientId: string, like: string): Promise<number> {
+  return db.oneFirst(sql.type(z.object({ n: z.number() }))`
+    SELECT count(*)::int AS n FROM messages WHERE recipient_id = ${recipientId} AND content LIKE ${like}`);
+}
 
 describe("notifications", () => {
   it("notification.read marks the user's own notifications and emits notification.read", async () => {

@@ -1,4 +1,5 @@
 import {
+  type MessageContextType,
   MessageReadPayload,
   type MessageSendAck,
   MessageSendPayload,
@@ -11,6 +12,7 @@ import { tenantOf } from "../auth/access.ts";
 import { insertMessage, markMessagesRead, userReachable } from "../db/messages.ts";
 import { markNotificationsRead } from "../db/notifications.ts";
 import { withTenant } from "../db/tenant-context.ts";
+import { rowVisible, type VisibleTable } from "../db/visible-rows.ts";
 import { ackError } from "./subscriptions.ts";
 import type { HubContext, HubSocket } from "./types.ts";
 
@@ -19,6 +21,18 @@ import type { HubContext, HubSocket } from "./types.ts";
  * send nothing themselves: the resulting message.* / notification.* events come from the
  * outbox triggers like every other change. Only typing is ephemeral (never stored).
  */
+
+/** The table each message context type names (checked under the sender's RLS context). */
+const CONTEXT_TABLES: Record<MessageContextType, VisibleTable> = {
+  work_order: "work_orders",
+  elevator: "elevators",
+  site: "sites",
+  service_request: "service_requests",
+  tenant: "tenants",
+  forum_thread: "forum_threads",
+  job_listing: "job_listings",
+  job_application: "job_applications",
+};
 
 const notForKeys = () => ackError("forbidden", "API keys cannot send or read messages");
 
@@ -37,6 +51,14 @@ export async function handleMessageSend(
   return withTenant(ctx.runtime.db, tenantOf(principal), async (tx) => {
     if (!(await userReachable(tx, input.recipient_id))) {
       return ackError("not_found", "Recipient not found");
+    }
+    // A link to a row the sender cannot see would leak that it exists (and what it is).
+    if (
+      input.context_type &&
+      input.context_id &&
+      !(await rowVisible(tx, CONTEXT_TABLES[input.context_type], input.context_id))
+    ) {
+      return ackError("not_found", `${input.context_type} ${input.context_id} not found`);
     }
     return { ok: true as const, message: await insertMessage(tx, input) };
   });

@@ -7,6 +7,9 @@ export type Position = { xid: bigint; id: bigint };
 
 const WIDTH = 13; // 36^13 > 2^64
 const CURSOR = /^[0-9a-z]{13}-[0-9a-z]{13}$/;
+/** What the outbox can hold: xid is an xid8 (unsigned 64 bits), id a bigserial (signed). */
+const MAX_XID = 2n ** 64n - 1n;
+const MAX_ID = 2n ** 63n - 1n;
 
 export const ZERO: Position = { xid: 0n, id: 0n };
 
@@ -24,7 +27,8 @@ function parseBase36(s: string): bigint {
 export function decodeCursor(cursor: string): Position | null {
   if (!CURSOR.test(cursor)) return null;
   const [xid, id] = cursor.split("-") as [string, string];
-  return { xid: parseBase36(xid), id: parseBase36(id) };
+  const p = { xid: parseBase36(xid), id: parseBase36(id) };
+  return p.xid <= MAX_XID && p.id <= MAX_ID ? p : null;
 }
 
 export function comparePositions(a: Position, b: Position): number {

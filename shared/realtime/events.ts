@@ -71,13 +71,40 @@ export const SubscribePayload = z.strictObject({
   since: z.string().max(100).optional(),
 });
 export const UnsubscribePayload = z.strictObject({ topic: z.string().min(1).max(200) });
-export const MessageSendPayload = z.strictObject({
-  recipient_id: z.uuid(),
-  content: z.string().trim().min(1).max(20_000),
-  thread_id: z.uuid().optional(),
-  context_type: z.string().min(1).max(50).optional(),
-  context_id: z.uuid().optional(),
-});
+/**
+ * What a message may be about (`context_type`). Each names a table whose row the sender
+ * must be able to see (server/realtime/client-events.ts), so the list is closed.
+ */
+export const MESSAGE_CONTEXT_TYPES = [
+  "work_order",
+  "elevator",
+  "site",
+  "service_request",
+  "tenant",
+  "forum_thread",
+  "job_listing",
+  "job_application",
+] as const;
+export type MessageContextType = (typeof MESSAGE_CONTEXT_TYPES)[number];
+
+export const MessageSendPayload = z
+  .strictObject({
+    recipient_id: z.uuid(),
+    // Postgres text cannot hold NUL: refuse it here rather than fail the insert.
+    content: z
+      .string()
+      .trim()
+      .min(1)
+      .max(20_000)
+      .refine((s) => !s.includes("\u0000"), "must not contain NUL characters"),
+    thread_id: z.uuid().optional(),
+    context_type: z.enum(MESSAGE_CONTEXT_TYPES).optional(),
+    context_id: z.uuid().optional(),
+  })
+  .refine((m) => (m.context_type === undefined) === (m.context_id === undefined), {
+    message: "context_type and context_id come together",
+    path: ["context_id"],
+  });
 export const MessageReadPayload = z.strictObject({
   message_ids: z.array(z.uuid()).min(1).max(500),
 });

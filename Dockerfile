@@ -10,8 +10,9 @@ RUN npm ci --no-audit --no-fund && npm cache clean --force
 
 COPY . .
 
-# NODE_ENV=production refuses the dev-only JWT_SECRET: set a real one when
-# running this image outside docker-compose.yml (which uses development).
+# NODE_ENV=production refuses the dev-only JWT_SECRET and a missing SMTP_URL or
+# SMTP_HOST: set real ones when running this image outside docker-compose.yml
+# (which uses development and its Mailpit).
 ENV NODE_ENV=production \
     PORT=3000 \
     SITESYNC_SKIP_DOTENV=1

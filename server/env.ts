@@ -43,6 +43,30 @@ const EnvSchema = z.object({
   REALTIME_READ_GAP_MS: z.coerce.number().int().min(0).max(100).default(4),
   REALTIME_READ_GAP_MAX_MS: z.coerce.number().int().min(0).max(1_000).default(100),
   BODY_LIMIT: z.string().default("1mb"),
+  /**
+   * Outgoing e-mail (server/mail). Either SMTP_URL (smtp:// or smtps://, credentials in
+   * the URL) or SMTP_HOST with SMTP_PORT/SMTP_USER/SMTP_PASS/SMTP_SECURE. With neither,
+   * development and tests use Mailpit on 127.0.0.1:1025; production refuses to start.
+   */
+  SMTP_URL: z
+    .string()
+    .url()
+    .refine((v) => /^smtps?:\/\//.test(v), "must be an smtp:// or smtps:// URL")
+    .optional(),
+  SMTP_HOST: z.string().min(1).max(255).optional(),
+  SMTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  SMTP_USER: z.string().min(1).max(255).optional(),
+  SMTP_PASS: z.string().min(1).max(1024).optional(),
+  /** TLS from the first byte (port 465); otherwise STARTTLS when the server offers it. */
+  SMTP_SECURE: z.enum(["true", "false"]).optional(),
+  /** The From of every e-mail, e.g. `SiteSync <no-reply@example.com>`. */
+  MAIL_FROM: z.string().min(3).max(255).default("SiteSync <no-reply@sitesync.local>"),
+  /** Where the web app lives: links in e-mails (invitations, resets) point here. */
+  APP_URL: z
+    .string()
+    .url()
+    .refine((v) => /^https?:\/\//.test(v), "must be an http(s):// URL")
+    .default("http://localhost:3000"),
   /** Which roles this process plays: the API + hub, the workers, or both. */
   SITESYNC_ROLES: z
     .string()
@@ -63,13 +87,38 @@ export class EnvError extends Error {}
 export function parseEnv(source: NodeJS.ProcessEnv): Env {
   const result = EnvSchema.safeParse(source);
   if (result.success) {
-    if (result.data.NODE_ENV === "production" && result.data.JWT_SECRET.startsWith("dev-only")) {
-      throw new EnvError("Invalid configuration:\n  - JWT_SECRET: set a real secret in production");
-    }
-    return result.data;
+    const problems = crossFieldProblems(result.data);
+    if (problems.length === 0) return result.data;
+    throw new EnvError(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   }
   const lines = result.error.issues.map((i) => `  - ${i.path.join(".") || "(root)"}: ${i.message}`);
   throw new EnvError(`Invalid configuration:\n${lines.join("\n")}`);
+}
+
+/** Rules that span several variables, reported together like the per-field ones. */
+function crossFieldProblems(env: Env): string[] {
+  const problems: string[] = [];
+  const production = env.NODE_ENV === "production";
+  if (production && env.JWT_SECRET.startsWith("dev-only")) {
+    problems.push("JWT_SECRET: set a real secret in production");
+  }
+  const hostParts = [env.SMTP_HOST, env.SMTP_PORT, env.SMTP_USER, env.SMTP_PASS, env.SMTP_SECURE];
+  if (env.SMTP_URL && hostParts.some((v) => v !== undefined)) {
+    problems.push("SMTP_URL: set either SMTP_URL or SMTP_HOST/PORT/USER/PASS/SECURE, not both");
+  }
+  if (
+    !env.SMTP_HOST &&
+    [env.SMTP_PORT, env.SMTP_USER, env.SMTP_PASS].some((v) => v !== undefined)
+  ) {
+    problems.push("SMTP_HOST: required when SMTP_PORT, SMTP_USER or SMTP_PASS is set");
+  }
+  if ((env.SMTP_USER === undefined) !== (env.SMTP_PASS === undefined)) {
+    problems.push("SMTP_USER/SMTP_PASS: set both or neither");
+  }
+  if (production && !env.SMTP_URL && !env.SMTP_HOST) {
+    problems.push("SMTP_URL: set SMTP_URL or SMTP_HOST in production (e-mail is not optional)");
+  }
+  return problems;
 }
 
 function load(): Env {

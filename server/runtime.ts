@@ -2,6 +2,8 @@ import { type DatabasePool, sql } from "slonik";
 import { z } from "zod";
 import { createDatabasePool } from "./db/pool.ts";
 import type { Env } from "./env.ts";
+import { Mailer } from "./mail/mailer.ts";
+import { createSmtpTransport } from "./mail/smtp.ts";
 import { createRedis, type Redis } from "./redis.ts";
 
 /** A named readiness check; /readyz runs them all. */
@@ -18,6 +20,8 @@ export type Runtime = {
   /** BYPASSRLS: only for work that is really cross-tenant (auth lookups, the relay pump). */
   serviceDb: DatabasePool;
   redis: Redis;
+  /** Outgoing e-mail over SMTP (server/mail). */
+  mail: Mailer;
   readiness: ReadinessCheck[];
   /** Closers run in reverse order on shutdown. */
   closers: Array<() => Promise<void>>;
@@ -37,16 +41,20 @@ export async function createRuntime(env: Env): Promise<Runtime> {
     resetOnRelease: false,
   });
   const redis = await createRedis(env.REDIS_URL);
+  const mail = new Mailer(createSmtpTransport(env));
   const runtime: Runtime = {
     env,
     db,
     serviceDb,
     redis,
+    mail,
     readiness: [],
     closers: [
       () => db.end(),
       () => serviceDb.end(),
       async () => void (await redis.quit().catch(() => {})),
+      // Runs first on shutdown: mails already decided still go out.
+      () => mail.close(),
     ],
   };
   runtime.readiness.push(

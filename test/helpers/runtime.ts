@@ -2,14 +2,31 @@ import { afterAll } from "vitest";
 import { parseEnv } from "../../server/env.ts";
 import { closeRuntime, createRuntime, type Runtime } from "../../server/runtime.ts";
 import { type RunningServer, type ServerAttachment, startServer } from "../../server/server.ts";
+import { type Mailbox, startMailbox } from "./mailbox.ts";
+
+const mailboxes = new WeakMap<Runtime, Mailbox>();
+
+/** The SMTP server on loopback that receives this runtime's e-mails. */
+export function mailboxOf(runtime: Runtime): Mailbox {
+  const mailbox = mailboxes.get(runtime);
+  if (!mailbox) throw new Error("this runtime was not made by testRuntime() with a mailbox");
+  return mailbox;
+}
 
 /**
  * A real runtime (app pool as sitesync_app under RLS, service pool, Redis) against this
- * test file's private database (see test/setup/per-file.ts). Closed after the file.
+ * test file's private database (see test/setup/per-file.ts), sending its e-mails over
+ * SMTP to a real SMTP server of its own on loopback (mailboxOf). Closed after the file.
  */
 export async function testRuntime(overrides: Record<string, string> = {}): Promise<Runtime> {
-  const runtime = await createRuntime(parseEnv({ ...process.env, ...overrides }));
-  afterAll(() => closeRuntime(runtime));
+  const mailbox = overrides.SMTP_URL ? null : await startMailbox();
+  const smtp = mailbox ? { SMTP_URL: mailbox.url } : {};
+  const runtime = await createRuntime(parseEnv({ ...process.env, ...smtp, ...overrides }));
+  if (mailbox) mailboxes.set(runtime, mailbox);
+  afterAll(async () => {
+    await closeRuntime(runtime);
+    await mailbox?.close();
+  });
   return runtime;
 }
 
@@ -17,11 +34,11 @@ export async function testRuntime(overrides: Record<string, string> = {}): Promi
 export async function testServer(
   runtime?: Runtime,
   attachments: ServerAttachment[] = [],
-): Promise<RunningServer & { runtime: Runtime }> {
+): Promise<RunningServer & { runtime: Runtime; mailbox: Mailbox }> {
   const rt = runtime ?? (await testRuntime());
   const server = await startServer(rt, 0, attachments);
   afterAll(() => server.close());
-  return { ...server, runtime: rt };
+  return { ...server, runtime: rt, mailbox: mailboxOf(rt) };
 }
 
 /** fetch with JSON in and out, for route tests. */

@@ -46,6 +46,8 @@ export async function spawnHub(options: {
       DATABASE_URL: benchUrls.app,
       SERVICE_DATABASE_URL: benchUrls.service,
       MIGRATION_DATABASE_URL: benchUrls.owner,
+      // Production demands an SMTP server; the bench sends no mail.
+      SMTP_URL: process.env.SMTP_URL ?? "smtp://127.0.0.1:1025",
     },
     stdio: ["ignore", "inherit", "inherit"],
   });

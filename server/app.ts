@@ -2,12 +2,15 @@ import { randomUUID } from "node:crypto";
 import express, { type Express } from "express";
 import helmet from "helmet";
 import { pinoHttp } from "pino-http";
+import { countOutbox } from "./db/job-outbox.ts";
 import { notFound } from "./errors.ts";
 import { errorHandler } from "./http/error-handler.ts";
 import { buildOpenApi } from "./http/openapi.ts";
 import { routeCatalog } from "./http/route-catalog.ts";
+import { ADMIN_QUEUES_PATH, adminBoard } from "./jobs/admin-board.ts";
+import { queuesOf } from "./jobs/runtime-queues.ts";
 import { logger } from "./logger.ts";
-import { httpDuration, registry } from "./metrics.ts";
+import { httpDuration, registry, watchQueues } from "./metrics.ts";
 import { apiRouter } from "./routes/index.ts";
 import type { Runtime } from "./runtime.ts";
 
@@ -59,6 +62,13 @@ export function createApp(runtime: Runtime): Express {
   app.get("/metrics", async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
   });
+  const queues = () => queuesOf(runtime);
+  const unwatch = watchQueues(
+    async () => (await queues()).queues.values(),
+    () => countOutbox(runtime.serviceDb),
+  );
+  runtime.closers.push(async () => unwatch());
+  app.use(ADMIN_QUEUES_PATH, adminBoard(runtime, queues));
 
   app.use(express.json({ limit: runtime.env.BODY_LIMIT, strict: true }));
   const api = apiRouter(runtime);

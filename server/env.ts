@@ -67,6 +67,10 @@ const EnvSchema = z.object({
     .url()
     .refine((v) => /^https?:\/\//.test(v), "must be an http(s):// URL")
     .default("http://localhost:3000"),
+  /** Jobs one worker process runs at once, per queue. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+  /** On shutdown, how long in-flight jobs may finish before they are handed back to the queue. */
+  WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(10_000),
   /** Which roles this process plays: the API + hub, the workers, or both. */
   SITESYNC_ROLES: z
     .string()

@@ -13,17 +13,6 @@ const runtime = await createRuntime(env);
 let server: RunningServer | undefined;
 const stoppers: Array<() => Promise<void>> = [];
 
-if (env.SITESYNC_ROLES.includes("api")) {
-  server = await startServer(runtime, env.PORT, [attachRealtime]);
-  logger.info({ url: server.url }, "api listening");
-}
-if (env.SITESYNC_ROLES.includes("workers")) {
-  const { startWorkers } = await import("../workers/start.ts");
-  const workers = await startWorkers(runtime);
-  stoppers.push(workers.close);
-  logger.info("workers started");
-}
-
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
@@ -42,3 +31,17 @@ async function shutdown(signal: string): Promise<void> {
 }
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));
+
+if (env.SITESYNC_ROLES.includes("api")) {
+  server = await startServer(runtime, env.PORT, [attachRealtime]);
+  logger.info({ url: server.url }, "api listening");
+}
+if (env.SITESYNC_ROLES.includes("workers")) {
+  const { startWorkers } = await import("../workers/start.ts");
+  // A SIGTERM may arrive while the workers are still starting: shutdown waits for the
+  // start to finish, then closes them, instead of closing the pools under their feet.
+  const starting = startWorkers(runtime);
+  stoppers.push(async () => (await starting).close());
+  await starting;
+  logger.info("workers started");
+}

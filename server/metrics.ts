@@ -64,9 +64,79 @@ export const replays = new Counter({
   registers: [registry],
 });
 
+/** The states a job waits or fails in; completed jobs are trimmed, so not counted. */
+export const QUEUE_STATES = ["waiting", "prioritized", "delayed", "active", "failed"] as const;
+
+/** Something that can count a queue's jobs by state (a BullMQ Queue). */
+export type CountableQueue = {
+  name: string;
+  getJobCounts: (...states: QueueState[]) => Promise<Record<string, number>>;
+};
+type QueueState = (typeof QUEUE_STATES)[number];
+const depthSources = new Set<() => Promise<Iterable<CountableQueue>>>();
+const outboxSources = new Set<() => Promise<number>>();
+
+/** A scrape never hangs on Redis or Postgres: what is not there within a second is left out. */
+function bounded<T>(p: Promise<T>, ms = 1_000): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), ms);
+  });
+  return Promise.race([p.catch(() => null), timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Jobs per queue and state, read from Redis at scrape time. The counts are global (every
+ * process sharing the Redis prefix reports the same numbers), so aggregate with max, not sum.
+ */
 export const queueDepth = new Gauge({
   name: "sitesync_queue_depth",
-  help: "Jobs waiting per BullMQ queue",
-  labelNames: ["queue"] as const,
+  help: "BullMQ jobs per queue and state (global: aggregate with max, not sum)",
+  labelNames: ["queue", "state"] as const,
+  registers: [registry],
+  async collect() {
+    this.reset();
+    for (const source of depthSources) {
+      const queues = await bounded(source());
+      for (const queue of queues ?? []) {
+        const counts = await bounded(queue.getJobCounts(...QUEUE_STATES));
+        if (!counts) continue;
+        for (const state of QUEUE_STATES) {
+          this.set({ queue: queue.name, state }, counts[state] ?? 0);
+        }
+      }
+    }
+  },
+});
+
+export const jobOutboxPending = new Gauge({
+  name: "sitesync_job_outbox_pending",
+  help: "Committed jobs not yet moved from the job outbox to BullMQ (global)",
+  registers: [registry],
+  async collect() {
+    for (const source of outboxSources) {
+      const n = await bounded(source());
+      if (n !== null) this.set(n);
+    }
+  },
+});
+
+/** Reports these queues (and the outbox) at /metrics until the returned function is called. */
+export function watchQueues(
+  queues: () => Promise<Iterable<CountableQueue>>,
+  outbox: () => Promise<number>,
+): () => void {
+  depthSources.add(queues);
+  outboxSources.add(outbox);
+  return () => {
+    depthSources.delete(queues);
+    outboxSources.delete(outbox);
+  };
+}
+
+export const jobsFinished = new Counter({
+  name: "sitesync_jobs_finished_total",
+  help: "Jobs this process's workers finished, by job name and outcome",
+  labelNames: ["job", "outcome"] as const,
   registers: [registry],
 });

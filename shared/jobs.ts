@@ -1,23 +1,31 @@
 import { z } from "zod";
 
 /**
- * The job registry: every job name, its queue and its payload schema. Producers
- * (`enqueue`) and handlers (workers/handlers) are typed from this one map, and payloads
- * are validated on both sides, so a malformed job fails loudly instead of half-running.
+ * The job registry: every job name, its queue, its payload schema and, where a job needs
+ * them, options that differ from the queue defaults (server/jobs/queues.ts). Producers
+ * (`enqueueAfterCommit`, `enqueueNow`) and handlers (workers/handlers) are typed from this
+ * one map, and payloads are validated on both sides, so a malformed job fails loudly
+ * instead of half-running. docs/workers.md says how to add a job.
  */
 export const JOBS = {
   "maintenance.ensure-audit-partitions": {
     queue: "maintenance",
     payload: z.strictObject({ months_ahead: z.number().int().min(0).max(24).default(3) }),
   },
-} as const;
+} as const satisfies Record<string, { queue: string; payload: z.ZodType }>;
 
 export type JobName = keyof typeof JOBS;
 export type JobPayloadInput<N extends JobName> = z.input<(typeof JOBS)[N]["payload"]>;
 export type JobPayload<N extends JobName> = z.output<(typeof JOBS)[N]["payload"]>;
-export const QUEUES = [...new Set(Object.values(JOBS).map((j) => j.queue))];
 export type QueueName = (typeof JOBS)[JobName]["queue"];
+export const QUEUES: QueueName[] = [...new Set(Object.values(JOBS).map((j) => j.queue))];
 
 export function isJobName(name: string): name is JobName {
   return Object.hasOwn(JOBS, name);
+}
+
+/** Parses a payload for `name`; throws a ZodError naming the bad field. */
+export function parseJobPayload<N extends JobName>(name: N, data: unknown): JobPayload<N> {
+  // The registry's entry for N is the schema for JobPayload<N>; TS cannot follow the index.
+  return JOBS[name].payload.parse(data) as JobPayload<N>;
 }

@@ -1,58 +1,90 @@
-import { type Job, Worker } from "bullmq";
+import { Worker } from "bullmq";
+import { createQueues, type Queues, queueConnection, queuePrefix } from "../server/jobs/queues.ts";
 import { logger } from "../server/logger.ts";
+import { jobsFinished } from "../server/metrics.ts";
 import type { Redis } from "../server/redis.ts";
 import type { Runtime } from "../server/runtime.ts";
-import { isJobName, JOBS, type JobName, type JobPayload, QUEUES } from "../shared/jobs.ts";
-import { ensureAuditPartitions } from "./handlers/ensure-audit-partitions.ts";
-import { createQueues, type Queues, queueConnection } from "./queues.ts";
+import { QUEUES } from "../shared/jobs.ts";
+import type { Handlers } from "./handlers/context.ts";
+import { HANDLERS } from "./handlers/index.ts";
+import { type OutboxRelay, startOutboxRelay } from "./outbox-relay.ts";
+import { processorFor } from "./process.ts";
+import { applySchedules, SCHEDULES, type Schedule } from "./schedules.ts";
 
-type Handlers = { [N in JobName]: (runtime: Runtime, payload: JobPayload<N>) => Promise<unknown> };
-
-/** Every job in the registry has exactly one handler; the type checker enforces it. */
-const HANDLERS: Handlers = {
-  "maintenance.ensure-audit-partitions": ensureAuditPartitions,
+export type WorkerOptions = {
+  /** Replace some handlers (tests). */
+  handlers?: Partial<Handlers>;
+  concurrency?: number;
+  /** How long a job's lock lasts without renewal: a crashed worker's job is retried after it. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  schedules?: readonly Schedule[];
+  /** Run the outbox relay in this process (default true). */
+  relay?: boolean;
 };
 
-async function process(runtime: Runtime, job: Job): Promise<unknown> {
-  if (!isJobName(job.name)) throw new Error(`unknown job ${job.name}`);
-  const name: JobName = job.name;
-  const payload = JOBS[name].payload.parse(job.data);
-  return HANDLERS[name](runtime, payload);
-}
-
-export type RunningWorkers = { queues: Queues; close: () => Promise<void> };
+export type RunningWorkers = {
+  queues: Queues;
+  workers: Worker[];
+  relay: OutboxRelay | null;
+  /**
+   * Stops taking jobs and lets in-flight ones finish for WORKER_SHUTDOWN_GRACE_MS; then
+   * aborts them, and each aborted job goes back to the queue for another worker.
+   */
+  close: (graceMs?: number) => Promise<void>;
+};
 
 /**
- * Starts one BullMQ worker per queue, and schedules the recurring upkeep jobs (an
- * idempotent upsert, so every worker process may do it at boot).
+ * Starts one BullMQ worker per queue, the outbox relay, and the schedules. Scale by
+ * starting more processes: jobs, relay rows and schedules are shared safely between them.
  */
-export async function startWorkers(runtime: Runtime): Promise<RunningWorkers> {
-  const queues = await createQueues(runtime.env);
+export async function startWorkers(
+  runtime: Runtime,
+  options: WorkerOptions = {},
+): Promise<RunningWorkers> {
+  const { env } = runtime;
+  const queues = await createQueues(env);
+  const handlers: Handlers = { ...HANDLERS, ...options.handlers };
+  const processor = processorFor(runtime, handlers);
   const workers: Worker[] = [];
   const connections: Redis[] = [];
   for (const queue of QUEUES) {
-    const connection = await queueConnection(runtime.env);
+    const connection = await queueConnection(env, `bullmq-worker-${queue}`);
     connections.push(connection);
-    const worker = new Worker(queue, (job) => process(runtime, job), {
+    const worker = new Worker(queue, processor, {
       connection,
-      prefix: `${runtime.env.REDIS_KEY_PREFIX}:bull`,
-      concurrency: 4,
+      prefix: queuePrefix(env),
+      concurrency: options.concurrency ?? env.WORKER_CONCURRENCY,
+      lockDuration: options.lockDurationMs ?? 30_000,
+      stalledInterval: options.stalledIntervalMs ?? 30_000,
     });
-    worker.on("failed", (job, err) =>
-      logger.warn({ job: job?.name, id: job?.id, err: err.message }, "job failed"),
-    );
+    worker.on("completed", (job) => jobsFinished.inc({ job: job.name, outcome: "completed" }));
+    worker.on("failed", (job, err) => {
+      jobsFinished.inc({ job: job?.name ?? "unknown", outcome: "failed" });
+      logger.warn(
+        { job: job?.name, id: job?.id, attempt: job?.attemptsMade, err: err.message },
+        "job failed",
+      );
+    });
+    worker.on("error", (err) => logger.warn({ queue, err: err.message }, "worker error"));
     workers.push(worker);
   }
-  const maintenance = queues.queues.get("maintenance");
-  await maintenance?.upsertJobScheduler(
-    "ensure-audit-partitions-daily",
-    { pattern: "15 3 * * *" },
-    { name: "maintenance.ensure-audit-partitions", data: { months_ahead: 3 } },
-  );
+  await applySchedules(queues, options.schedules ?? SCHEDULES);
+  const relay = options.relay === false ? null : await startOutboxRelay(runtime, queues);
+
   return {
     queues,
-    close: async () => {
-      for (const w of workers) await w.close();
+    workers,
+    relay,
+    close: async (graceMs = env.WORKER_SHUTDOWN_GRACE_MS) => {
+      await relay?.close();
+      await Promise.all(
+        workers.map(async (worker) => {
+          const timer = setTimeout(() => worker.cancelAllJobs("shutdown"), graceMs);
+          await worker.close();
+          clearTimeout(timer);
+        }),
+      );
       for (const c of connections) await c.quit().catch(() => {});
       await queues.close();
     },

@@ -32,12 +32,15 @@ export class RealtimeListener {
   private readonly channels: Record<string, (payload: string) => void>;
   private readonly onConnected: () => void;
   private everConnected = false;
+  private readonly applicationName: string;
 
   constructor(
     url: string,
     channels: Record<string, (payload: string) => void>,
     onConnected: () => void,
+    applicationName = LISTENER_APPLICATION_NAME,
   ) {
+    this.applicationName = applicationName;
     this.url = url;
     this.channels = channels;
     this.onConnected = onConnected;
@@ -57,7 +60,7 @@ export class RealtimeListener {
       });
       const subscriber = createSubscriber(
         // Named so operators (and tests) can find the LISTEN backend in pg_stat_activity.
-        { connectionString: this.url, application_name: LISTENER_APPLICATION_NAME },
+        { connectionString: this.url, application_name: this.applicationName },
         {
           retryLimit: Number.POSITIVE_INFINITY,
           retryTimeout: Number.POSITIVE_INFINITY,

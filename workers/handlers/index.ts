@@ -1,0 +1,7 @@
+import type { Handlers } from "./context.ts";
+import { ensureAuditPartitions } from "./ensure-audit-partitions.ts";
+
+/** Every job in the registry has exactly one handler; the type checker enforces it. */
+export const HANDLERS: Handlers = {
+  "maintenance.ensure-audit-partitions": ensureAuditPartitions,
+};

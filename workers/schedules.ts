@@ -1,0 +1,39 @@
+import type { Queues } from "../server/jobs/queues.ts";
+import { JOBS, type JobName, type JobPayloadInput, parseJobPayload } from "../shared/jobs.ts";
+
+/** A repeatable job: `every` (ms) or a cron `pattern` (with an optional IANA timezone). */
+export type Schedule = {
+  [N in JobName]: {
+    id: string;
+    job: N;
+    data: JobPayloadInput<N>;
+    repeat: { every: number } | { pattern: string; tz?: string };
+  };
+}[JobName];
+
+/**
+ * Every recurring job, in one list. Boot upserts each (idempotent, so every worker process
+ * may do it) and removes schedulers no longer listed, so deleting a line here stops it.
+ */
+export const SCHEDULES: readonly Schedule[] = [
+  {
+    id: "ensure-audit-partitions-daily",
+    job: "maintenance.ensure-audit-partitions",
+    data: { months_ahead: 3 },
+    repeat: { pattern: "15 3 * * *", tz: "UTC" },
+  },
+];
+
+export async function applySchedules(queues: Queues, schedules = SCHEDULES): Promise<void> {
+  const wanted = new Set(schedules.map((s) => s.id));
+  for (const s of schedules) {
+    const data = parseJobPayload(s.job, s.data);
+    await queues.get(JOBS[s.job].queue).upsertJobScheduler(s.id, s.repeat, { name: s.job, data });
+  }
+  for (const queue of queues.queues.values()) {
+    for (const existing of await queue.getJobSchedulers()) {
+      const id = existing.key ?? existing.id;
+      if (id && !wanted.has(id)) await queue.removeJobScheduler(id);
+    }
+  }
+}

@@ -28,12 +28,18 @@ afterAll(() => queues.close());
 const JOB = "maintenance.ensure-audit-partitions";
 const maintenance = () => queues.get("maintenance");
 
+/**
+ * BullMQ rate-limits its stalled-job check across all workers of a queue by the check
+ * interval, so every worker of this file uses the same short one (the crash test needs it).
+ */
+const FAST = { schedules: [], stalledIntervalMs: 300 } as const;
+
 /** Workers for one test; closed at its end so the next test's workers get the jobs. */
 async function withWorkers<T>(
   options: WorkerOptions,
   fn: (w: RunningWorkers) => Promise<T>,
 ): Promise<T> {
-  const w = await startWorkers(runtime, { schedules: [], ...options });
+  const w = await startWorkers(runtime, { ...FAST, ...options });
   try {
     return await fn(w);
   } finally {
@@ -226,11 +232,9 @@ describe("queue foundations (real Redis, real Postgres)", () => {
 
   it("a job whose worker crashed (lock lost) is picked up by another worker", async () => {
     const crashed = await startWorkers(runtime, {
-      schedules: [],
+      ...FAST,
       relay: false,
       lockDurationMs: 1_000,
-      // The stalled check is rate-limited across workers by this interval.
-      stalledIntervalMs: 300,
       handlers: { [JOB]: () => new Promise(() => {}) },
     });
     const id = await enqueueNow(queues, JOB, { months_ahead: 1 });
@@ -238,7 +242,7 @@ describe("queue foundations (real Redis, real Postgres)", () => {
     // A crash: the process stops renewing its lock and never reports the job.
     await Promise.all(crashed.workers.map((w) => w.close(true)));
     await crashed.queues.close();
-    await withWorkers({ stalledIntervalMs: 300, lockDurationMs: 1_000 }, async () => {
+    await withWorkers({ lockDurationMs: 1_000 }, async () => {
       await waitForState(id, "completed", 20_000);
     });
   });
@@ -247,7 +251,7 @@ describe("queue foundations (real Redis, real Postgres)", () => {
     let release: (() => void) | undefined;
     const calls: string[] = [];
     const w = await startWorkers(runtime, {
-      schedules: [],
+      ...FAST,
       handlers: {
         [JOB]: async (payload: { months_ahead: number }, ctx: JobContext) => {
           calls.push(`${payload.months_ahead}:${ctx.attempt}`);
@@ -286,13 +290,13 @@ describe("queue foundations (real Redis, real Postgres)", () => {
       data: { months_ahead: 3 },
       repeat: { every: 3_600_000 },
     } as const;
-    const a = await startWorkers(runtime, { schedules: [schedule], relay: false });
-    const b = await startWorkers(runtime, { schedules: [schedule], relay: false });
+    const a = await startWorkers(runtime, { ...FAST, schedules: [schedule], relay: false });
+    const b = await startWorkers(runtime, { ...FAST, schedules: [schedule], relay: false });
     const ids = async () => (await maintenance().getJobSchedulers()).map((s) => s.key ?? s.id);
     expect((await ids()).filter((k) => k === "test-every-hour")).toHaveLength(1);
     await b.close(0);
     await a.close(0);
-    await startWorkers(runtime, { schedules: [], relay: false }).then((c) => c.close(0));
+    await startWorkers(runtime, { ...FAST, relay: false }).then((c) => c.close(0));
     expect(await ids()).not.toContain("test-every-hour");
   });
 

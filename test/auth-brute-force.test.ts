@@ -5,7 +5,7 @@ import { api, testServer } from "./helpers/runtime.ts";
 
 let server: Awaited<ReturnType<typeof testServer>>;
 const PASSWORD = OWNER_PASSWORD;
-const registerOwnerEmail = async () => (await registerOwner(server.url)).email;
+const registerOwnerEmail = async () => (await registerOwner(server)).email;
 
 const login = (email: string, password: string, ip?: string) =>
   api(server.url, "POST", "/api/v1/auth/login", {

@@ -2,6 +2,10 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { sql } from "slonik";
 import { beforeAll, describe, expect, it } from "vitest";
 import { newRefreshToken, signAccessToken } from "../server/auth/tokens.ts";
+import { REGISTRATION_PENDING } from "../server/commands/auth/register.ts";
+import { ACCOUNT_MAIL_LIMITS } from "../server/http/rate-limit.ts";
+import { tokenIn } from "./helpers/mailbox.ts";
+import { freshClient, registerThroughEmail } from "./helpers/register.ts";
 import { api, testServer } from "./helpers/runtime.ts";
 
 let server: Awaited<ReturnType<typeof testServer>>;
@@ -11,14 +15,11 @@ const PASSWORD = "correct horse battery";
 
 async function registerOrg(email = `owner-${uniq()}@example.test`) {
   const slug = `acme-${uniq()}`;
-  const res = await api(server.url, "POST", "/api/v1/auth/register", {
-    body: {
-      organization: { name: "Acme Lifts", slug },
-      user: { email, password: PASSWORD, first_name: "Ada" },
-    },
+  const body = await registerThroughEmail(server, {
+    organization: { name: `Acme Lifts ${slug}`, slug },
+    user: { email, password: PASSWORD, first_name: "Ada" },
   });
-  expect(res.status).toBe(201);
-  return { ...res.body, email, slug };
+  return { ...body, email, slug };
 }
 
 beforeAll(async () => {
@@ -46,22 +47,124 @@ describe("register → login → me → refresh → logout", () => {
     expect(events).toEqual(expect.arrayContaining(["user_created", "settings_changed"]));
   });
 
-  it("rejects a duplicate slug or a duplicate email (any case) with 409", async () => {
+  it("registration waits for the e-mailed link, which works once", async () => {
+    const email = `first-${uniq()}@example.test`;
+    const slug = `first-${uniq()}`;
+    const res = await api(server.url, "POST", "/api/v1/auth/register", {
+      body: { organization: { name: "First Lifts", slug }, user: { email, password: PASSWORD } },
+      headers: freshClient(),
+    });
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual(REGISTRATION_PENDING);
+    // Nothing exists until the link is used.
+    const orgs = await server.runtime.serviceDb.anyFirst(
+      sql.unsafe`SELECT id FROM organizations WHERE slug = ${slug}`,
+    );
+    expect(orgs).toEqual([]);
+    const mail = await server.mailbox.waitFor(email);
+    expect(mail.subject).toBe("Confirm your e-mail to finish registering");
+    expect(mail.text).toContain("First Lifts");
+    const token = tokenIn(mail);
+    expect(token).toMatch(/^ssr_/);
+    const stored = await server.runtime.serviceDb.oneFirst(
+      sql.unsafe`SELECT token_hash FROM pending_registrations WHERE lower(email) = ${email}`,
+    );
+    expect(stored).not.toContain(token.slice(4));
+
+    const done = await api(server.url, "POST", "/api/v1/auth/register/verify", { body: { token } });
+    expect(done.status).toBe(201);
+    expect(done.body.user.email_verified).toBe(true);
+    expect(done.body.organization.slug).toBe(slug);
+    const me = await api(server.url, "GET", "/api/v1/me", { token: done.body.access_token });
+    expect(me.status).toBe(200);
+    const again = await api(server.url, "POST", "/api/v1/auth/register/verify", {
+      body: { token },
+    });
+    expect(again.status).toBe(401);
+    const unknown = await api(server.url, "POST", "/api/v1/auth/register/verify", {
+      body: { token: `ssr_${randomBytes(32).toString("base64url")}` },
+    });
+    expect(unknown.status).toBe(401);
+  });
+
+  it("an expired registration link is 401 and creates nothing", async () => {
+    const email = `late-${uniq()}@example.test`;
+    const slug = `late-${uniq()}`;
+    await api(server.url, "POST", "/api/v1/auth/register", {
+      body: { organization: { name: "Late Lifts", slug }, user: { email, password: PASSWORD } },
+      headers: freshClient(),
+    });
+    const token = tokenIn(await server.mailbox.waitFor(email));
+    await server.runtime.serviceDb.query(
+      sql.unsafe`UPDATE pending_registrations SET expires_at = now() - interval '1 second' WHERE lower(email) = ${email}`,
+    );
+    const res = await api(server.url, "POST", "/api/v1/auth/register/verify", { body: { token } });
+    expect(res.status).toBe(401);
+    const orgs = await server.runtime.serviceDb.anyFirst(
+      sql.unsafe`SELECT id FROM organizations WHERE slug = ${slug}`,
+    );
+    expect(orgs).toEqual([]);
+  });
+
+  it("answers the same whether or not the email has an account (issue 12, hole 8)", async () => {
     const reg = await registerOrg();
+    const attempt = (email: string) =>
+      api(server.url, "POST", "/api/v1/auth/register", {
+        body: {
+          organization: { name: "Copycat", slug: `copy-${uniq()}` },
+          user: { email, password: PASSWORD },
+        },
+        headers: freshClient(),
+      });
+    const taken = await attempt(reg.email.toUpperCase());
+    const fresh = await attempt(`new-${uniq()}@example.test`);
+    expect(taken.status).toBe(202);
+    expect(fresh.status).toBe(202);
+    expect(taken.body).toEqual(fresh.body);
+    expect([...taken.headers.keys()].sort()).toEqual([...fresh.headers.keys()].sort());
+    // The account's owner hears about it, with no link that creates anything.
+    const warning = await server.mailbox.waitFor(reg.email, (m) => m.subject.includes("tried"));
+    expect(warning.subject).toBe("Someone tried to register with your e-mail");
+    expect(warning.text).not.toMatch(/token=/);
+    const pending = await server.runtime.serviceDb.oneFirst(
+      sql.unsafe`SELECT count(*) FROM pending_registrations WHERE lower(email) = lower(${reg.email})`,
+    );
+    expect(Number(pending)).toBe(0);
+    // A taken slug is still 409: slugs are public names, and it says nothing about people.
     const sameSlug = await api(server.url, "POST", "/api/v1/auth/register", {
       body: {
         organization: { name: "X", slug: reg.slug },
         user: { email: `o-${uniq()}@example.test`, password: PASSWORD },
       },
+      headers: freshClient(),
     });
     expect(sameSlug.status).toBe(409);
-    const sameEmail = await api(server.url, "POST", "/api/v1/auth/register", {
-      body: {
-        organization: { name: "X", slug: `s-${uniq()}` },
-        user: { email: reg.email.toUpperCase(), password: PASSWORD },
-      },
-    });
-    expect(sameEmail.status).toBe(409);
+  });
+
+  it("limits registration requests per address and per client (429 + Retry-After)", async () => {
+    const email = `limited-${uniq()}@example.test`;
+    const register = (address: string, client: Record<string, string>) =>
+      api(server.url, "POST", "/api/v1/auth/register", {
+        body: {
+          organization: { name: "Spam", slug: `spam-${uniq()}` },
+          user: { email: address, password: PASSWORD },
+        },
+        headers: client,
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < ACCOUNT_MAIL_LIMITS["register-email"] + 1; i++)
+      statuses.push((await register(email, freshClient())).status);
+    expect(statuses.slice(0, -1).every((s) => s === 202)).toBe(true);
+    const over = await register(email, freshClient());
+    expect(over.status).toBe(429);
+    expect(Number(over.headers.get("retry-after"))).toBeGreaterThan(0);
+
+    const client = freshClient();
+    const perIp: number[] = [];
+    for (let i = 0; i < ACCOUNT_MAIL_LIMITS["register-ip"] + 1; i++)
+      perIp.push((await register(`ip-${uniq()}@example.test`, client)).status);
+    expect(perIp.slice(0, -1).every((s) => s === 202)).toBe(true);
+    expect(perIp.at(-1)).toBe(429);
   });
 
   it("enforces the password policy and rejects unknown fields", async () => {

@@ -39,7 +39,7 @@ beforeAll(async () => {
   url = server.url;
   runtime = server.runtime;
   routes = routeCatalog(apiRouter(runtime), "/api/v1");
-  t = await buildTenant(url, "bad");
+  t = await buildTenant(server, "bad");
 });
 
 const jsonTypes = (s: JsonSchema): Set<string> => {

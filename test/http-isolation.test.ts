@@ -19,8 +19,8 @@ beforeAll(async () => {
   const server = await testServer();
   url = server.url;
   routes = routeCatalog(apiRouter(server.runtime), "/api/v1").filter((r) => r.requiresAuth);
-  a = await buildTenant(url, "a");
-  b = await buildTenant(url, "b");
+  a = await buildTenant(server, "a");
+  b = await buildTenant(server, "b");
 });
 
 const aIds = () => Object.values(a.ids);

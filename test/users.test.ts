@@ -6,7 +6,7 @@ import { api, testServer } from "./helpers/runtime.ts";
 
 let server: Awaited<ReturnType<typeof testServer>>;
 const PASSWORD = OWNER_PASSWORD;
-const registerOrg = () => registerOwner(server.url);
+const registerOrg = () => registerOwner(server);
 
 async function member(
   orgId: string,

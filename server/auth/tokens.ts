@@ -85,6 +85,15 @@ export function parseRefreshToken(secret: string, token: string): { sessionId: s
   return { sessionId: m[2] };
 }
 
+/**
+ * One-time tokens sent by e-mail: `<prefix>_<43 random base64url chars>` (256 bits, so
+ * guessing is hopeless and needs no rate limit). Prefixes: ssi (invitation), ssr
+ * (registration), ssp (password reset), ssv (e-mail verification). Stored as SHA-256.
+ */
+export function newOneTimeToken(prefix: "ssi" | "ssr" | "ssp" | "ssv"): string {
+  return `${prefix}_${randomBytes(32).toString("base64url")}`;
+}
+
 /** API keys look like ssk_<prefix>_<secret>; the prefix finds the row, the hash proves it. */
 export function newApiKey(): { key: string; prefix: string } {
   const prefix = randomBytes(6).toString("base64url").replace(/[-_]/g, "x").slice(0, 8);

@@ -72,17 +72,23 @@ export async function insertUser(
     role: string;
     first_name?: string | null;
     last_name?: string | null;
+    /** True when the caller has just proved the address (a registration link). */
+    email_verified?: boolean;
   },
 ): Promise<UserRow> {
+  const verified = user.email_verified ?? false;
   return tx.one(sql.type(UserRow)`
-    INSERT INTO users (id, organization_id, email, password_hash, role, first_name, last_name)
+    INSERT INTO users (id, organization_id, email, password_hash, role, first_name, last_name,
+                       email_verified, email_verified_at)
     VALUES (${user.id ?? sql.fragment`gen_random_uuid()`}, ${user.organization_id}, ${user.email},
-            ${user.password_hash}, ${user.role}, ${user.first_name ?? null}, ${user.last_name ?? null})
+            ${user.password_hash}, ${user.role}, ${user.first_name ?? null}, ${user.last_name ?? null},
+            ${verified}, ${verified ? sql.fragment`now()` : null})
     RETURNING ${columnsOf(UserRow)}`);
 }
 
 const LoginCandidate = z.object({
   id: z.string(),
+  email: z.string(),
   organization_id: z.string().nullable(),
   password_hash: z.string().nullable(),
   usable: z.boolean(),
@@ -99,7 +105,7 @@ export async function findLoginCandidate(
   email: string,
 ): Promise<LoginCandidate | null> {
   return serviceDb.maybeOne(sql.type(LoginCandidate)`
-    SELECT id, organization_id, password_hash,
+    SELECT id, email, organization_id, password_hash,
            (coalesce(is_active, false) AND deleted_at IS NULL) AS usable
       FROM users WHERE lower(email) = lower(${email})`);
 }
@@ -161,11 +167,41 @@ export async function softDeleteUser(tx: Tx, id: string): Promise<UserRow> {
     UPDATE users SET deleted_at = now(), is_active = false WHERE id = ${id} RETURNING ${columnsOf(UserRow)}`);
 }
 
-export async function setUserPassword(tx: Tx, id: string, passwordHash: string): Promise<void> {
+/**
+ * Sets a new password hash. `verifiesEmail` when the new password came through a link
+ * mailed to the user's address (invitation, reset), which proves the address too.
+ */
+export async function setUserPassword(
+  tx: Tx,
+  id: string,
+  passwordHash: string,
+  options: { verifiesEmail: boolean },
+): Promise<void> {
   await tx.query(sql.type(z.object({}))`
-    UPDATE users SET password_hash = ${passwordHash}, email_verified = true,
-                     email_verified_at = coalesce(email_verified_at, now())
+    UPDATE users SET password_hash = ${passwordHash},
+                     email_verified = email_verified OR ${options.verifiesEmail},
+                     email_verified_at = CASE WHEN ${options.verifiesEmail}
+                                              THEN coalesce(email_verified_at, now())
+                                              ELSE email_verified_at END
      WHERE id = ${id}`);
+}
+
+/** The user's password hash, read under their own context (password change). */
+export async function getPasswordHash(tx: Tx, id: string): Promise<string | null> {
+  return tx.maybeOneFirst(sql.type(z.object({ password_hash: z.string().nullable() }))`
+    SELECT password_hash FROM users WHERE id = ${id}`);
+}
+
+/** Marks the address verified if it is still `email` (case-insensitively). */
+export async function markEmailVerified(
+  tx: Tx,
+  id: string,
+  email: string,
+): Promise<UserRow | null> {
+  return tx.maybeOne(sql.type(UserRow)`
+    UPDATE users SET email_verified = true, email_verified_at = coalesce(email_verified_at, now())
+     WHERE id = ${id} AND lower(email) = lower(${email})
+     RETURNING ${columnsOf(UserRow)}`);
 }
 
 export async function markUserLoggedIn(tx: Tx, id: string): Promise<UserRow> {

@@ -22,6 +22,7 @@ type Limiters = {
   loginByEmail: RateLimiterRedis;
   loginByIp: RateLimiterRedis;
   apiKeysByLimit: Map<number, RateLimiterRedis>;
+  accountMail: Map<AccountMailLimit, RateLimiterRedis>;
   prefix: string;
   redis: Runtime["redis"];
 };
@@ -44,6 +45,7 @@ function limitersOf(runtime: Runtime): Limiters {
     loginByEmail: make("login-email", LOGIN_LIMITS.perEmail, LOGIN_LIMITS.windowSeconds),
     loginByIp: make("login-ip", LOGIN_LIMITS.perIp, LOGIN_LIMITS.windowSeconds),
     apiKeysByLimit: new Map(),
+    accountMail: new Map(),
     prefix,
     redis: runtime.redis,
   };
@@ -133,4 +135,52 @@ export async function consumeApiKeyRequest(
   } catch (err) {
     throw asAppError(err);
   }
+}
+
+/**
+ * Requests that make the server send an e-mail, counted whether or not a mail really goes
+ * out (so the limit reveals nothing about which addresses have accounts). They bound
+ * mail-bombing one address and spraying many from one client. Per hour; every attempt
+ * counts, not only failures.
+ */
+export const ACCOUNT_MAIL_LIMITS = {
+  "register-ip": 10,
+  "register-email": 3,
+  "password-reset-ip": 20,
+  "password-reset-email": 3,
+  "email-verification-user": 3,
+} as const;
+export type AccountMailLimit = keyof typeof ACCOUNT_MAIL_LIMITS;
+export const ACCOUNT_MAIL_WINDOW_SECONDS = 3600;
+
+/**
+ * Counts one request against each named limit (an email in a key is hashed first).
+ * Every limit is consumed; 429 with the longest Retry-After if any is over.
+ */
+export async function consumeAccountMailLimits(
+  runtime: Runtime,
+  keys: Partial<Record<AccountMailLimit, string>>,
+): Promise<void> {
+  const l = limitersOf(runtime);
+  const attempts = Object.entries(keys).map(([name, key]) => {
+    const limit = name as AccountMailLimit;
+    let limiter = l.accountMail.get(limit);
+    if (!limiter) {
+      limiter = new RateLimiterRedis({
+        storeClient: l.redis,
+        useRedisPackage: true,
+        keyPrefix: `${l.prefix}:rl:${limit}`,
+        points: ACCOUNT_MAIL_LIMITS[limit],
+        duration: ACCOUNT_MAIL_WINDOW_SECONDS,
+      });
+      l.accountMail.set(limit, limiter);
+    }
+    return limiter.consume(limit.endsWith("-email") ? emailKey(key ?? "") : (key ?? ""));
+  });
+  const results = await Promise.allSettled(attempts);
+  const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
+  if (failures.length === 0) return;
+  const over = failures.filter((f): f is RateLimiterRes => f instanceof RateLimiterRes);
+  if (over.length < failures.length) throw unavailable();
+  throw rateLimited(Math.max(...over.map((r) => r.msBeforeNext)) / 1000);
 }

@@ -29,10 +29,10 @@ export function renderMail(kind: string, to: string, subject: string, parts: Par
   return { kind, to, subject, text, html };
 }
 
-/** A link into the web app carrying a token, e.g. APP_URL/reset-password?token=… */
-export function appLink(appUrl: string, path: string, token: string): string {
+/** A link into the web app, with a token when given: APP_URL/reset-password?token=… */
+export function appLink(appUrl: string, path: string, token?: string): string {
   const url = new URL(path, appUrl.endsWith("/") ? appUrl : `${appUrl}/`);
-  url.searchParams.set("token", token);
+  if (token) url.searchParams.set("token", token);
   return url.toString();
 }
 

@@ -3,6 +3,8 @@ import { sql } from "slonik";
 import { z } from "zod";
 import type { CatalogRoute } from "../../server/http/route-catalog.ts";
 import type { Runtime } from "../../server/runtime.ts";
+import type { Mailbox } from "./mailbox.ts";
+import { registerThroughEmail } from "./register.ts";
 import { api } from "./runtime.ts";
 
 /**
@@ -24,15 +26,17 @@ async function ok(res: { status: number; body: any }, what: string): Promise<any
   return res.body;
 }
 
-export async function buildTenant(url: string, label: string): Promise<Tenant> {
+export async function buildTenant(
+  server: { url: string; mailbox: Mailbox },
+  label: string,
+): Promise<Tenant> {
+  const url = server.url;
   const slug = `${label}-${randomUUID().slice(0, 8)}`;
   const email = `owner@${slug}.test`;
-  const reg = await ok(
-    await api(url, "POST", "/api/v1/auth/register", {
-      body: { organization: { name: `Org ${label}`, slug }, user: { email, password: PASSWORD } },
-    }),
-    "register",
-  );
+  const reg = await registerThroughEmail(server, {
+    organization: { name: `Org ${label} ${slug}`, slug },
+    user: { email, password: PASSWORD },
+  });
   const token: string = reg.access_token;
   const post = async (path: string, body: unknown) =>
     ok(await api(url, "POST", path, { token, body }), path);
@@ -96,6 +100,7 @@ export function sampleBody(route: CatalogRoute, t: Tenant): Record<string, unkno
       organization: { name: "New Org", slug: `new-${unique}` },
       user: { email: `new-${unique}@example.test`, password: PASSWORD },
     }),
+    "post /api/v1/auth/register/verify": () => ({ token: `ssr_${"x".repeat(43)}` }),
     "post /api/v1/auth/login": () => ({ email: t.email, password: t.password }),
     "post /api/v1/auth/refresh": () => ({ refresh_token: t.refreshToken }),
     "post /api/v1/auth/accept-invite": () => ({ token: "x".repeat(20), password: PASSWORD }),

@@ -1,11 +1,10 @@
-import { randomBytes } from "node:crypto";
 import type { Request } from "express";
 import type { Role } from "../../../shared/permissions.ts";
 import { auditContextOf, recordAudit } from "../../audit/record.ts";
 import { tenantOf } from "../../auth/access.ts";
 import { hashPassword } from "../../auth/passwords.ts";
 import type { Principal } from "../../auth/principal.ts";
-import { sha256 } from "../../auth/tokens.ts";
+import { newOneTimeToken, sha256 } from "../../auth/tokens.ts";
 import { withTenant } from "../../db/tenant-context.ts";
 import {
   consumeInvitation,
@@ -37,7 +36,7 @@ export async function invite(
 ): Promise<{ user: UserRow; invite_token: string; invite_expires_at: string }> {
   const organizationId = requireOrg(principal);
   assertMayGrant(principal, input.role);
-  const token = `ssi_${randomBytes(32).toString("base64url")}`;
+  const token = newOneTimeToken("ssi");
   return withTenant(runtime.db, tenantOf(principal), async (tx) => {
     const user = await insertUser(tx, {
       organization_id: organizationId,
@@ -90,7 +89,7 @@ export async function acceptInvite(
     const user = await getUser(tx, found.user_id);
     if (!user?.is_active || user.organization_id !== found.organization_id) return null;
     if (!(await consumeInvitation(tx, found.id))) return null;
-    await setUserPassword(tx, user.id, passwordHash);
+    await setUserPassword(tx, user.id, passwordHash, { verifiesEmail: true });
     await recordAudit(
       tx,
       {

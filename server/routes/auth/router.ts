@@ -3,11 +3,15 @@ import { acceptInvite } from "../../commands/auth/invite.ts";
 import { login } from "../../commands/auth/login.ts";
 import { logout } from "../../commands/auth/logout.ts";
 import { refresh } from "../../commands/auth/refresh.ts";
-import { register } from "../../commands/auth/register.ts";
+import {
+  completeRegistration,
+  REGISTRATION_PENDING,
+  requestRegistration,
+} from "../../commands/auth/register.ts";
 import { principalOf, requireAuth } from "../../http/auth.ts";
 import { handler } from "../../http/handler.ts";
 import type { Runtime } from "../../runtime.ts";
-import { AcceptInviteBody, LoginBody, RefreshBody, RegisterBody } from "./schema.ts";
+import { AcceptInviteBody, LoginBody, RefreshBody, RegisterBody, TokenBody } from "./schema.ts";
 
 /** /api/v1/auth: the flows are in server/commands/auth/ and described in docs/auth.md. */
 export function authRouter(runtime: Runtime): Router {
@@ -16,7 +20,15 @@ export function authRouter(runtime: Runtime): Router {
   router.post(
     "/register",
     handler({ body: RegisterBody }, async ({ body }, req, res) => {
-      res.status(201).json(await register(runtime, req, body));
+      await requestRegistration(runtime, req, body);
+      res.status(202).json(REGISTRATION_PENDING);
+    }),
+  );
+
+  router.post(
+    "/register/verify",
+    handler({ body: TokenBody }, async ({ body }, req, res) => {
+      res.status(201).json(await completeRegistration(runtime, req, body.token));
     }),
   );
 

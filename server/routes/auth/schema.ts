@@ -45,3 +45,6 @@ export const AcceptInviteBody = z.strictObject({
   token: z.string().min(1).max(200),
   password: Password,
 });
+
+/** A one-time token from an e-mail link (registration, reset, verification). */
+export const TokenBody = z.strictObject({ token: z.string().min(1).max(200) });

@@ -1,6 +1,6 @@
 import { type FragmentSqlToken, sql } from "slonik";
 import { z } from "zod";
-import type { ListQuery } from "../http/pagination.ts";
+import type { Page } from "./keyset.ts";
 import { findRow, listRows, type ResourceTable } from "./resource-table.ts";
 import { columnsOf } from "./row-values.ts";
 import type { Tx } from "./tenant-context.ts";
@@ -56,7 +56,7 @@ export async function insertApiKey(
 }
 
 /** RLS limits this to keys the caller created, or all of the organisation's for admins. */
-export async function listApiKeys(tx: Tx, query: { is_active?: boolean } & ListQuery) {
+export async function listApiKeys(tx: Tx, query: { is_active?: boolean } & Page) {
   const conditions: FragmentSqlToken[] = [];
   if (query.is_active !== undefined) {
     conditions.push(

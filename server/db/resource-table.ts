@@ -3,18 +3,21 @@ import { z } from "zod";
 import {
   keysetAfter,
   keysetOrder,
-  type ListQuery,
+  NEWEST_FIRST,
+  type Page,
   pageOf,
   parseCursor,
-} from "../http/pagination.ts";
+  type Sort,
+} from "./keyset.ts";
 import { type ColumnKinds, columnsOf, insertParts } from "./row-values.ts";
 import type { Tx } from "./tenant-context.ts";
 
 /**
  * The reads and writes every tenant resource table has in common: by id, keyset-paged
  * lists, insert, update and soft delete, all selecting the columns of the zod row schema.
- * RLS scopes every statement to the current organisation. What differs between resources
- * (filters, cascades, status stamps, locks a command needs) stays in server/db/<table>.ts.
+ * RLS scopes every statement to the current organisation. Tables with a definition
+ * (shared/resources/) reach these through resource-rows.ts; the identity tables (users,
+ * organizations, api_keys) call them from server/db/<table>.ts.
  */
 export type ResourceTable<S extends z.ZodObject> = {
   /** Table name; code-defined, never client input. */
@@ -27,7 +30,7 @@ export type ResourceTable<S extends z.ZodObject> = {
   softDeletes: boolean;
 };
 
-type KeysetRow = { id: string; created_at: string | null };
+type KeysetRow = { id: string };
 
 const notDeleted = <S extends z.ZodObject>(t: ResourceTable<S>, alias?: string) =>
   t.softDeletes
@@ -50,27 +53,28 @@ export async function findRow<S extends z.ZodObject>(
 }
 
 /**
- * One page, newest first. `filters` are conditions on the aliased table, built by the
- * resource's list function from its validated query.
+ * One page in `sort` order (newest first by default). `filters` are conditions on the
+ * aliased table, built from the validated query.
  */
 export async function listRows<S extends z.ZodObject<z.ZodRawShape> & z.ZodType<KeysetRow>>(
   tx: Tx,
   t: ResourceTable<S>,
   filters: readonly FragmentSqlToken[],
-  page: ListQuery,
+  page: Page,
+  sort: Sort = NEWEST_FIRST,
 ) {
   const alias = sql.identifier([t.alias]);
   const conditions = [
     notDeleted(t, t.alias),
-    keysetAfter(parseCursor(page.cursor), alias),
+    keysetAfter(sort, parseCursor(sort, page.cursor), alias),
     ...filters,
   ];
   const rows = await tx.any(sql.type(t.row)`
     SELECT ${columnsOf(t.row, t.alias)} FROM ${sql.identifier([t.name])} ${alias}
      WHERE ${sql.join(conditions, sql.fragment` AND `)}
-     ORDER BY ${keysetOrder(alias)}
+     ORDER BY ${keysetOrder(sort, alias)}
      LIMIT ${page.limit + 1}`);
-  return pageOf(rows, page.limit);
+  return pageOf(sort, rows, page.limit);
 }
 
 /** `alias.column = value` for each of `columns` whose filter value is present. */

@@ -93,3 +93,6 @@ export function setClause(
     editable,
   );
 }
+
+/** A value that writes the transaction's time (e.g. a status_changed_at a hook stamps). */
+export const NOW = sql.fragment`now()`;

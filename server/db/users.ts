@@ -1,6 +1,6 @@
 import { type DatabasePool, type FragmentSqlToken, sql } from "slonik";
 import { z } from "zod";
-import type { ListQuery } from "../http/pagination.ts";
+import type { Page } from "./keyset.ts";
 import { findRow, listRows, type ResourceTable, updateRow } from "./resource-table.ts";
 import { type ColumnKinds, columnsOf, setClause } from "./row-values.ts";
 import type { Tx } from "./tenant-context.ts";
@@ -128,7 +128,7 @@ export async function lockOrgUser(
 
 export type UserFilters = { role?: string; is_active?: boolean; q?: string };
 
-export async function listUsers(tx: Tx, organizationId: string, query: UserFilters & ListQuery) {
+export async function listUsers(tx: Tx, organizationId: string, query: UserFilters & Page) {
   const conditions: FragmentSqlToken[] = [sql.fragment`u.organization_id = ${organizationId}`];
   if (query.role) conditions.push(sql.fragment`u.role = ${query.role}`);
   if (query.is_active !== undefined)

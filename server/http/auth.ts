@@ -24,6 +24,9 @@ export function bearerOf(req: Request): string | null {
 /** Authenticates the bearer credential; every route behind it has res.locals.principal. */
 export function requireAuth(runtime: Runtime): RequestHandler {
   const middleware = async (req: Request, res: Response, next: NextFunction) => {
+    // Two routers mounted on one path (a definition's routes and its actions) both guard
+    // it; the credential is checked, and an API key's hourly unit spent, once.
+    if (res.locals.principal) return next();
     try {
       const bearer = bearerOf(req);
       if (!bearer) throw unauthorized();

@@ -1,8 +1,10 @@
+import { contractors } from "../../../shared/resources/contractors.ts";
+import { workOrders } from "../../../shared/resources/work-orders.ts";
 import type { WorkOrderStatus } from "../../../shared/work-order-states.ts";
 import { recordAudit } from "../../audit/record.ts";
-import { findContractor } from "../../db/contractors.ts";
+import { rowsOf } from "../../db/resource-rows.ts";
 import type { Tx } from "../../db/tenant-context.ts";
-import { findWorkOrder, setWorkOrderAssignee } from "../../db/work-orders.ts";
+import { setWorkOrderAssignee } from "../../db/work-orders.ts";
 import { conflict, notFound, unprocessable } from "../../errors.ts";
 import type { CommandContext } from "./context.ts";
 
@@ -26,13 +28,13 @@ export async function assignWorkOrder(
   id: string,
   contractorId: string | null,
 ) {
-  const before = await findWorkOrder(tx, id, { forUpdate: true });
+  const before = await rowsOf(workOrders).find(tx, id, "update");
   if (!before) throw notFound("Work order");
   if (!ASSIGNABLE.includes(before.status ?? "draft")) {
     throw conflict(`A ${before.status} work order cannot be reassigned`);
   }
   if (contractorId !== null) {
-    const contractor = await findContractor(tx, contractorId, { forShare: true });
+    const contractor = await rowsOf(contractors).find(tx, contractorId, "share");
     if (!contractor) {
       throw unprocessable("contractor_id does not refer to a contractor of this organisation");
     }

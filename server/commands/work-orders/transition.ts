@@ -1,7 +1,10 @@
+import type { AuditEventType } from "../../../shared/audit-events.ts";
+import { workOrders } from "../../../shared/resources/work-orders.ts";
 import { canTransition, type WorkOrderStatus } from "../../../shared/work-order-states.ts";
-import { type AuditEventType, recordAudit } from "../../audit/record.ts";
+import { recordAudit } from "../../audit/record.ts";
+import { rowsOf } from "../../db/resource-rows.ts";
 import type { Tx } from "../../db/tenant-context.ts";
-import { findWorkOrder, setWorkOrderStatus } from "../../db/work-orders.ts";
+import { setWorkOrderStatus } from "../../db/work-orders.ts";
 import { conflict, notFound } from "../../errors.ts";
 import type { CommandContext } from "./context.ts";
 
@@ -23,7 +26,7 @@ export async function transitionWorkOrder(
   id: string,
   input: { to: WorkOrderStatus; reason?: string | null },
 ) {
-  const before = await findWorkOrder(tx, id, { forUpdate: true });
+  const before = await rowsOf(workOrders).find(tx, id, "update");
   if (!before) throw notFound("Work order");
   const from = before.status ?? "draft";
   if (!canTransition(from, input.to)) {

@@ -1,10 +1,12 @@
 import type { Request, Response } from "express";
 import { Router } from "express";
+import { pageOf } from "../../../shared/schemas/list.ts";
 import { auditContextOf, recordAudit } from "../../audit/record.ts";
 import { principalCan, tenantOf } from "../../auth/access.ts";
 import { newApiKey, sha256 } from "../../auth/tokens.ts";
 import { requireOrg } from "../../commands/auth/membership.ts";
 import {
+  ApiKeyRow,
   getApiKey,
   insertApiKey,
   listApiKeys,
@@ -16,7 +18,6 @@ import { notFound, unprocessable } from "../../errors.ts";
 import { principalOf, requireAuth, requirePermission } from "../../http/auth.ts";
 import { handler } from "../../http/handler.ts";
 import type { Runtime } from "../../runtime.ts";
-import { getRoute, listRoute } from "../resource-routes.ts";
 import { IdParams } from "../users/schema.ts";
 import { ApiKeyCreateBody, ApiKeyListQuery } from "./schema.ts";
 
@@ -74,9 +75,22 @@ export function apiKeysRouter(runtime: Runtime): Router {
   );
 
   // api_keys:manage is checked for the whole router above.
-  const managed = { runtime, permission: null };
-  router.get("/", listRoute(managed, ApiKeyListQuery, listApiKeys));
-  router.get("/:id", getRoute(managed, "API key", getApiKey));
+  router.get(
+    "/",
+    handler({ query: ApiKeyListQuery, response: pageOf(ApiKeyRow) }, ({ query }, _req, res) =>
+      withTenant(runtime.db, tenantOf(principalOf(res)), (tx) => listApiKeys(tx, query)),
+    ),
+  );
+  router.get(
+    "/:id",
+    handler({ params: IdParams, response: ApiKeyRow }, async ({ params }, _req, res) => {
+      const key = await withTenant(runtime.db, tenantOf(principalOf(res)), (tx) =>
+        getApiKey(tx, params.id),
+      );
+      if (!key) throw notFound("API key");
+      return key;
+    }),
+  );
 
   async function revoke(req: Request, res: Response, id: string) {
     const principal = principalOf(res);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { PERMISSIONS } from "../../../shared/permissions.ts";
-import { ListQuery } from "../../http/pagination.ts";
+import { ListQuery } from "../../../shared/schemas/list.ts";
 import { BooleanQuery } from "../users/schema.ts";
 
 export const ApiKeyCreateBody = z.strictObject({

@@ -1,11 +1,19 @@
 import { Router } from "express";
+import { IdParams } from "../../../shared/schemas/fields.ts";
+import { pageOf } from "../../../shared/schemas/list.ts";
+import { auditContextOf, recordAudit } from "../../audit/record.ts";
 import { tenantOf } from "../../auth/access.ts";
-import { getOrganization, lockOrganization, updateOrganization } from "../../db/organizations.ts";
+import {
+  getOrganization,
+  lockOrganization,
+  OrganizationRow,
+  updateOrganization,
+} from "../../db/organizations.ts";
 import { withTenant } from "../../db/tenant-context.ts";
+import { notFound } from "../../errors.ts";
 import { principalOf, requireAuth, requirePermission } from "../../http/auth.ts";
 import { handler } from "../../http/handler.ts";
 import type { Runtime } from "../../runtime.ts";
-import { getRoute, patchRoute } from "../resource-routes.ts";
 import { OrganizationPatchBody } from "./schema.ts";
 
 /**
@@ -18,34 +26,52 @@ export function organizationsRouter(runtime: Runtime): Router {
 
   router.get(
     "/",
-    handler({}, async (_input, _req, res) => {
+    handler({ response: pageOf(OrganizationRow) }, async (_input, _req, res) => {
       const principal = principalOf(res);
       const orgId = principal.organizationId;
       const org = orgId
         ? await withTenant(runtime.db, tenantOf(principal), (tx) => getOrganization(tx, orgId))
         : null;
-      res.json({ data: org ? [org] : [], next_cursor: null });
+      return { data: org ? [org] : [], next_cursor: null };
     }),
   );
 
-  router.get("/:id", getRoute({ runtime, permission: null }, "Organization", getOrganization));
+  router.get(
+    "/:id",
+    handler({ params: IdParams, response: OrganizationRow }, async ({ params }, _req, res) => {
+      const row = await withTenant(runtime.db, tenantOf(principalOf(res)), (tx) =>
+        getOrganization(tx, params.id),
+      );
+      if (!row) throw notFound("Organization");
+      return row;
+    }),
+  );
 
   router.patch(
     "/:id",
-    patchRoute({ runtime, permission: "org:update" }, "Organization", {
-      body: OrganizationPatchBody,
-      find: lockOrganization,
-      update: updateOrganization,
-      audit: ({ id, before, after, body }) => ({
-        organizationId: id,
-        eventType: "settings_changed",
-        entityType: "organization",
-        entityId: id,
-        data: { fields: Object.keys(body) },
-        previousState: before,
-        newState: after,
-      }),
-    }),
+    requirePermission("org:update"),
+    handler(
+      { params: IdParams, body: OrganizationPatchBody, response: OrganizationRow, errors: [409] },
+      async ({ params, body }, req, res) => {
+        const principal = principalOf(res);
+        return withTenant(runtime.db, tenantOf(principal), async (tx) => {
+          const before = await lockOrganization(tx, params.id);
+          if (!before) throw notFound("Organization");
+          const after = await updateOrganization(tx, params.id, body);
+          if (!after) throw notFound("Organization");
+          await recordAudit(tx, auditContextOf(req, principal), {
+            organizationId: params.id,
+            eventType: "settings_changed",
+            entityType: "organization",
+            entityId: params.id,
+            data: { fields: Object.keys(body) },
+            previousState: before,
+            newState: after,
+          });
+          return after;
+        });
+      },
+    ),
   );
 
   return router;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ROLES } from "../../../shared/permissions.ts";
-import { ListQuery } from "../../http/pagination.ts";
+import { ListQuery } from "../../../shared/schemas/list.ts";
 import { Email } from "../auth/schema.ts";
 
 export const BooleanQuery = z.enum(["true", "false"]).transform((v) => v === "true");

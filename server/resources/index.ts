@@ -1,0 +1,21 @@
+import { contractors } from "../../shared/resources/contractors.ts";
+import { managerProfiles } from "../../shared/resources/manager-profiles.ts";
+import { sites } from "../../shared/resources/sites.ts";
+import { technicianProfiles } from "../../shared/resources/technician-profiles.ts";
+import { elevatorRules } from "./elevators.ts";
+import { type Served, serve } from "./rules.ts";
+import { workOrderRules } from "./work-orders.ts";
+
+/**
+ * Every resource served from a definition, mounted at /api/v1/<path> (routes/index.ts).
+ * The generated isolation and bad-input tests (test/resources.test.ts) iterate over this
+ * list, so a resource added here is tested without anyone writing its tests.
+ */
+export const RESOURCES: readonly Served[] = [
+  serve(sites),
+  elevatorRules,
+  serve(contractors),
+  workOrderRules,
+  serve(technicianProfiles),
+  serve(managerProfiles),
+];

@@ -1,0 +1,116 @@
+import type { z } from "zod";
+import type { AuditName, RowOf } from "../../shared/resources/define.ts";
+import { type AuditEvent, recordAudit } from "../audit/record.ts";
+import { type AnyResource, referenceExists, rowsOf } from "../db/resource-rows.ts";
+import { notFound, unauthorized, unprocessable } from "../errors.ts";
+import type { ResourceContext, Served } from "./rules.ts";
+
+/**
+ * The plain changes of every resource (create, patch, soft delete), each with its audit
+ * event in the caller's transaction: the one place that records them. Domain actions
+ * (transitions, assignment) are commands and record their own events.
+ */
+
+type Values = Record<string, unknown>;
+
+/** "a site", "an elevator", "a work order": for 422 messages. */
+const aNoun = (table: string) => {
+  const noun = table.replace(/s$/, "").replaceAll("_", " ");
+  return `${/^[aeiou]/.test(noun) ? "an" : "a"} ${noun}`;
+};
+
+/** Every reference the body names must be a row the caller can see (RLS), not deleted. */
+async function checkReferences(ctx: ResourceContext, def: AnyResource, body: Values) {
+  for (const [field, table] of Object.entries(def.references ?? {}) as [string, string][]) {
+    const id = body[field];
+    if (typeof id !== "string") continue;
+    if (!(await referenceExists(ctx.tx, table, id))) {
+      throw unprocessable(`${field} does not refer to ${aNoun(table)} of this organisation`);
+    }
+  }
+}
+
+/** Columns the caller's identity fills at creation: the scope's owner column and createdBy. */
+function stamps(def: AnyResource, ctx: ResourceContext): Values {
+  const { principal } = ctx;
+  const out: Values = {};
+  if (def.scope === "organization") {
+    if (!principal.organizationId) throw unauthorized("An organisation is required");
+    out.organization_id = principal.organizationId;
+  }
+  if (def.scope === "user") out.user_id = principal.userId;
+  if (def.createdBy) out[def.createdBy] = principal.userId;
+  return out;
+}
+
+/** A user-scoped row is its user's alone to change; to anyone else it is not there. */
+const mayWrite = (def: AnyResource, row: Values, ctx: ResourceContext) =>
+  def.scope !== "user" || row.user_id === ctx.principal.userId;
+
+async function audit(
+  ctx: ResourceContext,
+  def: AnyResource,
+  name: AuditName | undefined,
+  event: Omit<AuditEvent, "organizationId" | "eventType" | "entityType">,
+) {
+  if (!name) return;
+  const [type, action] = typeof name === "string" ? [name, undefined] : [name.type, name.action];
+  await recordAudit(ctx.tx, ctx.audit, {
+    ...event,
+    organizationId: ctx.principal.organizationId,
+    eventType: type,
+    entityType: def.entity,
+    data: { ...(action ? { action } : {}), ...event.data },
+  });
+}
+
+export async function createResource<D extends AnyResource>(
+  ctx: ResourceContext,
+  { def, rules }: Served<D>,
+  body: z.output<D["create"]>,
+): Promise<RowOf<D>> {
+  const owner = stamps(def, ctx);
+  await checkReferences(ctx, def, body);
+  const extra = await rules.beforeCreate?.(ctx, body);
+  const created = await rowsOf(def).insert(ctx.tx, { ...body, ...extra, ...owner });
+  await audit(ctx, def, def.audit.created, {
+    entityId: created.id,
+    data: rules.auditCreated?.(created),
+    newState: created,
+  });
+  return created;
+}
+
+export async function updateResource<D extends AnyResource>(
+  ctx: ResourceContext,
+  { def, rules }: Served<D>,
+  id: string,
+  body: z.output<D["update"]>,
+): Promise<RowOf<D>> {
+  const rows = rowsOf(def);
+  const before = await rows.find(ctx.tx, id, "update");
+  if (!before || !mayWrite(def, before, ctx)) throw notFound(def.label);
+  await checkReferences(ctx, def, body);
+  const extra = await rules.beforeUpdate?.(ctx, { id, before, body });
+  const after = await rows.update(ctx.tx, id, { ...body, ...extra });
+  if (!after) throw notFound(def.label);
+  const special = rules.auditUpdated?.({ before, after, body });
+  await audit(ctx, def, special?.type ?? def.audit.updated, {
+    entityId: id,
+    data: special?.data ?? { fields: Object.keys(body) },
+    previousState: before,
+    newState: after,
+  });
+  return after;
+}
+
+export async function deleteResource(ctx: ResourceContext, { def }: Served, id: string) {
+  const rows = rowsOf(def);
+  if (def.scope === "user") {
+    const row = await rows.find(ctx.tx, id, "update");
+    if (!row || !mayWrite(def, row, ctx)) throw notFound(def.label);
+  }
+  const cascaded = await rows.softDelete(ctx.tx, id);
+  if (!cascaded) throw notFound(def.label);
+  await audit(ctx, def, def.audit.deleted, { entityId: id, data: cascaded });
+}

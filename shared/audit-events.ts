@@ -1,0 +1,43 @@
+/**
+ * Labels of the seed's audit_event_type enum. Shared because resource definitions name the
+ * events their changes are recorded as, and clients read the audit trail.
+ */
+export const AUDIT_EVENT_TYPES = [
+  "work_order_created",
+  "work_order_updated",
+  "work_order_assigned",
+  "work_order_started",
+  "work_order_completed",
+  "work_order_cancelled",
+  "elevator_created",
+  "elevator_updated",
+  "elevator_status_changed",
+  "inspection_scheduled",
+  "inspection_completed",
+  "inspection_failed",
+  "part_used",
+  "stock_adjusted",
+  "stock_transferred",
+  "labor_logged",
+  "diagnosis_requested",
+  "diagnosis_completed",
+  "document_uploaded",
+  "document_linked",
+  "document_accessed",
+  "user_login",
+  "user_logout",
+  "user_created",
+  "user_updated",
+  "permission_changed",
+  "password_changed",
+  "mfa_enabled",
+  "settings_changed",
+  "contribution_created",
+  "contribution_approved",
+  "thread_created",
+  "post_created",
+  "job_posted",
+  "application_submitted",
+  "user_action",
+] as const;
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

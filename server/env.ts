@@ -67,6 +67,19 @@ const EnvSchema = z.object({
     .url()
     .refine((v) => /^https?:\/\//.test(v), "must be an http(s):// URL")
     .default("http://localhost:3000"),
+  /**
+   * Embeddings for search and diagnosis (server/ai/embeddings.ts). `lexical` works offline
+   * (hashed word and character n-grams: lexical, not semantic); `openai` calls any
+   * OpenAI-compatible POST {EMBEDDINGS_BASE_URL}/embeddings.
+   */
+  EMBEDDINGS_PROVIDER: z.enum(["lexical", "openai"]).default("lexical"),
+  EMBEDDINGS_BASE_URL: z.string().url().optional(),
+  EMBEDDINGS_MODEL: z.string().min(1).max(200).default("text-embedding-3-small"),
+  EMBEDDINGS_API_KEY: z.string().min(1).max(1024).optional(),
+  /** Optional LLM summary of a diagnosis: any OpenAI-compatible chat API. Off when unset. */
+  DIAGNOSIS_LLM_BASE_URL: z.string().url().optional(),
+  DIAGNOSIS_LLM_MODEL: z.string().min(1).max(200).default("gpt-4o-mini"),
+  DIAGNOSIS_LLM_API_KEY: z.string().min(1).max(1024).optional(),
   /** Jobs one worker process runs at once, per queue. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
   /** On shutdown, how long in-flight jobs may finish before they are handed back to the queue. */
@@ -118,6 +131,9 @@ function crossFieldProblems(env: Env): string[] {
   }
   if ((env.SMTP_USER === undefined) !== (env.SMTP_PASS === undefined)) {
     problems.push("SMTP_USER/SMTP_PASS: set both or neither");
+  }
+  if (env.EMBEDDINGS_PROVIDER === "openai" && !env.EMBEDDINGS_BASE_URL) {
+    problems.push("EMBEDDINGS_BASE_URL: required when EMBEDDINGS_PROVIDER=openai");
   }
   if (production && !env.SMTP_URL && !env.SMTP_HOST) {
     problems.push("SMTP_URL: set SMTP_URL or SMTP_HOST in production (e-mail is not optional)");

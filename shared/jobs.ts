@@ -7,10 +7,25 @@ import { z } from "zod";
  * one map, and payloads are validated on both sides, so a malformed job fails loudly
  * instead of half-running. docs/workers.md says how to add a job.
  */
+const uuid = z.uuid();
+
 export const JOBS = {
   "maintenance.ensure-audit-partitions": {
     queue: "maintenance",
     payload: z.strictObject({ months_ahead: z.number().int().min(0).max(24).default(3) }),
+  },
+  /**
+   * Diagnoses one work order for the user who asked (or whose new work order asked):
+   * the handler runs under that user's RLS context. `diagnosis_id` makes it idempotent.
+   */
+  "diagnosis.run": {
+    queue: "diagnosis",
+    payload: z.strictObject({
+      organization_id: uuid,
+      work_order_id: uuid,
+      diagnosis_id: uuid,
+      requested_by: uuid,
+    }),
   },
 } as const satisfies Record<string, { queue: string; payload: z.ZodType }>;
 

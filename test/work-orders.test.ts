@@ -55,10 +55,12 @@ describe("work orders: create, read, update", () => {
     const got = await call("GET", `/work-orders/${res.body.id}`, a.token);
     expect(got.body.id).toBe(res.body.id);
     const audit = await server.runtime.serviceDb.any(
-      sql.unsafe`SELECT event_type FROM audit_events WHERE entity_id = ${res.body.id}`,
+      sql.unsafe`SELECT event_type FROM audit_events WHERE entity_id = ${res.body.id} ORDER BY chain_seq`,
     );
+    // A breakdown with symptoms also queues a diagnosis (docs/workers.md#diagnosis).
     expect(audit.map((r) => (r as { event_type: string }).event_type)).toEqual([
       "work_order_created",
+      "diagnosis_requested",
     ]);
   });
 

@@ -24,6 +24,8 @@ export type Rules<D extends AnyResource> = {
     ctx: ResourceContext,
     change: { id: string; before: RowOf<D>; body: z.output<D["update"]> },
   ) => Promise<Values | undefined>;
+  /** Runs after the row and its audit event are written, in the same transaction. */
+  afterCreate?: (ctx: ResourceContext, row: RowOf<D>) => Promise<void>;
   /** Extra event_data for the `created` audit event. */
   auditCreated?: (row: RowOf<D>) => Values;
   /** Another event type and/or data for a PATCH's audit event (e.g. a status change). */

@@ -78,6 +78,7 @@ export async function createResource<D extends AnyResource>(
     data: rules.auditCreated?.(created),
     newState: created,
   });
+  await rules.afterCreate?.(ctx, created);
   return created;
 }
 

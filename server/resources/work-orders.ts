@@ -1,5 +1,6 @@
 import { elevators } from "../../shared/resources/elevators.ts";
 import { workOrders } from "../../shared/resources/work-orders.ts";
+import { queueDiagnosis, wantsAutomaticDiagnosis } from "../commands/work-orders/diagnose.ts";
 import { rowsOf } from "../db/resource-rows.ts";
 import { wouldCreateCycle } from "../db/work-orders.ts";
 import { unprocessable } from "../errors.ts";
@@ -29,6 +30,10 @@ export const workOrderRules = serve(workOrders, {
       throw unprocessable("parent_work_order_id would make the work order its own ancestor");
     }
     return undefined;
+  },
+  // A breakdown or callback that says what is wrong is diagnosed without being asked.
+  async afterCreate(ctx, row) {
+    if (wantsAutomaticDiagnosis(row)) await queueDiagnosis(ctx.tx, ctx, row, "automatic");
   },
   auditCreated: (row) => ({ work_order_number: row.work_order_number, status: row.status }),
 });

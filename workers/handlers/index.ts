@@ -1,7 +1,9 @@
 import type { Handlers } from "./context.ts";
+import { diagnose } from "./diagnose.ts";
 import { ensureAuditPartitions } from "./ensure-audit-partitions.ts";
 
 /** Every job in the registry has exactly one handler; the type checker enforces it. */
 export const HANDLERS: Handlers = {
   "maintenance.ensure-audit-partitions": ensureAuditPartitions,
+  "diagnosis.run": diagnose,
 };

@@ -6,12 +6,13 @@ import { auditContextOf } from "../../audit/record.ts";
 import { tenantOf } from "../../auth/access.ts";
 import { assignWorkOrder } from "../../commands/work-orders/assign.ts";
 import type { CommandContext } from "../../commands/work-orders/context.ts";
+import { requestDiagnosis } from "../../commands/work-orders/diagnose.ts";
 import { transitionWorkOrder } from "../../commands/work-orders/transition.ts";
 import { withTenant } from "../../db/tenant-context.ts";
 import { principalOf, requireAuth, requirePermission } from "../../http/auth.ts";
 import { handler } from "../../http/handler.ts";
 import type { Runtime } from "../../runtime.ts";
-import { AssignBody, TransitionBody } from "./schema.ts";
+import { AssignBody, DiagnosisQueued, TransitionBody } from "./schema.ts";
 
 function contextOf(req: Request, res: Response): CommandContext {
   const principal = principalOf(res);
@@ -49,6 +50,20 @@ export function workOrderActionsRouter(runtime: Runtime): Router {
         const ctx = contextOf(req, res);
         return withTenant(runtime.db, tenantOf(ctx.principal), (tx) =>
           assignWorkOrder(tx, ctx, params.id, body.contractor_id),
+        );
+      },
+    ),
+  );
+
+  router.post(
+    "/:id/diagnose",
+    requirePermission("work_orders:diagnose"),
+    handler(
+      { params: IdParams, status: 202, response: DiagnosisQueued },
+      ({ params }, req, res) => {
+        const ctx = contextOf(req, res);
+        return withTenant(runtime.db, tenantOf(ctx.principal), (tx) =>
+          requestDiagnosis(tx, ctx, params.id),
         );
       },
     ),

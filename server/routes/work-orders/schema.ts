@@ -7,3 +7,10 @@ export const TransitionBody = z.strictObject({
 });
 
 export const AssignBody = z.strictObject({ contractor_id: z.uuid().nullable() });
+
+/** 202 answer of POST /work-orders/:id/diagnose: the diagnosis is queued (docs/workers.md). */
+export const DiagnosisQueued = z.object({
+  work_order_id: z.uuid(),
+  diagnosis_id: z.uuid(),
+  status: z.literal("queued"),
+});

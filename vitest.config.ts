@@ -14,6 +14,12 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Each file gets its own database, so files run in parallel safely.
     fileParallelism: true,
-    env: { NODE_ENV: "test", LOG_LEVEL: "silent", SITESYNC_SKIP_DOTENV: "1" },
+    env: {
+      NODE_ENV: "test",
+      LOG_LEVEL: "silent",
+      SITESYNC_SKIP_DOTENV: "1",
+      // /metrics is off without a token; tests read it with this one (helpers/runtime.ts).
+      METRICS_TOKEN: "test-metrics-token-0123456789abcdef",
+    },
   },
 });

@@ -4,6 +4,7 @@ import helmet from "helmet";
 import { pinoHttp } from "pino-http";
 import { countOutbox } from "./db/job-outbox.ts";
 import { notFound } from "./errors.ts";
+import { requireMetricsToken } from "./http/auth.ts";
 import { errorHandler } from "./http/error-handler.ts";
 import { buildOpenApi } from "./http/openapi.ts";
 import { routeCatalog } from "./http/route-catalog.ts";
@@ -59,7 +60,7 @@ export function createApp(runtime: Runtime): Express {
     const ok = Object.values(checks).every(Boolean);
     res.status(ok ? 200 : 503).json({ ok, checks });
   });
-  app.get("/metrics", async (_req, res) => {
+  app.get("/metrics", requireMetricsToken(runtime.env.METRICS_TOKEN), async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
   });
   const queues = () => queuesOf(runtime);

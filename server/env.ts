@@ -84,6 +84,14 @@ const EnvSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
   /** On shutdown, how long in-flight jobs may finish before they are handed back to the queue. */
   WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(10_000),
+  /**
+   * Bearer token GET /metrics requires (Prometheus: `authorization: { credentials: … }`).
+   * Unset or empty switches /metrics off (404): the figures name routes, queues and load.
+   */
+  METRICS_TOKEN: z
+    .union([z.literal(""), z.string().min(32, "must be at least 32 characters")])
+    .optional()
+    .transform((v) => v || undefined),
   /** Which roles this process plays: the API + hub, the workers, or both. */
   SITESYNC_ROLES: z
     .string()

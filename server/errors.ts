@@ -9,6 +9,8 @@ export type ErrorCode =
   | "not_found"
   | "conflict"
   | "payload_too_large"
+  | "request_header_too_large"
+  | "request_timeout"
   | "unprocessable"
   | "rate_limited"
   | "unavailable"
@@ -59,6 +61,8 @@ const TITLES: Record<ErrorCode, string> = {
   not_found: "Not found",
   conflict: "Conflict",
   payload_too_large: "Payload too large",
+  request_header_too_large: "Request header fields too large",
+  request_timeout: "Request timeout",
   unprocessable: "Unprocessable",
   rate_limited: "Too many requests",
   unavailable: "Service unavailable",

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app.ts";
+import { answerClientError } from "./http/client-error.ts";
 import type { Runtime } from "./runtime.ts";
 
 export type RunningServer = {
@@ -25,6 +26,7 @@ export async function startServer(
   const app = createApp(runtime);
   const server = createServer(app);
   server.keepAliveTimeout = 65_000;
+  server.on("clientError", answerClientError);
   const attached: Array<{ close: () => Promise<void> }> = [];
   for (const attach of attachments) attached.push(await attach(server, runtime));
   await new Promise<void>((resolve, reject) => {

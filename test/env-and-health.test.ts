@@ -1,6 +1,7 @@
+import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
 import { EnvError, parseEnv } from "../server/env.ts";
-import { api, testServer } from "./helpers/runtime.ts";
+import { api, METRICS_HEADERS, metricsText, testRuntime, testServer } from "./helpers/runtime.ts";
 
 describe("configuration", () => {
   it("uses documented defaults when nothing is set", () => {
@@ -31,6 +32,13 @@ describe("configuration", () => {
   it("refuses the development JWT secret in production", () => {
     expect(() => parseEnv({ NODE_ENV: "production" })).toThrow(/JWT_SECRET/);
   });
+
+  it("METRICS_TOKEN is optional (empty means unset) and at least 32 characters when set", () => {
+    expect(parseEnv({}).METRICS_TOKEN).toBeUndefined();
+    expect(parseEnv({ METRICS_TOKEN: "" }).METRICS_TOKEN).toBeUndefined();
+    expect(parseEnv({ METRICS_TOKEN: "m".repeat(32) }).METRICS_TOKEN).toBe("m".repeat(32));
+    expect(() => parseEnv({ METRICS_TOKEN: "short" })).toThrow(/METRICS_TOKEN/);
+  });
 });
 
 describe("operations endpoints", () => {
@@ -40,8 +48,7 @@ describe("operations endpoints", () => {
     const ready = await api(url, "GET", "/readyz");
     expect(ready.status).toBe(200);
     expect(ready.body.checks).toMatchObject({ postgres: true, redis: true });
-    const metrics = await fetch(`${url}/metrics`);
-    expect(await metrics.text()).toContain("sitesync_http_request_duration_seconds");
+    expect(await metricsText(url)).toContain("sitesync_http_request_duration_seconds");
     const missing = await api(url, "GET", "/api/v1/nope");
     expect(missing.status).toBe(404);
     expect(missing.headers.get("content-type")).toContain("application/problem+json");
@@ -66,5 +73,88 @@ describe("operations endpoints", () => {
     const bad = await api(url, "POST", "/api/v1/auth/login", { rawBody: "{not json" });
     expect(bad.status).toBe(400);
     expect(bad.body.code).toBe("invalid_request");
+  });
+});
+
+describe("/metrics is protected", () => {
+  it("answers only to the bearer METRICS_TOKEN: 401 problem+json without it or with another", async () => {
+    const { url } = await testServer();
+    for (const headers of [
+      {} as Record<string, string>,
+      { authorization: "Bearer not-the-metrics-token-0123456789abcdef" },
+      { authorization: `Basic ${Buffer.from("x:y").toString("base64")}` },
+      // A user's credential is not the metrics token either.
+      { authorization: `${METRICS_HEADERS.authorization}x` },
+    ]) {
+      const res = await api(url, "GET", "/metrics", { headers });
+      expect(res.status, JSON.stringify(headers)).toBe(401);
+      expect(res.headers.get("content-type")).toContain("application/problem+json");
+      expect(res.headers.get("www-authenticate")).toBe('Bearer realm="metrics"');
+      expect(res.body.code).toBe("unauthorized");
+      expect(JSON.stringify(res.body)).not.toContain("sitesync_");
+    }
+    const ok = await fetch(`${url}/metrics`, { headers: METRICS_HEADERS });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("content-type")).toContain("text/plain");
+  });
+
+  it("is switched off (404) when no METRICS_TOKEN is configured", async () => {
+    const { url } = await testServer(await testRuntime({ METRICS_TOKEN: "" }));
+    const res = await api(url, "GET", "/metrics", { headers: METRICS_HEADERS });
+    expect(res.status).toBe(404);
+    expect(res.body.code).toBe("not_found");
+  });
+});
+
+/** Writes raw bytes on a fresh TCP connection and returns everything the server answers. */
+function rawExchange(url: string, request: string | Buffer): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let answer = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk) => {
+      answer += chunk;
+    });
+    socket.on("error", reject);
+    socket.on("close", () => resolve(answer));
+    socket.write(request);
+  });
+}
+
+function problemOf(answer: string): { status: number; contentType: string; body: any } {
+  const [head = "", body = ""] = answer.split("\r\n\r\n");
+  const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]);
+  const contentType = /^content-type: *(.*)$/im.exec(head)?.[1] ?? "";
+  return { status, contentType, body: body ? JSON.parse(body) : null };
+}
+
+describe("requests Node itself refuses", () => {
+  it("headers over the limit get 431 problem+json", async () => {
+    const { url } = await testServer();
+    const answer = await rawExchange(
+      url,
+      `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`,
+    );
+    const res = problemOf(answer);
+    expect(res.status, answer.slice(0, 300)).toBe(431);
+    expect(res.contentType).toContain("application/problem+json");
+    expect(res.body).toMatchObject({ status: 431, code: "request_header_too_large" });
+  });
+
+  it("malformed framing gets 400 problem+json", async () => {
+    const { url } = await testServer();
+    for (const request of [
+      "NOT A REQUEST\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello",
+      "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+      "GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
+    ]) {
+      const answer = await rawExchange(url, request);
+      const res = problemOf(answer);
+      expect(res.status, `${JSON.stringify(request)} -> ${answer.slice(0, 200)}`).toBe(400);
+      expect(res.contentType).toContain("application/problem+json");
+      expect(res.body).toMatchObject({ status: 400, code: "invalid_request" });
+    }
   });
 });

@@ -16,7 +16,7 @@ import {
   spawnHub,
   waitFor,
 } from "./helpers/realtime.ts";
-import { testRuntime } from "./helpers/runtime.ts";
+import { metricsText, testRuntime } from "./helpers/runtime.ts";
 
 /**
  * Guarantees 3 (no loss across listener drops, hub restarts, Redis restarts) and 5
@@ -136,7 +136,7 @@ describe("no loss", () => {
         await sleep(100);
       }
       expect(body.checks?.realtime_listener).toBe(true);
-      const metrics = await (await fetch(`${hub.url}/metrics`)).text();
+      const metrics = await metricsText(hub.url);
       expect(
         Number(/sitesync_listener_reconnects_total (\d+)/.exec(metrics)?.[1]),
       ).toBeGreaterThanOrEqual(1);

@@ -15,6 +15,7 @@ import {
   startHub,
   waitFor,
 } from "./helpers/realtime.ts";
+import { metricsText } from "./helpers/runtime.ts";
 
 /**
  * Protocol guarantees 1 (database is the source), 2 (order) and 3 (replay) against one
@@ -544,8 +545,7 @@ describe("audiences", () => {
 
 describe("metrics", () => {
   it("exposes hub metrics", async () => {
-    const res = await fetch(`${hub.url}/metrics`);
-    const text = await res.text();
+    const text = await metricsText(hub.url);
     expect(text).toMatch(/sitesync_events_relayed_total\{type="work_order.updated"\} \d+/);
     expect(text).toMatch(/sitesync_sockets_connected \d+/);
     expect(text).toMatch(/sitesync_replays_total\{outcome="reset"\} 1/);
@@ -567,7 +567,7 @@ describe("metrics", () => {
     const client = await connectClient(hub.url, world.token);
     expect((await client.subscribe(`work_order:${world.workOrderId}`)).ok).toBe(true);
     const lag = async () => {
-      const lines = (await (await fetch(`${hub.url}/metrics`)).text()).split("\n");
+      const lines = (await metricsText(hub.url)).split("\n");
       const value = (series: string) =>
         Number(lines.find((l) => l.startsWith(`${series} `))?.slice(series.length + 1));
       return {

@@ -1,3 +1,4 @@
+import pg from "pg";
 import {
   createPool,
   type DatabasePool,
@@ -22,7 +23,24 @@ const resultParserInterceptor: Interceptor = {
   },
 };
 
-const toIso = (value: string): string => new Date(value).toISOString();
+/**
+ * Postgres' own text for a timestamp ('2026-07-01 10:00:00.123456+10', '0050-06-01
+ * 00:00:00+00', '0044-03-15 12:00:00+00 BC', 'infinity') is not ISO-8601, and `new Date(text)`
+ * falls back to a lenient parser that reads year 0050 as 1950 and fails on BC. pg's own
+ * parser (postgres-date) reads every part of it; the Date then gives the ISO string, with
+ * milliseconds (pagination relies on that, see http/pagination.ts). What a Date cannot hold
+ * (±infinity, beyond ±275,760 years) is passed on as Postgres wrote it rather than failing
+ * the whole request.
+ */
+const parsePgTimestamptz: (text: string) => Date | number | null = pg.types.getTypeParser(
+  pg.types.builtins.TIMESTAMPTZ,
+);
+/** `zoned` false is a `timestamp` without zone, read as UTC (the offset goes before ' BC'). */
+const toIso = (value: string, zoned = true): string => {
+  const text = zoned || value.endsWith("infinity") ? value : value.replace(/( BC)?$/, "+00$1");
+  const parsed = parsePgTimestamptz(text);
+  return parsed instanceof Date && !Number.isNaN(parsed.getTime()) ? parsed.toISOString() : value;
+};
 
 /**
  * JSON-facing types: timestamps are ISO-8601 UTC strings, money (numeric) stays an exact
@@ -31,8 +49,8 @@ const toIso = (value: string): string => new Date(value).toISOString();
 const typeParsers: DriverTypeParser[] = [
   { name: "int8", parse: (v) => Number.parseInt(v, 10) },
   { name: "numeric", parse: (v) => v },
-  { name: "timestamptz", parse: toIso },
-  { name: "timestamp", parse: (v) => toIso(`${v}Z`) },
+  { name: "timestamptz", parse: (v) => toIso(v) },
+  { name: "timestamp", parse: (v) => toIso(v, false) },
   { name: "date", parse: (v) => v },
 ];
 

@@ -1,8 +1,10 @@
+import { timingSafeEqual } from "node:crypto";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { Permission } from "../../shared/permissions.ts";
 import { principalCan } from "../auth/access.ts";
 import { AuthError, authenticate, type Principal } from "../auth/principal.ts";
-import { AppError, forbidden, unauthorized } from "../errors.ts";
+import { sha256 } from "../auth/tokens.ts";
+import { AppError, forbidden, notFound, unauthorized } from "../errors.ts";
 import type { Runtime } from "../runtime.ts";
 import { consumeApiKeyRequest } from "./rate-limit.ts";
 
@@ -81,4 +83,22 @@ export function requirePermission(permission: Permission): RequestHandler {
     next();
   };
   return Object.assign(middleware, { permission });
+}
+
+/**
+ * GET /metrics answers only to `Authorization: Bearer <METRICS_TOKEN>` (compared in
+ * constant time), and does not exist when no token is configured.
+ */
+export function requireMetricsToken(token: string | undefined): RequestHandler {
+  const expected = token ? Buffer.from(sha256(token), "hex") : null;
+  return (req, _res, next) => {
+    if (!expected) return next(notFound("Route"));
+    const given = bearerOf(req);
+    if (given && timingSafeEqual(Buffer.from(sha256(given), "hex"), expected)) return next();
+    next(
+      new AppError(401, "unauthorized", "Missing or invalid metrics token", {
+        headers: { "WWW-Authenticate": 'Bearer realm="metrics"' },
+      }),
+    );
+  };
 }

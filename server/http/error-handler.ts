@@ -27,7 +27,7 @@ function pgCode(err: unknown): string | undefined {
 /** Maps anything thrown to an AppError. Database details never leave the process. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  const e = err as { type?: string; status?: number };
+  const e = err as { type?: string; status?: number; expose?: boolean };
   if (e?.type === "entity.too.large") {
     return new AppError(413, "payload_too_large", "The request body is larger than the limit");
   }
@@ -36,6 +36,22 @@ export function toAppError(err: unknown): AppError {
   }
   if (e?.type === "encoding.unsupported" || e?.type === "charset.unsupported") {
     return new AppError(415 as number, "invalid_request", "Unsupported body encoding");
+  }
+  // The router could not percent-decode a path parameter (/sites/%E0%A4%A).
+  if (err instanceof URIError && e.status === 400) {
+    return new AppError(400, "invalid_request", "The path is not valid percent-encoding");
+  }
+  // Anything else express or body-parser refuse carries an http-errors 4xx: a body whose
+  // bytes do not match its Content-Encoding (zlib, brotli or zstd failed), a body shorter
+  // than its Content-Length, an aborted upload. Their own messages stay in the logs.
+  if (e?.expose === true && typeof e.status === "number" && e.status >= 400 && e.status < 500) {
+    return new AppError(
+      400,
+      "invalid_request",
+      e.type === "request.size.invalid" || e.type === "request.aborted"
+        ? "The request body ended before its declared length"
+        : "The request body could not be read; does it match its Content-Encoding?",
+    );
   }
   if (err instanceof NotFoundError) return new AppError(404, "not_found", "Resource not found");
   if (err instanceof UniqueIntegrityConstraintViolationError) {

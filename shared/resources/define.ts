@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { AuditEventType } from "../audit-events.ts";
 import type { Permission } from "../permissions.ts";
 import type { EventType } from "../realtime/events.ts";
+import { isoTimestamp, queryInt } from "../schemas/fields.ts";
 import { ListQuery } from "../schemas/list.ts";
 
 /**
@@ -56,12 +57,12 @@ export const filter = {
   before: (column: string): Filter => ({
     kind: "before",
     column,
-    schema: z.iso.datetime({ offset: true }),
+    schema: isoTimestamp,
   }),
   withinDays: (column: string, maxDays = 3650): Filter => ({
     kind: "withinDays",
     column,
-    schema: z.coerce.number().int().min(0).max(maxDays),
+    schema: queryInt(0, maxDays),
   }),
 };
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { decimal, jsonObject, text } from "../schemas/fields.ts";
+import { decimal, jsonArray, jsonObject, text, timeZone } from "../schemas/fields.ts";
 import { defineResource, filter, userActions } from "./define.ts";
 
 export const SITE_TYPES = [
@@ -93,8 +93,8 @@ export const sites = defineResource({
     emergency_contact_phone: text(50).nullish(),
     access_instructions: z.string().max(10_000).nullish(),
     after_hours_access: z.string().max(10_000).nullish(),
-    key_holder_info: z.array(z.unknown()).optional(),
-    timezone: text(50).optional(),
+    key_holder_info: jsonArray.optional(),
+    timezone: timeZone.optional(),
     settings: jsonObject.optional(),
     metadata: jsonObject.optional(),
   },

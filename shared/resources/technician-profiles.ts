@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isoDate } from "../schemas/fields.ts";
 import { defineResource, filter } from "./define.ts";
 
 export const AVAILABILITY_STATUSES = [
@@ -69,7 +70,7 @@ export const technicianProfiles = defineResource({
     headline: z.string().max(255).nullish(),
     summary: z.string().max(10_000).nullish(),
     years_experience: z.number().int().min(0).max(80).nullish(),
-    career_start_date: z.iso.date().nullish(),
+    career_start_date: isoDate.nullish(),
     primary_trade: z.string().max(100).nullish(),
     specializations: tags.nullish(),
     manufacturer_expertise: tags.nullish(),

@@ -41,6 +41,16 @@ export async function testServer(
   return { ...server, runtime: rt, mailbox: mailboxOf(rt) };
 }
 
+/** The bearer header /metrics wants (vitest.config.ts sets METRICS_TOKEN for every test). */
+export const METRICS_HEADERS = { authorization: `Bearer ${process.env.METRICS_TOKEN ?? ""}` };
+
+/** The Prometheus text of a running server's /metrics. */
+export async function metricsText(baseUrl: string): Promise<string> {
+  const res = await fetch(`${baseUrl}/metrics`, { headers: METRICS_HEADERS });
+  if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
+  return res.text();
+}
+
 /** fetch with JSON in and out, for route tests. */
 export async function api(
   baseUrl: string,

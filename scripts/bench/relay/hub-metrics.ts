@@ -1,3 +1,5 @@
+import { BENCH_METRICS_TOKEN } from "./hub-process.ts";
+
 /**
  * The hub's own view of lag: `sitesync_relay_lag_seconds` (commit -> emit) from its
  * /metrics, diffed around a step. Together with the client-side latency it splits the
@@ -8,7 +10,11 @@ export type LagBuckets = Map<number, number>; // upper bound (ms) -> cumulative 
 export type HubSample = { lag: LagBuckets; reads: number; rows: number };
 
 export async function scrapeHub(url: string): Promise<HubSample> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const res = await fetch(`${url}/metrics`, {
+    headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` },
+  });
+  if (res.status !== 200) throw new Error(`hub /metrics answered ${res.status}`);
+  const text = await res.text();
   const lag: LagBuckets = new Map();
   for (const m of text.matchAll(/^sitesync_relay_lag_seconds_bucket\{le="([^"]+)"\} (\d+)/gm)) {
     const le = m[1] === "+Inf" ? Number.POSITIVE_INFINITY : Number(m[1]) * 1000;

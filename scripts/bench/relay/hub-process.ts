@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import path from "node:path";
 import { benchUrls } from "./db.ts";
@@ -6,6 +7,9 @@ import { benchUrls } from "./db.ts";
 const ROOT = path.resolve(import.meta.dirname, "../../..");
 
 export type HubProcess = { url: string; child: ChildProcess; stop: () => Promise<void> };
+
+/** The hub's /metrics wants a bearer token (METRICS_TOKEN); the bench makes one per run. */
+export const BENCH_METRICS_TOKEN = randomBytes(24).toString("hex");
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -48,6 +52,7 @@ export async function spawnHub(options: {
       MIGRATION_DATABASE_URL: benchUrls.owner,
       // Production demands an SMTP server; the bench sends no mail.
       SMTP_URL: process.env.SMTP_URL ?? "smtp://127.0.0.1:1025",
+      METRICS_TOKEN: BENCH_METRICS_TOKEN,
     },
     stdio: ["ignore", "inherit", "inherit"],
   });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ROLES } from "../../../shared/permissions.ts";
+import { httpUrl, jsonObject, timeZone } from "../../../shared/schemas/fields.ts";
 import { ListQuery } from "../../../shared/schemas/list.ts";
 import { Email } from "../auth/schema.ts";
 
@@ -13,23 +14,21 @@ export const UserListQuery = ListQuery.extend({
 
 export const IdParams = z.object({ id: z.uuid() });
 
-const json = z.record(z.string(), z.unknown());
-
 /** Profile fields anyone edits on themselves; `role` needs users:manage. */
 export const UserPatchBody = z.strictObject({
   first_name: z.string().trim().max(100).nullable().optional(),
   last_name: z.string().trim().max(100).nullable().optional(),
   display_name: z.string().trim().max(255).nullable().optional(),
   phone: z.string().trim().max(50).nullable().optional(),
-  avatar_url: z.url().max(500).nullable().optional(),
+  avatar_url: httpUrl.nullable().optional(),
   bio: z.string().max(5000).nullable().optional(),
   city: z.string().max(100).nullable().optional(),
   state: z.string().max(100).nullable().optional(),
   country: z.string().max(100).nullable().optional(),
-  timezone: z.string().max(50).nullable().optional(),
-  notification_preferences: json.optional(),
-  privacy_settings: json.optional(),
-  preferences: json.optional(),
+  timezone: timeZone.nullable().optional(),
+  notification_preferences: jsonObject.optional(),
+  privacy_settings: jsonObject.optional(),
+  preferences: jsonObject.optional(),
   role: z.enum(ROLES).optional(),
 });
 

@@ -11,7 +11,7 @@ import type { JobContext } from "../workers/handlers/context.ts";
 import { type RunningWorkers, startWorkers, type WorkerOptions } from "../workers/start.ts";
 import { buildOrgWithUser, buildUser, sessionFor } from "./factories.ts";
 import { sleep } from "./helpers/realtime.ts";
-import { api, testServer } from "./helpers/runtime.ts";
+import { api, metricsText, testServer } from "./helpers/runtime.ts";
 
 let runtime: Runtime;
 let queues: Queues;
@@ -302,8 +302,7 @@ describe("queue foundations (real Redis, real Postgres)", () => {
 
   it("reports queue depth per queue and state at /metrics", async () => {
     await maintenance().add(JOB, { months_ahead: 1 }, { delay: 3_600_000 });
-    const res = await fetch(`${url}/metrics`);
-    const text = await res.text();
+    const text = await metricsText(url);
     expect(text).toMatch(/sitesync_queue_depth\{queue="maintenance",state="delayed"\} [1-9]/);
     expect(text).toMatch(/sitesync_job_outbox_pending \d+/);
   });

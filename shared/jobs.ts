@@ -27,6 +27,11 @@ export const JOBS = {
       requested_by: uuid,
     }),
   },
+  /** Embeds rows whose content changed since they were last embedded (all tenants). */
+  "embeddings.sweep": {
+    queue: "embeddings",
+    payload: z.strictObject({ batch_size: z.number().int().min(1).max(500).default(100) }),
+  },
 } as const satisfies Record<string, { queue: string; payload: z.ZodType }>;
 
 export type JobName = keyof typeof JOBS;

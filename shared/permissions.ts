@@ -33,6 +33,7 @@ export const PERMISSIONS = [
   "work_orders:transition",
   "work_orders:diagnose",
   "dispatch:read",
+  "search:read",
   "audit:read",
   "api_keys:manage",
   "realtime:org",
@@ -48,6 +49,7 @@ const READ: Permission[] = [
   "contractors:read",
   "work_orders:read",
   "dispatch:read",
+  "search:read",
 ];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {

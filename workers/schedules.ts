@@ -22,6 +22,12 @@ export const SCHEDULES: readonly Schedule[] = [
     data: { months_ahead: 3 },
     repeat: { pattern: "15 3 * * *", tz: "UTC" },
   },
+  {
+    id: "embeddings-sweep",
+    job: "embeddings.sweep",
+    data: { batch_size: 100 },
+    repeat: { every: 60_000 },
+  },
 ];
 
 export async function applySchedules(queues: Queues, schedules = SCHEDULES): Promise<void> {

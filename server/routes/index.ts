@@ -8,6 +8,7 @@ import { authRouter } from "./auth/router.ts";
 import { dispatchBoardRouter } from "./dispatch-board/router.ts";
 import { meRouter } from "./me/router.ts";
 import { organizationsRouter } from "./organizations/router.ts";
+import { searchRouter } from "./search/router.ts";
 import { usersRouter } from "./users/router.ts";
 import { workOrderActionsRouter } from "./work-orders/router.ts";
 
@@ -24,5 +25,6 @@ export function apiRouter(runtime: Runtime): Router {
     router.use(`/${served.def.path}`, resourceRouter(runtime, served));
   router.use("/work-orders", workOrderActionsRouter(runtime));
   router.use("/dispatch-board", dispatchBoardRouter(runtime));
+  router.use("/search", searchRouter(runtime));
   return router;
 }

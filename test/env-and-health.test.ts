@@ -1,6 +1,8 @@
 import { connect } from "node:net";
+import { Duplex } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { EnvError, parseEnv } from "../server/env.ts";
+import { answerClientError } from "../server/http/client-error.ts";
 import { api, METRICS_HEADERS, metricsText, testRuntime, testServer } from "./helpers/runtime.ts";
 
 describe("configuration", () => {
@@ -156,5 +158,42 @@ describe("requests Node itself refuses", () => {
       expect(res.contentType).toContain("application/problem+json");
       expect(res.body).toMatchObject({ status: 400, code: "invalid_request" });
     }
+  });
+});
+
+describe("answerClientError", () => {
+  const socketWriting = (into: Buffer[]) =>
+    new Duplex({
+      read() {},
+      write(chunk: Buffer, _encoding, done) {
+        into.push(chunk);
+        done();
+      },
+    });
+
+  it("answers Node's request timeout with 408 problem+json and closes", async () => {
+    const written: Buffer[] = [];
+    const socket = socketWriting(written);
+    const finished = new Promise((resolve) => socket.on("finish", resolve));
+    answerClientError(
+      Object.assign(new Error("timeout"), { code: "ERR_HTTP_REQUEST_TIMEOUT" }),
+      socket,
+    );
+    await finished;
+    const res = problemOf(Buffer.concat(written).toString());
+    expect(res.status).toBe(408);
+    expect(res.contentType).toContain("application/problem+json");
+    expect(res.body).toMatchObject({ status: 408, code: "request_timeout" });
+  });
+
+  it("only destroys a connection the client reset or that is already answering", () => {
+    const reset = socketWriting([]);
+    answerClientError(Object.assign(new Error("reset"), { code: "ECONNRESET" }), reset);
+    expect(reset.destroyed).toBe(true);
+    const written: Buffer[] = [];
+    const busy = Object.assign(socketWriting(written), { _httpMessage: { headersSent: true } });
+    answerClientError(Object.assign(new Error("bad"), { code: "HPE_INVALID_METHOD" }), busy);
+    expect(busy.destroyed).toBe(true);
+    expect(written).toEqual([]);
   });
 });

@@ -1,16 +1,16 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { type CatalogRoute, routeCatalog } from "../server/http/route-catalog.ts";
-import { apiRouter } from "../server/routes/index.ts";
+import type { CatalogRoute } from "../server/http/route-catalog.ts";
 import type { Runtime } from "../server/runtime.ts";
 import {
-  buildTenant,
   databaseDigest,
+  type JsonSchema,
   resourceOf,
+  routeWorld,
   sampleBody,
   type Tenant,
 } from "./helpers/http-world.ts";
-import { api, testServer } from "./helpers/runtime.ts";
+import { api } from "./helpers/runtime.ts";
 
 /**
  * Table-driven bad input for every write route, generated from each route's own zod body
@@ -18,28 +18,13 @@ import { api, testServer } from "./helpers/runtime.ts";
  * negative money, a 2 MiB body and malformed ids in paths. Each gets the documented 4xx
  * as problem+json and the database is byte-for-byte unchanged afterwards.
  */
-type JsonSchema = {
-  type?: string | string[];
-  enum?: unknown[];
-  anyOf?: JsonSchema[];
-  properties?: Record<string, JsonSchema>;
-  required?: string[];
-  pattern?: string;
-  format?: string;
-  maxLength?: number;
-};
-
 let url: string;
 let runtime: Runtime;
 let routes: CatalogRoute[];
 let t: Tenant;
 
 beforeAll(async () => {
-  const server = await testServer();
-  url = server.url;
-  runtime = server.runtime;
-  routes = routeCatalog(apiRouter(runtime), "/api/v1");
-  t = await buildTenant(server, "bad");
+  ({ url, runtime, routes, t } = await routeWorld("bad"));
 });
 
 const jsonTypes = (s: JsonSchema): Set<string> => {
@@ -125,7 +110,9 @@ describe("bad input to every write route (generated from the zod schemas)", () =
       }
     }
     expect(cases).toBeGreaterThan(100);
-  });
+    // Hundreds of requests, each followed by a digest of every table: ~20 s on an idle
+    // 2-core machine, more when other test files share it.
+  }, 120_000);
 
   it("a 2 MiB body gets 413 on every write route and writes nothing", async () => {
     const before = await databaseDigest(runtime);

@@ -2,43 +2,30 @@ import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { sql } from "slonik";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { type CatalogRoute, routeCatalog } from "../server/http/route-catalog.ts";
-import { apiRouter } from "../server/routes/index.ts";
+import type { CatalogRoute } from "../server/http/route-catalog.ts";
 import type { Runtime } from "../server/runtime.ts";
 import {
-  buildTenant,
   databaseDigest,
+  type JsonSchema,
   resourceOf,
+  routeWorld,
   sampleBody,
   type Tenant,
 } from "./helpers/http-world.ts";
-import { api, testServer } from "./helpers/runtime.ts";
+import { api } from "./helpers/runtime.ts";
 
 /**
  * What probing the running server as an attacker found (issue 12, holes 3, 4 and 6), run
  * against every route of the route catalogue it applies to: each probe must get a 400
  * problem+json (never a 500) and write nothing.
  */
-type JsonSchema = {
-  type?: string | string[];
-  format?: string;
-  anyOf?: JsonSchema[];
-  properties?: Record<string, JsonSchema>;
-  additionalProperties?: unknown;
-  items?: unknown;
-};
-
 let url: string;
 let runtime: Runtime;
 let routes: CatalogRoute[];
 let t: Tenant;
 
 beforeAll(async () => {
-  const server = await testServer();
-  url = server.url;
-  runtime = server.runtime;
-  routes = routeCatalog(apiRouter(runtime), "/api/v1");
-  t = await buildTenant(server, "probe");
+  ({ url, runtime, routes, t } = await routeWorld("probe"));
 });
 
 const writeRoutes = () =>
@@ -71,10 +58,27 @@ async function expect400(
   expect(res.body.code, where).toBe("invalid_request");
 }
 
+type Case = { route: CatalogRoute; body: unknown; label: string };
+
+/** One case per write route, body property and each bad value `badValues` names for it. */
+function propertyCases(badValues: (name: string, prop: JsonSchema) => unknown[]): Case[] {
+  const cases: Case[] = [];
+  for (const route of writeRoutes()) {
+    for (const [name, prop] of bodyProperties(route)) {
+      for (const value of badValues(name, prop)) {
+        cases.push({
+          route,
+          label: `${name}=${value}`,
+          body: { ...sampleBody(route, t), [name]: value },
+        });
+      }
+    }
+  }
+  return cases;
+}
+
 /** Sends each case to its route and checks it is a 400 problem+json that wrote nothing. */
-async function rejectsAll(
-  cases: Array<{ route: CatalogRoute; body: unknown; label: string }>,
-): Promise<void> {
+async function rejectsAll(cases: Case[]): Promise<void> {
   const before = await databaseDigest(runtime);
   for (const { route, body, label } of cases) {
     const where = `${route.method} ${route.path} (${label})`;
@@ -87,6 +91,38 @@ async function rejectsAll(
     );
   }
   expect(await databaseDigest(runtime)).toBe(before);
+}
+
+/** Every query parameter of every GET route, with its route's query schema. */
+function queryParameters(): Array<{
+  route: CatalogRoute;
+  name: string;
+  prop: JsonSchema;
+  schema: z.ZodType;
+}> {
+  return routes
+    .filter((r) => r.method === "get" && r.schemas.query)
+    .flatMap((route) => {
+      const schema = route.schemas.query!;
+      const json = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchema;
+      return Object.entries(json.properties ?? {}).map(([name, prop]) => ({
+        route,
+        name,
+        prop,
+        schema,
+      }));
+    });
+}
+
+/** GETs the route with each value of the parameter; each must be a 400. Returns how many. */
+async function rejectsQuery(route: CatalogRoute, name: string, values: string[]) {
+  for (const value of values) {
+    const res = await api(url, "GET", `${pathFor(route)}?${name}=${encodeURIComponent(value)}`, {
+      token: t.token,
+    });
+    await expect400(res, `${route.path}?${name}=${value}`);
+  }
+  return values.length;
 }
 
 describe("path ids", () => {
@@ -164,7 +200,7 @@ const nested = (depth: number) => `${'{"a":'.repeat(depth - 1)}{"a":1}${"}".repe
 
 describe("free-form JSON fields", () => {
   it("a value nested 20,000 deep is a 400 on every free-form JSON field of every write route", async () => {
-    const cases: Array<{ route: CatalogRoute; body: string; label: string }> = [];
+    const cases: Case[] = [];
     for (const route of writeRoutes()) {
       for (const [name, prop] of bodyProperties(route)) {
         if (!isFreeJson(prop)) continue;
@@ -212,18 +248,7 @@ describe("timestamps and dates", () => {
   };
 
   it("values outside 1800–9999 are a 400 on every timestamp and date field of every write route", async () => {
-    const cases: Array<{ route: CatalogRoute; body: unknown; label: string }> = [];
-    for (const route of writeRoutes()) {
-      for (const [name, prop] of bodyProperties(route)) {
-        for (const value of outside[formatOf(prop) ?? ""] ?? []) {
-          cases.push({
-            route,
-            label: `${name}=${value}`,
-            body: { ...sampleBody(route, t), [name]: value },
-          });
-        }
-      }
-    }
+    const cases = propertyCases((_name, prop) => outside[formatOf(prop) ?? ""] ?? []);
     // work orders (reported_at, scheduled_*, due_date), api keys (expires_at), elevators and
     // contractors (dates), technician profiles (career_start_date).
     expect(cases.length).toBeGreaterThan(40);
@@ -232,23 +257,8 @@ describe("timestamps and dates", () => {
 
   it("and on every timestamp or date query parameter", async () => {
     let probes = 0;
-    for (const route of routes.filter((r) => r.method === "get" && r.schemas.query)) {
-      const schema = z.toJSONSchema(route.schemas.query!, {
-        io: "input",
-        unrepresentable: "any",
-      }) as JsonSchema;
-      for (const [name, prop] of Object.entries(schema.properties ?? {})) {
-        for (const value of outside[formatOf(prop) ?? ""] ?? []) {
-          const res = await api(
-            url,
-            "GET",
-            `${pathFor(route)}?${name}=${encodeURIComponent(value)}`,
-            { token: t.token },
-          );
-          await expect400(res, `${route.path}?${name}=${value}`);
-          probes++;
-        }
-      }
+    for (const { route, name, prop } of queryParameters()) {
+      probes += await rejectsQuery(route, name, outside[formatOf(prop) ?? ""] ?? []);
     }
     expect(probes).toBeGreaterThan(0);
   });
@@ -272,30 +282,26 @@ describe("timestamps and dates", () => {
 describe("query integers", () => {
   it("every numeric query parameter takes decimal integers only", async () => {
     let probes = 0;
-    for (const route of routes.filter((r) => r.method === "get" && r.schemas.query)) {
-      const schema = route.schemas.query!;
-      const shape = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchema;
-      for (const name of Object.keys(shape.properties ?? {})) {
-        // Numeric by behaviour: "10" parses to a number and a word does not.
-        const ten = schema.safeParse({ [name]: "10" });
-        const isNumeric =
-          ten.success &&
-          typeof (ten.data as Record<string, unknown>)[name] === "number" &&
-          !schema.safeParse({ [name]: "ten" }).success;
-        if (!isNumeric) continue;
-        for (const bad of ["0x10", "1e1", "10.0", "+10", " 10", "0b10", "1_0", "Infinity"]) {
-          const res = await api(
-            url,
-            "GET",
-            `${pathFor(route)}?${name}=${encodeURIComponent(bad)}`,
-            { token: t.token },
-          );
-          await expect400(res, `${route.path}?${name}=${bad}`);
-          probes++;
-        }
-        const good = await api(url, "GET", `${pathFor(route)}?${name}=10`, { token: t.token });
-        expect(good.status, `${route.path}?${name}=10`).toBe(200);
-      }
+    for (const { route, name, schema } of queryParameters()) {
+      // Numeric by behaviour: "10" parses to a number and a word does not.
+      const ten = schema.safeParse({ [name]: "10" });
+      const isNumeric =
+        ten.success &&
+        typeof (ten.data as Record<string, unknown>)[name] === "number" &&
+        !schema.safeParse({ [name]: "ten" }).success;
+      if (!isNumeric) continue;
+      probes += await rejectsQuery(route, name, [
+        "0x10",
+        "1e1",
+        "10.0",
+        "+10",
+        " 10",
+        "0b10",
+        "1_0",
+        "Infinity",
+      ]);
+      const good = await api(url, "GET", `${pathFor(route)}?${name}=10`, { token: t.token });
+      expect(good.status, `${route.path}?${name}=10`).toBe(200);
     }
     // limit on every list route, limit_per_status, inspection_due_within_days.
     expect(probes).toBeGreaterThan(60);
@@ -304,28 +310,18 @@ describe("query integers", () => {
 
 describe("URLs and time zones", () => {
   it("every *_url field takes http(s) URLs only and every timezone field IANA names only", async () => {
-    const cases: Array<{ route: CatalogRoute; body: unknown; label: string }> = [];
-    for (const route of writeRoutes()) {
-      for (const [name] of bodyProperties(route)) {
-        const bad = name.endsWith("_url")
-          ? [
-              "javascript:alert(document.cookie)",
-              "data:text/html,<script>alert(1)</script>",
-              "ftp://example.com/x",
-              "//example.com",
-            ]
-          : name === "timezone"
-            ? ["Mars/Olympus", "+05:00", "australia/sydney", "Local"]
-            : [];
-        for (const value of bad) {
-          cases.push({
-            route,
-            label: `${name}=${value}`,
-            body: { ...sampleBody(route, t), [name]: value },
-          });
-        }
-      }
-    }
+    const cases = propertyCases((name) =>
+      name.endsWith("_url")
+        ? [
+            "javascript:alert(document.cookie)",
+            "data:text/html,<script>alert(1)</script>",
+            "ftp://example.com/x",
+            "//example.com",
+          ]
+        : name === "timezone"
+          ? ["Mars/Olympus", "+05:00", "australia/sydney", "Local"]
+          : [],
+    );
     // organizations (logo_url, website_url), users (avatar_url, timezone), sites (timezone).
     expect(cases.length).toBeGreaterThanOrEqual(20);
     await rejectsAll(cases);

@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "slonik";
 import { z } from "zod";
-import type { CatalogRoute } from "../../server/http/route-catalog.ts";
+import { type CatalogRoute, routeCatalog } from "../../server/http/route-catalog.ts";
+import { apiRouter } from "../../server/routes/index.ts";
 import type { Runtime } from "../../server/runtime.ts";
 import type { Mailbox } from "./mailbox.ts";
 import { registerThroughEmail } from "./register.ts";
-import { api } from "./runtime.ts";
+import { api, testServer } from "./runtime.ts";
 
 /**
  * One organisation's worth of rows, created through the real API by its owner, for the
@@ -161,4 +162,31 @@ export async function databaseDigest(runtime: Runtime): Promise<string> {
     );
   }
   return parts.join(",");
+}
+
+/** The parts of a zod-generated JSON Schema the generated route tests read. */
+export type JsonSchema = {
+  type?: string | string[];
+  enum?: unknown[];
+  anyOf?: JsonSchema[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  pattern?: string;
+  format?: string;
+  maxLength?: number;
+  additionalProperties?: unknown;
+  items?: unknown;
+};
+
+/** What the generated route tests probe: a running server, its route catalogue, one tenant. */
+export type RouteWorld = { url: string; runtime: Runtime; routes: CatalogRoute[]; t: Tenant };
+
+export async function routeWorld(label: string): Promise<RouteWorld> {
+  const server = await testServer();
+  return {
+    url: server.url,
+    runtime: server.runtime,
+    routes: routeCatalog(apiRouter(server.runtime), "/api/v1"),
+    t: await buildTenant(server, label),
+  };
 }

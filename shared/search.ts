@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { queryInt } from "./schemas/fields.ts";
 
 /** GET /api/v1/search: request and response, shared with clients. */
 export const SEARCH_TYPES = ["knowledge", "documents", "forum_threads"] as const;
@@ -14,12 +15,7 @@ export const SearchQuery = z.strictObject({
     .optional()
     .transform((v) => (v ? v.split(",").map((s) => s.trim()) : [...SEARCH_TYPES]))
     .pipe(z.array(z.enum(SEARCH_TYPES)).min(1)),
-  limit: z
-    .string()
-    .regex(/^\d{1,3}$/, "a decimal integer")
-    .optional()
-    .transform((v) => (v === undefined ? 20 : Number(v)))
-    .pipe(z.number().int().min(1).max(50)),
+  limit: queryInt(1, 50).default(20),
 });
 
 /** Why a result matched: its rank and score in each retriever that found it. */

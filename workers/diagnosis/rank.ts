@@ -37,7 +37,7 @@ export const WEIGHTS = {
   minSimilarity: 0.35,
   quirk: 0.5,
   /** Pseudo-weight of "something else" in the confidence: little evidence, low confidence. */
-  prior: 1,
+  prior: 2,
 } as const;
 
 const MAX_CAUSES = 3;

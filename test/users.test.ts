@@ -1,6 +1,7 @@
 import { sql } from "slonik";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildOrgWithUser, buildUser, sessionFor } from "./factories.ts";
+import { tokenIn } from "./helpers/mailbox.ts";
 import { OWNER_PASSWORD, registerOwner, uniq } from "./helpers/register.ts";
 import { api, testServer } from "./helpers/runtime.ts";
 
@@ -257,11 +258,18 @@ describe("invitations", () => {
     });
     expect(inv.status).toBe(201);
     expect(inv.body.user.role).toBe("technician");
-    expect(inv.body.invite_token).toMatch(/^ssi_/);
+    // The token goes to the invitee's mailbox only, never to the inviter.
+    expect(JSON.stringify(inv.body)).not.toMatch(/ssi_/);
+    const mail = await server.mailbox.waitFor(email);
+    expect(mail.subject).toMatch(/^You are invited to Acme /);
+    expect(mail.text).toContain("expires in 7 days");
+    const inviteToken = tokenIn(mail);
+    expect(inviteToken).toMatch(/^ssi_/);
+    expect(mail.text).toContain(`${server.runtime.env.APP_URL}/accept-invite?token=`);
     const stored = await server.runtime.serviceDb.oneFirst(
       sql.unsafe`SELECT token_hash FROM user_invitations WHERE user_id = ${inv.body.user.id}`,
     );
-    expect(stored).not.toBe(inv.body.invite_token);
+    expect(stored).not.toBe(inviteToken);
 
     // No password yet: login fails like any other failure.
     expect(
@@ -269,19 +277,20 @@ describe("invitations", () => {
         .status,
     ).toBe(401);
     const weak = await api(server.url, "POST", "/api/v1/auth/accept-invite", {
-      body: { token: inv.body.invite_token, password: "short" },
+      body: { token: inviteToken, password: "short" },
     });
     expect(weak.status).toBe(400);
     const accepted = await api(server.url, "POST", "/api/v1/auth/accept-invite", {
-      body: { token: inv.body.invite_token, password: PASSWORD },
+      body: { token: inviteToken, password: PASSWORD },
     });
     expect(accepted.status).toBe(200);
     expect(accepted.body.user.id).toBe(inv.body.user.id);
+    expect(accepted.body.user.email_verified).toBe(true);
     expect(
       (await api(server.url, "GET", "/api/v1/me", { token: accepted.body.access_token })).body.role,
     ).toBe("technician");
     const again = await api(server.url, "POST", "/api/v1/auth/accept-invite", {
-      body: { token: inv.body.invite_token, password: "another password!" },
+      body: { token: inviteToken, password: "another password!" },
     });
     expect(again.status).toBe(401);
     const login = await api(server.url, "POST", "/api/v1/auth/login", {
@@ -295,19 +304,43 @@ describe("invitations", () => {
     expect(dup.status).toBe(409);
   });
 
-  it("an unknown or expired invitation token is 401", async () => {
+  it("an unknown or expired invitation token is 401; a resent invitation works and voids the old link", async () => {
     const org = await registerOrg();
+    const email = `late-${uniq()}@example.test`;
     const inv = await api(server.url, "POST", "/api/v1/users/invite", {
       token: org.token,
-      body: { email: `late-${uniq()}@example.test`, role: "user" },
+      body: { email, role: "user" },
     });
+    const first = tokenIn(await server.mailbox.waitFor(email));
     await server.runtime.serviceDb.query(
       sql.unsafe`UPDATE user_invitations SET expires_at = now() - interval '1 minute' WHERE user_id = ${inv.body.user.id}`,
     );
     const late = await api(server.url, "POST", "/api/v1/auth/accept-invite", {
-      body: { token: inv.body.invite_token, password: PASSWORD },
+      body: { token: first, password: PASSWORD },
     });
     expect(late.status).toBe(401);
+
+    const resent = await api(
+      server.url,
+      "POST",
+      `/api/v1/users/${inv.body.user.id}/resend-invite`,
+      {
+        token: org.token,
+      },
+    );
+    expect(resent.status).toBe(200);
+    expect(JSON.stringify(resent.body)).not.toMatch(/ssi_/);
+    const second = tokenIn(await server.mailbox.waitFor(email, (m) => !m.text.includes(first)));
+    expect(second).not.toBe(first);
+    const accepted = await api(server.url, "POST", "/api/v1/auth/accept-invite", {
+      body: { token: second, password: PASSWORD },
+    });
+    expect(accepted.status).toBe(200);
+    // Accepted: nothing left to resend.
+    const again = await api(server.url, "POST", `/api/v1/users/${inv.body.user.id}/resend-invite`, {
+      token: org.token,
+    });
+    expect(again.status).toBe(409);
     const unknown = await api(server.url, "POST", "/api/v1/auth/accept-invite", {
       body: { token: "ssi_nope", password: PASSWORD },
     });

@@ -1,5 +1,12 @@
 import { type DatabaseTransactionConnection, sql } from "slonik";
 import { z } from "zod";
+import {
+  keysetAfter,
+  keysetOrder,
+  type ListQuery,
+  pageOf,
+  parseCursor,
+} from "../http/pagination.ts";
 import type { Tx } from "./tenant-context.ts";
 
 /**
@@ -18,15 +25,18 @@ export async function insertSession(
     ttlDays: number;
     ip_address: string | null;
     browser: string | null;
+    os: string | null;
+    device_type: string | null;
     device_name: string | null;
   },
 ): Promise<{ expires_at: string }> {
   return tx.one(sql.type(z.object({ expires_at: z.string() }))`
     INSERT INTO user_sessions (id, user_id, session_token_hash, refresh_token_hash, expires_at,
-                               ip_address, browser, device_name)
+                               ip_address, browser, os, device_type, device_name)
     VALUES (${session.id}, ${session.user_id}, ${session.session_token_hash},
             ${session.refresh_token_hash}, now() + make_interval(days => ${session.ttlDays}),
-            ${session.ip_address}::inet, ${session.browser}, ${session.device_name})
+            ${session.ip_address}::inet, ${session.browser}, ${session.os},
+            ${session.device_type}, ${session.device_name})
     RETURNING expires_at`);
 }
 
@@ -84,6 +94,60 @@ export async function revokeUserSessions(tx: Tx, userId: string): Promise<number
   const rows = await tx.any(sql.type(z.object({ id: z.string() }))`
     UPDATE user_sessions SET is_active = false, revoked_at = now()
      WHERE user_id = ${userId} AND is_active AND revoked_at IS NULL
+     RETURNING id`);
+  return rows.length;
+}
+
+/** A session as its own user sees it in GET /me/sessions: never a hash. */
+export const OwnSessionRow = z.object({
+  id: z.string(),
+  device_type: z.string().nullable(),
+  device_name: z.string().nullable(),
+  browser: z.string().nullable(),
+  os: z.string().nullable(),
+  ip_address: z.string().nullable(),
+  created_at: z.string().nullable(),
+  last_activity_at: z.string().nullable(),
+  expires_at: z.string(),
+});
+export type OwnSessionRow = z.infer<typeof OwnSessionRow>;
+
+/** The user's live sessions, newest first, keyset-paginated like every list. */
+export async function listLiveSessions(
+  tx: Tx,
+  userId: string,
+  query: ListQuery,
+): Promise<{ data: OwnSessionRow[]; next_cursor: string | null }> {
+  const rows = await tx.any(sql.type(OwnSessionRow)`
+    SELECT id, device_type, device_name, browser, os, host(ip_address) AS ip_address,
+           created_at, last_activity_at, expires_at
+      FROM user_sessions
+     WHERE user_id = ${userId} AND is_active AND revoked_at IS NULL AND expires_at > now()
+       AND ${keysetAfter(parseCursor(query.cursor))}
+     ORDER BY ${keysetOrder()}
+     LIMIT ${query.limit + 1}`);
+  return pageOf(rows, query.limit);
+}
+
+/** Ends one live session of this user; false when there is none (so: 404). */
+export async function revokeOwnSession(
+  tx: Tx,
+  userId: string,
+  sessionId: string,
+): Promise<boolean> {
+  const rows = await tx.any(sql.type(z.object({ id: z.string() }))`
+    UPDATE user_sessions SET is_active = false, revoked_at = now()
+     WHERE id = ${sessionId} AND user_id = ${userId}
+       AND is_active AND revoked_at IS NULL AND expires_at > now()
+     RETURNING id`);
+  return rows.length > 0;
+}
+
+/** Ends every live session of the user except `keepId` (password change); returns how many. */
+export async function revokeOtherSessions(tx: Tx, userId: string, keepId: string): Promise<number> {
+  const rows = await tx.any(sql.type(z.object({ id: z.string() }))`
+    UPDATE user_sessions SET is_active = false, revoked_at = now()
+     WHERE user_id = ${userId} AND id <> ${keepId} AND is_active AND revoked_at IS NULL
      RETURNING id`);
   return rows.length;
 }

@@ -271,3 +271,16 @@ export async function consumeInvitation(tx: Tx, id: string): Promise<InvitationR
      WHERE id = ${id} AND accepted_at IS NULL AND expires_at > now()
      RETURNING id, organization_id, user_id, expires_at, accepted_at`);
 }
+
+/** Ends a user's open invitations (a new one replaces them). */
+export async function expireOpenInvitations(tx: Tx, userId: string): Promise<void> {
+  await tx.query(sql.type(z.object({}))`
+    UPDATE user_invitations SET expires_at = least(expires_at, now())
+     WHERE user_id = ${userId} AND accepted_at IS NULL`);
+}
+
+/** Whether the user has chosen a password (an invitation was accepted, or they registered). */
+export async function hasPassword(tx: Tx, id: string): Promise<boolean> {
+  return tx.exists(sql.type(z.object({ x: z.number() }))`
+    SELECT 1 AS x FROM users WHERE id = ${id} AND password_hash IS NOT NULL`);
+}

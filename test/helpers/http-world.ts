@@ -102,6 +102,16 @@ export function sampleBody(route: CatalogRoute, t: Tenant): Record<string, unkno
       user: { email: `new-${unique}@example.test`, password: PASSWORD },
     }),
     "post /api/v1/auth/register/verify": () => ({ token: `ssr_${"x".repeat(43)}` }),
+    "post /api/v1/auth/password-reset": () => ({ email: `nobody-${unique}@example.test` }),
+    "post /api/v1/auth/password-reset/confirm": () => ({
+      token: `ssp_${"x".repeat(43)}`,
+      password: PASSWORD,
+    }),
+    "post /api/v1/auth/verify-email": () => ({ token: `ssv_${"x".repeat(43)}` }),
+    "post /api/v1/me/password": () => ({
+      current_password: "not the password",
+      new_password: PASSWORD,
+    }),
     "post /api/v1/auth/login": () => ({ email: t.email, password: t.password }),
     "post /api/v1/auth/refresh": () => ({ refresh_token: t.refreshToken }),
     "post /api/v1/auth/accept-invite": () => ({ token: "x".repeat(20), password: PASSWORD }),

@@ -5,20 +5,26 @@ import { tenantOf } from "../../auth/access.ts";
 import { hashPassword } from "../../auth/passwords.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { newOneTimeToken, sha256 } from "../../auth/tokens.ts";
-import { withTenant } from "../../db/tenant-context.ts";
+import { getOrganization } from "../../db/organizations.ts";
+import { type Tx, withTenant } from "../../db/tenant-context.ts";
 import {
   consumeInvitation,
+  expireOpenInvitations,
   findInvitationByTokenHash,
   getUser,
+  hasPassword,
   insertInvitation,
   insertUser,
+  lockOrgUser,
   setUserPassword,
   type UserRow,
 } from "../../db/users.ts";
-import { AppError } from "../../errors.ts";
+import { AppError, conflict, notFound } from "../../errors.ts";
+import type { Mail } from "../../mail/mailer.ts";
+import { appLink, templates } from "../../mail/templates.ts";
 import type { Runtime } from "../../runtime.ts";
 import { assertMayGrant, requireOrg } from "./membership.ts";
-import { clientOf, openSession, type TokenPair } from "./session.ts";
+import { actingUser, clientOf, openSession, type TokenPair } from "./session.ts";
 
 export const INVITATION_TTL_DAYS = 7;
 
@@ -26,18 +32,19 @@ export type InviteInput = { email: string; role: Role; first_name?: string; last
 
 /**
  * Creates the invited user (no password, so nobody can log in as them yet) and a
- * one-time invitation token. The token is returned once; only its SHA-256 is stored.
+ * one-time invitation whose link is e-mailed to them after the commit. Only the token's
+ * SHA-256 is stored and the inviter never sees the token: whoever holds it can choose
+ * the account's password, and that must be the owner of the address.
  */
 export async function invite(
   runtime: Runtime,
   req: Request,
   principal: Principal,
   input: InviteInput,
-): Promise<{ user: UserRow; invite_token: string; invite_expires_at: string }> {
+): Promise<{ user: UserRow; invite_expires_at: string }> {
   const organizationId = requireOrg(principal);
   assertMayGrant(principal, input.role);
-  const token = newOneTimeToken("ssi");
-  return withTenant(runtime.db, tenantOf(principal), async (tx) => {
+  const { mail, result } = await withTenant(runtime.db, tenantOf(principal), async (tx) => {
     const user = await insertUser(tx, {
       organization_id: organizationId,
       email: input.email.trim(),
@@ -46,23 +53,87 @@ export async function invite(
       first_name: input.first_name ?? null,
       last_name: input.last_name ?? null,
     });
-    const invitation = await insertInvitation(tx, {
-      organization_id: organizationId,
-      user_id: user.id,
-      invited_by: principal.userId,
-      token_hash: sha256(token),
-      ttlDays: INVITATION_TTL_DAYS,
-    });
+    const sent = await issueInvitation(runtime, tx, principal, organizationId, user);
     await recordAudit(tx, auditContextOf(req, principal), {
       organizationId,
       eventType: "user_created",
       entityType: "user",
       entityId: user.id,
-      data: { via: "invite", role: input.role, invitation_id: invitation.id },
+      data: { via: "invite", role: input.role, invitation_id: sent.invitationId },
       newState: user,
     });
-    return { user, invite_token: token, invite_expires_at: invitation.expires_at };
+    return { mail: sent.mail, result: { user, invite_expires_at: sent.expiresAt } };
   });
+  runtime.mail.sendLater(mail);
+  return result;
+}
+
+/**
+ * POST /users/:id/resend-invite: a new link for someone who has not accepted yet (the
+ * mail was lost, or the link expired). Their earlier links stop working.
+ */
+export async function resendInvite(
+  runtime: Runtime,
+  req: Request,
+  principal: Principal,
+  userId: string,
+): Promise<{ user: UserRow; invite_expires_at: string }> {
+  const organizationId = requireOrg(principal);
+  const { mail, result } = await withTenant(runtime.db, tenantOf(principal), async (tx) => {
+    const user = await lockOrgUser(tx, organizationId, userId);
+    if (!user) throw notFound("User");
+    // Re-inviting an owner is granting owner again: only an owner may.
+    if (user.role === "owner") assertMayGrant(principal, "owner");
+    if (!user.is_active || (await hasPassword(tx, user.id))) {
+      throw conflict("This user has already accepted an invitation or is inactive");
+    }
+    await expireOpenInvitations(tx, user.id);
+    const sent = await issueInvitation(runtime, tx, principal, organizationId, user);
+    await recordAudit(tx, auditContextOf(req, principal), {
+      organizationId,
+      eventType: "user_action",
+      entityType: "user",
+      entityId: user.id,
+      data: { action: "invitation_resent", invitation_id: sent.invitationId },
+    });
+    return { mail: sent.mail, result: { user, invite_expires_at: sent.expiresAt } };
+  });
+  runtime.mail.sendLater(mail);
+  return result;
+}
+
+/** Writes the invitation row and renders its mail (sent by the caller after the commit). */
+async function issueInvitation(
+  runtime: Runtime,
+  tx: Tx,
+  principal: Principal,
+  organizationId: string,
+  user: UserRow,
+): Promise<{ invitationId: string; expiresAt: string; mail: Mail }> {
+  const token = newOneTimeToken("ssi");
+  const invitation = await insertInvitation(tx, {
+    organization_id: organizationId,
+    user_id: user.id,
+    invited_by: principal.userId,
+    token_hash: sha256(token),
+    ttlDays: INVITATION_TTL_DAYS,
+  });
+  const organization = await getOrganization(tx, organizationId);
+  const inviter = await getUser(tx, principal.userId);
+  const inviterName =
+    [inviter?.first_name, inviter?.last_name].filter(Boolean).join(" ") ||
+    inviter?.email ||
+    "A colleague";
+  return {
+    invitationId: invitation.id,
+    expiresAt: invitation.expires_at,
+    mail: templates.invitation(user.email, {
+      organization: organization?.name ?? "an organisation",
+      inviter: inviterName,
+      link: appLink(runtime.env.APP_URL, "accept-invite", token),
+      validDays: INVITATION_TTL_DAYS,
+    }),
+  };
 }
 
 const invitationInvalid = () => new AppError(401, "unauthorized", "The invitation is not valid");
@@ -90,24 +161,13 @@ export async function acceptInvite(
     if (!user?.is_active || user.organization_id !== found.organization_id) return null;
     if (!(await consumeInvitation(tx, found.id))) return null;
     await setUserPassword(tx, user.id, passwordHash, { verifiesEmail: true });
-    await recordAudit(
-      tx,
-      {
-        actorId: user.id,
-        actorType: "user",
-        actorEmail: user.email,
-        ip: client.ip,
-        userAgent: client.userAgent,
-        requestId: req.id ? String(req.id) : null,
-      },
-      {
-        organizationId: found.organization_id,
-        eventType: "password_changed",
-        entityType: "user",
-        entityId: user.id,
-        data: { via: "accept_invite", invitation_id: found.id },
-      },
-    );
+    await recordAudit(tx, actingUser(req, user), {
+      organizationId: found.organization_id,
+      eventType: "password_changed",
+      entityType: "user",
+      entityId: user.id,
+      data: { via: "accept_invite", invitation_id: found.id },
+    });
     const { tokens } = await openSession(
       tx,
       runtime.env,

@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Request } from "express";
+import type { AuditContext } from "../../audit/record.ts";
+import { deviceOf } from "../../auth/device.ts";
 import { newRefreshToken, sha256, signAccessToken } from "../../auth/tokens.ts";
 import type { Tx } from "../../db/tenant-context.ts";
 import { insertSession } from "../../db/user-sessions.ts";
@@ -15,7 +17,28 @@ export type TokenPair = {
 
 /** Where a session was opened from, as the seed's user_sessions columns record it. */
 export function clientOf(req: Request): { ip: string | null; userAgent: string | null } {
-  return { ip: req.ip ?? null, userAgent: req.get("user-agent") ?? null };
+  // A dual-stack socket reports IPv4 clients as ::ffff:a.b.c.d; people know them as a.b.c.d.
+  const ip = req.ip?.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, "$1") ?? null;
+  return { ip, userAgent: req.get("user-agent") ?? null };
+}
+
+/**
+ * The audit actor for a flow where the user proves who they are by what they present
+ * (password, e-mailed link) rather than by an access token, so no Principal exists yet.
+ */
+export function actingUser(
+  req: Request,
+  user: { id: string; email?: string | null },
+): AuditContext {
+  const client = clientOf(req);
+  return {
+    actorId: user.id,
+    actorType: "user",
+    actorEmail: user.email ?? null,
+    ip: client.ip,
+    userAgent: client.userAgent,
+    requestId: req.id ? String(req.id) : null,
+  };
 }
 
 export async function signPair(
@@ -53,8 +76,7 @@ export async function openSession(
     refresh_token_hash: sha256(refreshToken),
     ttlDays: env.REFRESH_TOKEN_TTL_DAYS,
     ip_address: client.ip,
-    browser: client.userAgent?.slice(0, 100) ?? null,
-    device_name: null,
+    ...deviceOf(client.userAgent),
   });
   const tokens = await signPair(
     env,

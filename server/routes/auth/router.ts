@@ -1,7 +1,13 @@
 import { Router } from "express";
+import { verifyEmail } from "../../commands/auth/email-verification.ts";
 import { acceptInvite } from "../../commands/auth/invite.ts";
 import { login } from "../../commands/auth/login.ts";
 import { logout } from "../../commands/auth/logout.ts";
+import {
+  confirmPasswordReset,
+  PASSWORD_RESET_PENDING,
+  requestPasswordReset,
+} from "../../commands/auth/password.ts";
 import { refresh } from "../../commands/auth/refresh.ts";
 import {
   completeRegistration,
@@ -11,7 +17,15 @@ import {
 import { principalOf, requireAuth } from "../../http/auth.ts";
 import { handler } from "../../http/handler.ts";
 import type { Runtime } from "../../runtime.ts";
-import { AcceptInviteBody, LoginBody, RefreshBody, RegisterBody, TokenBody } from "./schema.ts";
+import {
+  AcceptInviteBody,
+  LoginBody,
+  PasswordResetConfirmBody,
+  PasswordResetRequestBody,
+  RefreshBody,
+  RegisterBody,
+  TokenBody,
+} from "./schema.ts";
 
 /** /api/v1/auth: the flows are in server/commands/auth/ and described in docs/auth.md. */
 export function authRouter(runtime: Runtime): Router {
@@ -59,6 +73,29 @@ export function authRouter(runtime: Runtime): Router {
     "/accept-invite",
     handler({ body: AcceptInviteBody }, async ({ body }, req, res) => {
       res.json(await acceptInvite(runtime, req, body));
+    }),
+  );
+
+  router.post(
+    "/password-reset",
+    handler({ body: PasswordResetRequestBody }, async ({ body }, req, res) => {
+      await requestPasswordReset(runtime, req, body);
+      res.status(202).json(PASSWORD_RESET_PENDING);
+    }),
+  );
+
+  router.post(
+    "/password-reset/confirm",
+    handler({ body: PasswordResetConfirmBody }, async ({ body }, req, res) => {
+      await confirmPasswordReset(runtime, req, body);
+      res.status(204).end();
+    }),
+  );
+
+  router.post(
+    "/verify-email",
+    handler({ body: TokenBody }, async ({ body }, _req, res) => {
+      res.json(await verifyEmail(runtime, body.token));
     }),
   );
 

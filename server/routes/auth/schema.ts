@@ -48,3 +48,16 @@ export const AcceptInviteBody = z.strictObject({
 
 /** A one-time token from an e-mail link (registration, reset, verification). */
 export const TokenBody = z.strictObject({ token: z.string().min(1).max(200) });
+
+export const PasswordResetRequestBody = z.strictObject({ email: Email });
+
+export const PasswordResetConfirmBody = z.strictObject({
+  token: z.string().min(1).max(200),
+  password: Password,
+});
+
+// The current password is not held to the policy: it is checked, not chosen.
+export const PasswordChangeBody = z.strictObject({
+  current_password: z.string().min(1).max(200),
+  new_password: Password,
+});

@@ -1,15 +1,24 @@
 import { Router } from "express";
 import { PERMISSIONS } from "../../../shared/permissions.ts";
 import { principalCan, principalCanOnSelf, tenantOf } from "../../auth/access.ts";
+import { requestEmailVerification } from "../../commands/auth/email-verification.ts";
+import { endOwnSession, listOwnSessions } from "../../commands/auth/own-sessions.ts";
+import { changePassword } from "../../commands/auth/password.ts";
 import { getOrganization } from "../../db/organizations.ts";
 import { withTenant } from "../../db/tenant-context.ts";
 import { getUser } from "../../db/users.ts";
 import { forbidden, unauthorized } from "../../errors.ts";
 import { principalOf, requireAuth } from "../../http/auth.ts";
 import { handler } from "../../http/handler.ts";
+import { ListQuery } from "../../http/pagination.ts";
 import type { Runtime } from "../../runtime.ts";
+import { PasswordChangeBody } from "../auth/schema.ts";
+import { IdParams } from "../users/schema.ts";
 
-/** GET /api/v1/me: who the credential belongs to and what it may do. */
+/**
+ * /api/v1/me: who the credential belongs to and what it may do, and the signed-in
+ * user's own account: sessions, password, e-mail verification (docs/auth.md).
+ */
 export function meRouter(runtime: Runtime): Router {
   const router = Router();
   router.get(
@@ -44,5 +53,40 @@ export function meRouter(runtime: Runtime): Router {
       });
     }),
   );
+  router.get(
+    "/sessions",
+    requireAuth(runtime),
+    handler({ query: ListQuery }, async ({ query }, _req, res) => {
+      res.json(await listOwnSessions(runtime, principalOf(res), query));
+    }),
+  );
+
+  router.delete(
+    "/sessions/:id",
+    requireAuth(runtime),
+    handler({ params: IdParams }, async ({ params }, req, res) => {
+      await endOwnSession(runtime, req, principalOf(res), params.id);
+      res.status(204).end();
+    }),
+  );
+
+  router.post(
+    "/password",
+    requireAuth(runtime),
+    handler({ body: PasswordChangeBody }, async ({ body }, req, res) => {
+      await changePassword(runtime, req, principalOf(res), body);
+      res.status(204).end();
+    }),
+  );
+
+  router.post(
+    "/email-verification",
+    requireAuth(runtime),
+    handler({}, async (_input, req, res) => {
+      await requestEmailVerification(runtime, req, principalOf(res));
+      res.status(202).json({ status: "verification_sent" });
+    }),
+  );
+
   return router;
 }

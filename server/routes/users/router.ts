@@ -1,6 +1,6 @@
 import { Router } from "express";
 import { principalCan, principalCanOnSelf, tenantOf } from "../../auth/access.ts";
-import { invite } from "../../commands/auth/invite.ts";
+import { invite, resendInvite } from "../../commands/auth/invite.ts";
 import { removeUser, requireOrg, setActive, updateUser } from "../../commands/auth/membership.ts";
 import { withTenant } from "../../db/tenant-context.ts";
 import { getUser, listUsers } from "../../db/users.ts";
@@ -34,6 +34,14 @@ export function usersRouter(runtime: Runtime): Router {
     requirePermission("users:manage"),
     handler({ body: InviteBody }, async ({ body }, req, res) => {
       res.status(201).json(await invite(runtime, req, principalOf(res), body));
+    }),
+  );
+
+  router.post(
+    "/:id/resend-invite",
+    requirePermission("users:manage"),
+    handler({ params: IdParams }, async ({ params }, req, res) => {
+      res.json(await resendInvite(runtime, req, principalOf(res), params.id));
     }),
   );
 

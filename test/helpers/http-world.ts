@@ -74,6 +74,8 @@ export async function buildTenant(
     refreshToken: reg.refresh_token,
     ids: {
       organizations: reg.organization.id,
+      // /me/sessions/:id: the owner's first session.
+      me: String(reg.refresh_token).split(".")[0] ?? "",
       users: invite.user?.id ?? invite.id ?? reg.user.id,
       sites: site.id,
       elevators: elevator.id,

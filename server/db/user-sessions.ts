@@ -3,10 +3,11 @@ import { z } from "zod";
 import {
   keysetAfter,
   keysetOrder,
-  type ListQuery,
+  NEWEST_FIRST,
+  type Page,
   pageOf,
   parseCursor,
-} from "../http/pagination.ts";
+} from "./keyset.ts";
 import type { Tx } from "./tenant-context.ts";
 
 /**
@@ -116,17 +117,18 @@ export type OwnSessionRow = z.infer<typeof OwnSessionRow>;
 export async function listLiveSessions(
   tx: Tx,
   userId: string,
-  query: ListQuery,
+  page: Page,
 ): Promise<{ data: OwnSessionRow[]; next_cursor: string | null }> {
+  const s = sql.identifier(["s"]);
   const rows = await tx.any(sql.type(OwnSessionRow)`
-    SELECT id, device_type, device_name, browser, os, host(ip_address) AS ip_address,
-           created_at, last_activity_at, expires_at
-      FROM user_sessions
-     WHERE user_id = ${userId} AND is_active AND revoked_at IS NULL AND expires_at > now()
-       AND ${keysetAfter(parseCursor(query.cursor))}
-     ORDER BY ${keysetOrder()}
-     LIMIT ${query.limit + 1}`);
-  return pageOf(rows, query.limit);
+    SELECT s.id, s.device_type, s.device_name, s.browser, s.os,
+           host(s.ip_address) AS ip_address, s.created_at, s.last_activity_at, s.expires_at
+      FROM user_sessions s
+     WHERE s.user_id = ${userId} AND s.is_active AND s.revoked_at IS NULL AND s.expires_at > now()
+       AND ${keysetAfter(NEWEST_FIRST, parseCursor(NEWEST_FIRST, page.cursor), s)}
+     ORDER BY ${keysetOrder(NEWEST_FIRST, s)}
+     LIMIT ${page.limit + 1}`);
+  return pageOf(NEWEST_FIRST, rows, page.limit);
 }
 
 /** Ends one live session of this user; false when there is none (so: 404). */

@@ -1,11 +1,11 @@
 import type { Request } from "express";
+import type { ListQuery } from "../../../shared/schemas/list.ts";
 import { auditContextOf, recordAudit } from "../../audit/record.ts";
 import { tenantOf } from "../../auth/access.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { withTenant } from "../../db/tenant-context.ts";
 import { listLiveSessions, type OwnSessionRow, revokeOwnSession } from "../../db/user-sessions.ts";
 import { forbidden, notFound } from "../../errors.ts";
-import type { ListQuery } from "../../http/pagination.ts";
 import type { Runtime } from "../../runtime.ts";
 
 /** Sessions are a person's devices; an integration's API key has none and sees none. */

@@ -1,5 +1,6 @@
 import { Router } from "express";
 import { PERMISSIONS } from "../../../shared/permissions.ts";
+import { ListQuery } from "../../../shared/schemas/list.ts";
 import { principalCan, principalCanOnSelf, tenantOf } from "../../auth/access.ts";
 import { requestEmailVerification } from "../../commands/auth/email-verification.ts";
 import { endOwnSession, listOwnSessions } from "../../commands/auth/own-sessions.ts";
@@ -10,7 +11,6 @@ import { getUser } from "../../db/users.ts";
 import { forbidden, unauthorized } from "../../errors.ts";
 import { principalOf, requireAuth } from "../../http/auth.ts";
 import { handler } from "../../http/handler.ts";
-import { ListQuery } from "../../http/pagination.ts";
 import type { Runtime } from "../../runtime.ts";
 import { PasswordChangeBody } from "../auth/schema.ts";
 import { IdParams } from "../users/schema.ts";

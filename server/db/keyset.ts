@@ -31,7 +31,7 @@ const CURSOR_VALUE = {
 
 const specOf = (sort: Sort) => `${sort.descending ? "-" : ""}${sort.key}`;
 
-export function encodeCursor(sort: Sort, row: Record<string, unknown> & { id: string }): string {
+export function encodeCursor(sort: Sort, row: Record<string, unknown>): string {
   const raw = row[sort.key];
   const value =
     sort.kind === "timestamp"
@@ -39,7 +39,7 @@ export function encodeCursor(sort: Sort, row: Record<string, unknown> & { id: st
       : sort.kind === "text"
         ? String(raw)
         : Number(raw);
-  return Buffer.from(JSON.stringify([specOf(sort), value, row.id])).toString("base64url");
+  return Buffer.from(JSON.stringify([specOf(sort), value, String(row.id)])).toString("base64url");
 }
 
 /** Null for no cursor; a malformed cursor, or one from another sort, is a 400. */
@@ -88,7 +88,7 @@ export function keysetOrder(sort: Sort, alias: IdentifierSqlToken): FragmentSqlT
 }
 
 /** Rows were fetched with LIMIT limit+1; the extra row only says there is a next page. */
-export function pageOf<T extends { id: string }>(
+export function pageOf<T extends Record<string, unknown>>(
   sort: Sort,
   rows: readonly T[],
   limit: number,

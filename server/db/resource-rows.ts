@@ -20,7 +20,7 @@ import type { Tx } from "./tenant-context.ts";
  */
 
 // biome-ignore lint/suspicious/noExplicitAny: any definition, whatever its schemas
-export type AnyResource = ReturnType<typeof defineResource<any, any, any, any>>;
+export type AnyResource = ReturnType<typeof defineResource<any, any>>;
 
 /** The validated list query: page, sort spec and filter values by parameter name. */
 export type ListInput = Page & { sort?: string } & Record<string, unknown>;
@@ -78,16 +78,20 @@ const Count = z.object({ n: z.number() });
 export function rowsOf<D extends AnyResource>(def: D) {
   const t = tableOf(def);
   type Row = RowOf<D>;
+  // Every row below was parsed by def.row (slonik's sql.type): that is where Row comes from.
   return {
     /** `lock` takes a row lock for a command that reads and then writes on the row's basis. */
-    find: (tx: Tx, id: string, lock?: "update" | "share"): Promise<Row | null> =>
-      findRow(tx, t, id, lock),
-    list: (tx: Tx, query: ListInput): Promise<{ data: Row[]; next_cursor: string | null }> =>
-      listRows(tx, t, filterConditions(def, query), query, sortOf(def, query.sort)),
-    insert: (tx: Tx, values: Record<string, unknown>): Promise<Row> => insertRow(tx, t, values),
+    find: (tx: Tx, id: string, lock?: "update" | "share") =>
+      findRow(tx, t, id, lock) as Promise<Row | null>,
+    list: (tx: Tx, query: ListInput) =>
+      listRows(tx, t, filterConditions(def, query), query, sortOf(def, query.sort)) as Promise<{
+        data: Row[];
+        next_cursor: string | null;
+      }>,
+    insert: (tx: Tx, values: Record<string, unknown>) => insertRow(tx, t, values) as Promise<Row>,
     /** Null when the row does not exist (or RLS hides it from this writer). */
-    update: (tx: Tx, id: string, values: Record<string, unknown>): Promise<Row | null> =>
-      updateRow(tx, t, id, assignmentsOf(values, def.kinds)),
+    update: (tx: Tx, id: string, values: Record<string, unknown>) =>
+      updateRow(tx, t, id, assignmentsOf(values, def.kinds)) as Promise<Row | null>,
     /**
      * Sets deleted_at, and on the definition's cascade tables the children's; returns how
      * many of each went with it (`elevators_deleted: 2`). Null when there was no live row.

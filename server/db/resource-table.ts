@@ -30,8 +30,6 @@ export type ResourceTable<S extends z.ZodObject> = {
   softDeletes: boolean;
 };
 
-type KeysetRow = { id: string };
-
 const notDeleted = <S extends z.ZodObject>(t: ResourceTable<S>, alias?: string) =>
   t.softDeletes
     ? sql.fragment`${sql.identifier(alias ? [alias, "deleted_at"] : ["deleted_at"])} IS NULL`
@@ -56,7 +54,7 @@ export async function findRow<S extends z.ZodObject>(
  * One page in `sort` order (newest first by default). `filters` are conditions on the
  * aliased table, built from the validated query.
  */
-export async function listRows<S extends z.ZodObject<z.ZodRawShape> & z.ZodType<KeysetRow>>(
+export async function listRows<S extends z.ZodObject>(
   tx: Tx,
   t: ResourceTable<S>,
   filters: readonly FragmentSqlToken[],

@@ -74,7 +74,7 @@ export async function createResource<D extends AnyResource>(
   const extra = await rules.beforeCreate?.(ctx, body);
   const created = await rowsOf(def).insert(ctx.tx, { ...body, ...extra, ...owner });
   await audit(ctx, def, def.audit.created, {
-    entityId: created.id,
+    entityId: String(created.id),
     data: rules.auditCreated?.(created),
     newState: created,
   });

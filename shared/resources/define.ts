@@ -4,6 +4,7 @@ import type { Permission } from "../permissions.ts";
 import type { EventType } from "../realtime/events.ts";
 import { isoTimestamp, queryInt } from "../schemas/fields.ts";
 import { ListQuery } from "../schemas/list.ts";
+import { type Columns, schemasOf } from "./columns.ts";
 
 /**
  * One declarative definition per REST resource (docs/resources.md). It is plain data, so
@@ -11,9 +12,6 @@ import { ListQuery } from "../schemas/list.ts";
  * server turns it into routes, SQL, audit events, OpenAPI entries and generated tests
  * (server/resources/); domain rules that need the database are server-side hooks.
  */
-
-/** How a column is sent to Postgres: as is, jsonb, or a typed array. Inferred from the row. */
-export type ColumnKind = "value" | "jsonb" | "text[]" | "int4[]";
 
 /** A list filter: one query parameter narrowing rows by one column. */
 export type Filter =
@@ -77,27 +75,16 @@ export type RealtimeEntity = EventType extends `${infer E}.${string}` ? E : neve
 
 export type Operation = "list" | "get" | "create" | "update" | "delete";
 
-export type ResourceSpec<
-  R extends z.ZodObject,
-  W extends z.ZodRawShape,
-  C extends z.ZodRawShape,
-  F extends Record<string, Filter>,
-> = {
+export type ResourceSpec<C extends Columns, F extends Record<string, Filter>> = {
   /** Table name (the seed's). */
   table: string;
   /** URL segment under /api/v1; defaults to the table name with dashes. */
   path?: string;
   /** Singular snake_case name: audit entity_type, "<Entity> not found", 422 messages. */
   entity: string;
-  /** The row as the API returns it; its keys are the SELECT list. Lenient: it parses rows. */
-  row: R;
-  /** Columns a client writes, with their validation. Create takes them as written (so a
-   *  field without .optional() is required); PATCH takes any of them. Others are a 400. */
-  writable: W;
-  /** Columns set only at creation (site_id of an elevator, a work order's first status). */
-  createOnly?: C;
-  /** Overrides of the column kinds inferred from `row` (arrays of numbers are int4[]). */
-  columns?: Record<string, ColumnKind>;
+  /** Every column the API returns, in the seed's order, with how clients write it
+   *  (shared/resources/columns.ts). Columns left out never leave the database. */
+  columns: C;
   /**
    * Who a row belongs to. "organization": inserts get the caller's organization_id and RLS
    * does the rest. "user": inserts get user_id = the caller, and only that user may change
@@ -133,49 +120,23 @@ export const userActions = (entity: string) =>
     deleted: { type: "user_action", action: `${entity}_deleted` },
   }) as const;
 
-type Unwrapped = { def: { type: string; innerType?: z.ZodType; element?: z.ZodType } };
-const defOf = (schema: z.ZodType) => (schema as unknown as Unwrapped).def;
-
-/** The column kind a row field implies: arrays are typed arrays, unknown/objects are jsonb. */
-function inferKind(schema: z.ZodType): ColumnKind {
-  let def = defOf(schema);
-  while ((def.type === "nullable" || def.type === "optional") && def.innerType) {
-    def = defOf(def.innerType);
-  }
-  if (def.type === "array" && def.element) {
-    return defOf(def.element).type === "number" ? "int4[]" : "text[]";
-  }
-  if (["unknown", "any", "object", "record"].includes(def.type)) return "jsonb";
-  return "value";
-}
-
-const isNullable = (schema: z.ZodType) => schema.safeParse(null).success;
-
 export function defineResource<
-  R extends z.ZodObject,
-  W extends z.ZodRawShape,
-  C extends z.ZodRawShape = Record<never, never>,
+  C extends Columns,
   F extends Record<string, Filter> = Record<never, never>,
->(spec: ResourceSpec<R, W, C, F>) {
-  const shape = spec.row.shape as Record<string, z.ZodType>;
+>(spec: ResourceSpec<C, F>) {
+  const { row, create, update, kinds } = schemasOf(spec.columns);
   for (const [key, kind] of Object.entries(spec.sort ?? {})) {
-    const field = shape[key];
-    if (!field || isNullable(field)) {
-      throw new Error(`${spec.table}: sort key ${key} (${kind}) must be a non-null row column`);
+    const column = spec.columns[key];
+    if (!column || column.read.safeParse(null).success) {
+      throw new Error(`${spec.table}: sort key ${key} (${kind}) must be a non-null column`);
     }
   }
-  const kinds: Record<string, ColumnKind> = {};
-  for (const [column, schema] of Object.entries(shape)) kinds[column] = inferKind(schema);
-  Object.assign(kinds, spec.columns);
-
   const sortKeys = ["created_at", ...Object.keys(spec.sort ?? {})];
   const filterShape: Record<string, z.ZodType> = {};
   for (const [name, f] of Object.entries(spec.filters ?? {}))
     filterShape[name] = f.schema.optional();
   const softDelete = spec.softDelete !== undefined && spec.softDelete !== false;
 
-  const create = z.strictObject({ ...spec.writable, ...(spec.createOnly ?? ({} as C)) });
-  const update = z.strictObject(spec.writable).partial();
   const listQuery = ListQuery.extend({
     ...filterShape,
     sort: z
@@ -190,6 +151,7 @@ export function defineResource<
     label: spec.entity.charAt(0).toUpperCase() + spec.entity.slice(1).replaceAll("_", " "),
     kinds,
     softDeletes: softDelete,
+    row,
     cascade: typeof spec.softDelete === "object" ? spec.softDelete.cascade : {},
     operations:
       spec.operations ??
@@ -202,5 +164,4 @@ export function defineResource<
   };
 }
 
-export type Resource = ReturnType<typeof defineResource>;
 export type RowOf<D extends { row: z.ZodType }> = z.output<D["row"]>;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { col } from "./columns.ts";
 import { defineResource, filter } from "./define.ts";
 import { AVAILABILITY_STATUSES, tags } from "./technician-profiles.ts";
 
@@ -29,36 +30,24 @@ export const managerProfiles = defineResource({
     manager_type: filter.eq(z.enum(MANAGER_TYPES)),
     availability_status: filter.eq(z.enum(AVAILABILITY_STATUSES)),
   },
-  row: z.object({
-    id: z.string(),
-    user_id: z.string(),
-    manager_type: z.string(),
-    years_experience: z.number().nullable(),
-    portfolio_size: z.number().nullable(),
-    total_sqm_managed: z.string().nullable(),
-    property_types: z.array(z.string()).nullable(),
-    certifications: z.array(z.string()).nullable(),
-    buildings_managed: z.number().nullable(),
-    average_building_health_score: z.string().nullable(),
-    availability_status: z.string().nullable(),
-    preferred_property_types: z.array(z.string()).nullable(),
-    preferred_locations: z.array(z.string()).nullable(),
-    created_at: z.string().nullable(),
-    updated_at: z.string().nullable(),
-  }),
-  writable: {
-    manager_type: z.enum(MANAGER_TYPES),
-    years_experience: z.number().int().min(0).max(80).nullish(),
-    portfolio_size: z.number().int().min(0).nullish(),
-    total_sqm_managed: z
-      .string()
-      .regex(/^\d{1,10}(\.\d{1,2})?$/, 'a decimal string like "1250.50"')
-      .nullish(),
-    property_types: tags.nullish(),
-    certifications: tags.nullish(),
-    availability_status: z.enum(AVAILABILITY_STATUSES).optional(),
-    preferred_property_types: tags.nullish(),
-    preferred_locations: tags.nullish(),
+  columns: {
+    id: col.id(),
+    user_id: col.id(),
+    manager_type: col.enum(MANAGER_TYPES).required(),
+    years_experience: col.int(0, 80),
+    portfolio_size: col.int(),
+    total_sqm_managed: col
+      .decimal()
+      .write(z.string().regex(/^\d{1,10}(\.\d{1,2})?$/, 'a decimal string like "1250.50"')),
+    property_types: col.textArray().write(tags),
+    certifications: col.textArray().write(tags),
+    buildings_managed: col.int().readOnly(),
+    average_building_health_score: col.decimal().readOnly(),
+    availability_status: col.enum(AVAILABILITY_STATUSES).hasDefault(),
+    preferred_property_types: col.textArray().write(tags),
+    preferred_locations: col.textArray().write(tags),
+    created_at: col.timestamp().readOnly(),
+    updated_at: col.timestamp().readOnly(),
   },
 });
 export type ManagerProfileRow = z.infer<typeof managerProfiles.row>;

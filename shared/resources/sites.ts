@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { decimal, jsonArray, jsonObject, text, timeZone } from "../schemas/fields.ts";
+import { jsonArray, timeZone } from "../schemas/fields.ts";
+import { col } from "./columns.ts";
 import { defineResource, filter, userActions } from "./define.ts";
 
 export const SITE_TYPES = [
@@ -15,9 +16,8 @@ export const SITE_TYPES = [
 ] as const;
 
 /**
- * Sites (buildings). numeric columns are exact decimal strings. access_codes is deliberately
- * absent: the seed says it is encrypted in the application, and until that exists it is
- * neither accepted nor returned. Health scores are computed elsewhere, so not writable.
+ * Sites (buildings). access_codes is deliberately absent: the seed says it is encrypted in
+ * the application, and until that exists it is neither accepted nor returned.
  */
 export const sites = defineResource({
   table: "sites",
@@ -34,69 +34,41 @@ export const sites = defineResource({
     code: filter.eq(z.string().max(50)),
   },
   sort: { name: "text", updated_at: "timestamp" },
-  row: z.object({
-    id: z.string(),
-    organization_id: z.string(),
-    name: z.string(),
-    code: z.string().nullable(),
-    site_type: z.string().nullable(),
-    address_line1: z.string().nullable(),
-    address_line2: z.string().nullable(),
-    city: z.string().nullable(),
-    state: z.string().nullable(),
-    postal_code: z.string().nullable(),
-    country: z.string().nullable(),
-    latitude: z.string().nullable(),
-    longitude: z.string().nullable(),
-    floors_count: z.number().nullable(),
-    year_built: z.number().nullable(),
-    total_area_sqm: z.string().nullable(),
-    occupancy_count: z.number().nullable(),
-    primary_contact_name: z.string().nullable(),
-    primary_contact_phone: z.string().nullable(),
-    primary_contact_email: z.string().nullable(),
-    emergency_contact_name: z.string().nullable(),
-    emergency_contact_phone: z.string().nullable(),
-    access_instructions: z.string().nullable(),
-    after_hours_access: z.string().nullable(),
-    key_holder_info: z.unknown(),
-    health_score: z.number().nullable(),
-    health_score_updated_at: z.string().nullable(),
-    health_score_components: z.unknown(),
-    timezone: z.string().nullable(),
-    settings: z.unknown(),
-    metadata: z.unknown(),
-    created_at: z.string(),
-    updated_at: z.string(),
-    deleted_at: z.string().nullable(),
-  }),
-  writable: {
-    name: text(255),
-    code: text(50).nullish(),
-    site_type: z.enum(SITE_TYPES).optional(),
-    address_line1: text(255).nullish(),
-    address_line2: text(255).nullish(),
-    city: text(100).nullish(),
-    state: text(100).nullish(),
-    postal_code: text(20).nullish(),
-    country: text(100).optional(),
-    latitude: decimal.nullish(),
-    longitude: decimal.nullish(),
-    floors_count: z.number().int().min(0).max(500).nullish(),
-    year_built: z.number().int().min(1800).max(2200).nullish(),
-    total_area_sqm: decimal.nullish(),
-    occupancy_count: z.number().int().min(0).nullish(),
-    primary_contact_name: text(255).nullish(),
-    primary_contact_phone: text(50).nullish(),
-    primary_contact_email: z.email().max(255).nullish(),
-    emergency_contact_name: text(255).nullish(),
-    emergency_contact_phone: text(50).nullish(),
-    access_instructions: z.string().max(10_000).nullish(),
-    after_hours_access: z.string().max(10_000).nullish(),
-    key_holder_info: jsonArray.optional(),
-    timezone: timeZone.optional(),
-    settings: jsonObject.optional(),
-    metadata: jsonObject.optional(),
+  columns: {
+    id: col.id(),
+    organization_id: col.id(),
+    name: col.text(255).required(),
+    code: col.text(50),
+    site_type: col.enum(SITE_TYPES).hasDefault(),
+    address_line1: col.text(255),
+    address_line2: col.text(255),
+    city: col.text(100),
+    state: col.text(100),
+    postal_code: col.text(20),
+    country: col.text(100).hasDefault(),
+    latitude: col.decimal(),
+    longitude: col.decimal(),
+    floors_count: col.int(0, 500),
+    year_built: col.int(1800, 2200),
+    total_area_sqm: col.decimal(),
+    occupancy_count: col.int(),
+    primary_contact_name: col.text(255),
+    primary_contact_phone: col.text(50),
+    primary_contact_email: col.email(),
+    emergency_contact_name: col.text(255),
+    emergency_contact_phone: col.text(50),
+    access_instructions: col.string(10_000),
+    after_hours_access: col.string(10_000),
+    key_holder_info: col.json().write(jsonArray).hasDefault(),
+    health_score: col.int().readOnly(),
+    health_score_updated_at: col.timestamp().readOnly(),
+    health_score_components: col.json().readOnly(),
+    timezone: col.text(50).write(timeZone).hasDefault(),
+    settings: col.json().hasDefault(),
+    metadata: col.json().hasDefault(),
+    created_at: col.timestamp().notNull().readOnly(),
+    updated_at: col.timestamp().notNull().readOnly(),
+    deleted_at: col.timestamp().readOnly(),
   },
 });
 export type SiteRow = z.infer<typeof sites.row>;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isoDate } from "../schemas/fields.ts";
+import { col } from "./columns.ts";
 import { defineResource, filter } from "./define.ts";
 
 export const AVAILABILITY_STATUSES = [
@@ -8,6 +8,7 @@ export const AVAILABILITY_STATUSES = [
   "actively_looking",
   "not_available",
 ] as const;
+const VISIBILITIES = ["public", "employers_only", "connections_only", "private"] as const;
 const CAREER_LEVELS = ["apprentice", "rising_star", "trusted_expert", "master", "legend"] as const;
 
 export const tags = z.array(z.string().trim().min(1).max(100)).max(50);
@@ -32,58 +33,39 @@ export const technicianProfiles = defineResource({
     availability_status: filter.eq(z.enum(AVAILABILITY_STATUSES)),
     career_level: filter.eq(z.enum(CAREER_LEVELS)),
   },
-  row: z.object({
-    id: z.string(),
-    user_id: z.string(),
-    headline: z.string().nullable(),
-    summary: z.string().nullable(),
-    years_experience: z.number().nullable(),
-    career_start_date: z.string().nullable(),
-    primary_trade: z.string().nullable(),
-    specializations: z.array(z.string()).nullable(),
-    manufacturer_expertise: z.array(z.string()).nullable(),
-    equipment_types: z.array(z.string()).nullable(),
-    expertise_score: z.number().nullable(),
-    expertise_percentile: z.number().nullable(),
-    total_jobs_completed: z.number().nullable(),
-    first_time_fix_rate: z.string().nullable(),
-    average_resolution_time_minutes: z.number().nullable(),
-    buildings_served: z.number().nullable(),
-    contributions_count: z.number().nullable(),
-    technicians_helped: z.number().nullable(),
-    estimated_hours_saved: z.string().nullable(),
-    badges: z.unknown(),
-    career_level: z.string().nullable(),
-    availability_status: z.string().nullable(),
-    preferred_job_types: z.array(z.string()).nullable(),
-    preferred_locations: z.array(z.string()).nullable(),
-    willing_to_relocate: z.boolean().nullable(),
-    profile_visibility: z.string().nullable(),
-    show_current_employer: z.boolean().nullable(),
-    anonymous_contributions: z.boolean().nullable(),
-    is_verified: z.boolean().nullable(),
-    verification_level: z.string().nullable(),
-    created_at: z.string().nullable(),
-    updated_at: z.string().nullable(),
-  }),
-  writable: {
-    headline: z.string().max(255).nullish(),
-    summary: z.string().max(10_000).nullish(),
-    years_experience: z.number().int().min(0).max(80).nullish(),
-    career_start_date: isoDate.nullish(),
-    primary_trade: z.string().max(100).nullish(),
-    specializations: tags.nullish(),
-    manufacturer_expertise: tags.nullish(),
-    equipment_types: tags.nullish(),
-    availability_status: z.enum(AVAILABILITY_STATUSES).optional(),
-    preferred_job_types: tags.nullish(),
-    preferred_locations: tags.nullish(),
-    willing_to_relocate: z.boolean().optional(),
-    profile_visibility: z
-      .enum(["public", "employers_only", "connections_only", "private"])
-      .optional(),
-    show_current_employer: z.boolean().optional(),
-    anonymous_contributions: z.boolean().optional(),
+  columns: {
+    id: col.id(),
+    user_id: col.id(),
+    headline: col.string(255),
+    summary: col.string(10_000),
+    years_experience: col.int(0, 80),
+    career_start_date: col.date(),
+    primary_trade: col.string(100),
+    specializations: col.textArray().write(tags),
+    manufacturer_expertise: col.textArray().write(tags),
+    equipment_types: col.textArray().write(tags),
+    expertise_score: col.int().readOnly(),
+    expertise_percentile: col.int().readOnly(),
+    total_jobs_completed: col.int().readOnly(),
+    first_time_fix_rate: col.decimal().readOnly(),
+    average_resolution_time_minutes: col.int().readOnly(),
+    buildings_served: col.int().readOnly(),
+    contributions_count: col.int().readOnly(),
+    technicians_helped: col.int().readOnly(),
+    estimated_hours_saved: col.decimal().readOnly(),
+    badges: col.json().readOnly(),
+    career_level: col.enum(CAREER_LEVELS).readOnly(),
+    availability_status: col.enum(AVAILABILITY_STATUSES).hasDefault(),
+    preferred_job_types: col.textArray().write(tags),
+    preferred_locations: col.textArray().write(tags),
+    willing_to_relocate: col.bool().hasDefault(),
+    profile_visibility: col.enum(VISIBILITIES).hasDefault(),
+    show_current_employer: col.bool().hasDefault(),
+    anonymous_contributions: col.bool().hasDefault(),
+    is_verified: col.bool().readOnly(),
+    verification_level: col.string(50).readOnly(),
+    created_at: col.timestamp().readOnly(),
+    updated_at: col.timestamp().readOnly(),
   },
 });
 export type TechnicianProfileRow = z.infer<typeof technicianProfiles.row>;

@@ -11,6 +11,7 @@ import {
   type Tenant,
 } from "./helpers/http-world.ts";
 import { api } from "./helpers/runtime.ts";
+import { badBodies } from "./helpers/samples.ts";
 
 /**
  * Table-driven bad input for every write route, generated from each route's own zod body
@@ -26,52 +27,6 @@ let t: Tenant;
 beforeAll(async () => {
   ({ url, runtime, routes, t } = await routeWorld("bad"));
 });
-
-const jsonTypes = (s: JsonSchema): Set<string> => {
-  const out = new Set<string>();
-  if (s.anyOf) for (const x of s.anyOf) for (const y of jsonTypes(x)) out.add(y);
-  if (Array.isArray(s.type)) for (const y of s.type) out.add(y);
-  else if (s.type) out.add(s.type);
-  if (out.has("integer")) out.add("number");
-  return out;
-};
-
-const CANDIDATES: Array<[string, unknown]> = [
-  ["number", 12345],
-  ["string", "not-the-right-type"],
-  ["boolean", true],
-  ["array", ["x"]],
-  ["object", { x: 1 }],
-];
-
-/** The mutations of a valid body that must each be rejected with 400. */
-function badBodies(schema: JsonSchema, valid: Record<string, unknown>): Array<[string, unknown]> {
-  const out: Array<[string, unknown]> = [
-    ["unknown field", { ...valid, zz_not_a_column: 1 }],
-    ["not an object", ["a"]],
-  ];
-  for (const name of schema.required ?? []) {
-    const copy = { ...valid };
-    delete copy[name];
-    out.push([`missing ${name}`, copy]);
-  }
-  for (const [name, prop] of Object.entries(schema.properties ?? {})) {
-    const types = jsonTypes(prop);
-    if (types.size === 0) continue;
-    const wrong = CANDIDATES.find(([type]) => !types.has(type));
-    if (wrong) out.push([`${name} as ${wrong[0]}`, { ...valid, [name]: wrong[1] }]);
-    const enums = prop.enum ?? prop.anyOf?.find((x) => x.enum)?.enum;
-    if (enums)
-      out.push([`${name} outside its enum`, { ...valid, [name]: "definitely_not_a_valid_value" }]);
-    const format = prop.format ?? prop.anyOf?.find((x) => x.format)?.format;
-    if (format === "uuid")
-      out.push([`${name} not a uuid`, { ...valid, [name]: "1; DROP TABLE users" }]);
-    if (/cost|price|fee|rate$|amount/.test(name) && types.has("string")) {
-      out.push([`${name} negative`, { ...valid, [name]: "-1.00" }]);
-    }
-  }
-  return out;
-}
 
 const writeRoutes = () =>
   routes.filter((r) => ["post", "patch", "put"].includes(r.method) && r.schemas.body);

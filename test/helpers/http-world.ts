@@ -186,6 +186,7 @@ export type JsonSchema = {
   pattern?: string;
   format?: string;
   maxLength?: number;
+  minimum?: number;
   additionalProperties?: unknown;
   items?: unknown;
 };

@@ -1,6 +1,5 @@
-import { type DatabasePool, sql } from "slonik";
-import { z } from "zod";
-import { createDatabasePool } from "./db/pool.ts";
+import type { DatabasePool } from "slonik";
+import { createDatabasePool, pingDatabase } from "./db/pool.ts";
 import type { Env } from "./env.ts";
 import { Mailer } from "./mail/mailer.ts";
 import { createSmtpTransport } from "./mail/smtp.ts";
@@ -58,13 +57,11 @@ export async function createRuntime(env: Env): Promise<Runtime> {
     ],
   };
   runtime.readiness.push(
-    { name: "postgres", check: async () => (await db.oneFirst(pingQuery)) === 1 },
+    { name: "postgres", check: () => pingDatabase(db) },
     { name: "redis", check: async () => (await redis.ping()) === "PONG" },
   );
   return runtime;
 }
-
-const pingQuery = sql.type(z.object({ ok: z.number() }))`SELECT 1 AS ok`;
 
 export async function closeRuntime(runtime: Runtime): Promise<void> {
   for (const close of [...runtime.closers].reverse()) {

@@ -1,6 +1,6 @@
-import { type DatabasePool, sql } from "slonik";
-import { z } from "zod";
+import type { DatabasePool } from "slonik";
 import { ROLES, type Role } from "../../shared/permissions.ts";
+import { findApiKeysByPrefix, findSessionCredential, touchApiKey } from "../db/credentials.ts";
 import { withTenant } from "../db/tenant-context.ts";
 import { parseApiKey, sha256, TokenError, verifyAccessToken } from "./tokens.ts";
 
@@ -28,31 +28,6 @@ export class AuthError extends Error {
   }
 }
 
-const SessionRow = z.object({
-  session_active: z.boolean().nullable(),
-  revoked_at: z.string().nullable(),
-  expires_at: z.string(),
-  user_active: z.boolean().nullable(),
-  deleted_at: z.string().nullable(),
-  organization_id: z.string().nullable(),
-  role: z.string().nullable(),
-});
-
-const ApiKeyRow = z.object({
-  id: z.string(),
-  organization_id: z.string(),
-  created_by: z.string(),
-  key_hash: z.string(),
-  scopes: z.array(z.string()).nullable(),
-  rate_limit_per_hour: z.number().nullable(),
-  is_active: z.boolean().nullable(),
-  expires_at: z.string().nullable(),
-  revoked_at: z.string().nullable(),
-  creator_active: z.boolean().nullable(),
-  creator_org: z.string().nullable(),
-  creator_role: z.string().nullable(),
-});
-
 const asRole = (r: string | null): Role =>
   (ROLES as readonly string[]).includes(r ?? "") ? (r as Role) : "guest";
 
@@ -72,11 +47,7 @@ export async function authenticate(
     throw new AuthError(err instanceof TokenError ? err.reason : "unauthorized");
   }
   const row = await withTenant(deps.db, { organizationId: claims.org, userId: claims.sub }, (tx) =>
-    tx.maybeOne(sql.type(SessionRow)`
-      SELECT s.is_active AS session_active, s.revoked_at, s.expires_at,
-             u.is_active AS user_active, u.deleted_at, u.organization_id, u.role
-        FROM user_sessions s JOIN users u ON u.id = s.user_id
-       WHERE s.id = ${claims.sid} AND s.user_id = ${claims.sub}`),
+    findSessionCredential(tx, claims.sid, claims.sub),
   );
   if (!row) throw new AuthError("session_revoked");
   const ended =
@@ -103,12 +74,7 @@ export async function authenticate(
 async function authenticateApiKey(serviceDb: DatabasePool, token: string): Promise<Principal> {
   const parsed = parseApiKey(token);
   if (!parsed) throw new AuthError("unauthorized");
-  const rows = await serviceDb.any(sql.type(ApiKeyRow)`
-    SELECT k.id, k.organization_id, k.created_by, k.key_hash, k.scopes, k.rate_limit_per_hour,
-           k.is_active, k.expires_at, k.revoked_at,
-           u.is_active AS creator_active, u.organization_id AS creator_org, u.role AS creator_role
-      FROM api_keys k JOIN users u ON u.id = k.created_by
-     WHERE k.key_prefix = ${parsed.prefix}`);
+  const rows = await findApiKeysByPrefix(serviceDb, parsed.prefix);
   const hash = sha256(token);
   const key = rows.find((r) => r.key_hash === hash);
   if (!key) throw new AuthError("unauthorized");
@@ -120,9 +86,7 @@ async function authenticateApiKey(serviceDb: DatabasePool, token: string): Promi
     key.creator_org === key.organization_id;
   if (!usable) throw new AuthError("session_revoked");
   // last_used_at is informational; a lost update here is harmless.
-  void serviceDb
-    .query(sql.type(z.object({}))`UPDATE api_keys SET last_used_at = now() WHERE id = ${key.id}`)
-    .catch(() => {});
+  void touchApiKey(serviceDb, key.id).catch(() => {});
   return {
     kind: "api_key",
     userId: key.created_by,

@@ -1,5 +1,43 @@
-import { type CommonQueryMethods, sql } from "slonik";
+import { type CommonQueryMethods, type SerializableValue, sql } from "slonik";
 import { z } from "zod";
+import type { Tx } from "./tenant-context.ts";
+
+/** One audit_events row as written; the JSON columns hold plain JSON values. */
+export type AuditEventInsert = {
+  organization_id: string | null;
+  event_type: string;
+  entity_type: string;
+  entity_id: string;
+  actor_id: string;
+  actor_type: "user" | "api_key" | "system";
+  actor_email: string | null;
+  event_data: SerializableValue;
+  previous_state: SerializableValue;
+  new_state: SerializableValue;
+  ip_address: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+};
+
+const jsonb = (v: SerializableValue) => (v === null ? null : sql.jsonb(v));
+
+/**
+ * Inserts one audit event in the caller's transaction (server/audit/record.ts builds it).
+ * The hash chain (previous_hash, hash, chain position) is filled by the BEFORE INSERT
+ * trigger of migrations/0020_audit_chain.sql; no RETURNING, since an organisation-less
+ * event is not visible to its writer afterwards.
+ */
+export async function insertAuditEvent(tx: Tx, e: AuditEventInsert): Promise<void> {
+  await tx.query(sql.type(z.object({}))`
+    INSERT INTO audit_events (
+      organization_id, event_type, entity_type, entity_id, actor_id, actor_type, actor_email,
+      event_data, previous_state, new_state, ip_address, user_agent, request_id, hash)
+    VALUES (
+      ${e.organization_id}, ${e.event_type}, ${e.entity_type}, ${e.entity_id},
+      ${e.actor_id}, ${e.actor_type}, ${e.actor_email},
+      ${jsonb(e.event_data)}, ${jsonb(e.previous_state)}, ${jsonb(e.new_state)},
+      ${e.ip_address}, ${e.user_agent}, ${e.request_id}, '')`);
+}
 
 const ChainRow = z.object({
   id: z.string(),
@@ -81,4 +119,16 @@ export async function organizationsWithAudit(db: CommonQueryMethods): Promise<re
   return db.anyFirst(sql.type(z.object({ organization_id: z.string() }))`
     SELECT organization_id FROM audit_chain_heads
     UNION SELECT DISTINCT organization_id FROM audit_events WHERE organization_id IS NOT NULL`);
+}
+
+/**
+ * Creates audit_events partitions for the current month and `monthsAhead` more (skips
+ * those that exist; migration 0011). Service role only: it needs partition DDL rights.
+ */
+export async function ensureAuditPartitions(
+  serviceDb: CommonQueryMethods,
+  monthsAhead: number,
+): Promise<number> {
+  return serviceDb.oneFirst(sql.type(z.object({ created: z.number() }))`
+    SELECT ensure_audit_partitions(${monthsAhead}) AS created`);
 }

@@ -5,7 +5,9 @@ import {
   type DriverTypeParser,
   type Interceptor,
   SchemaValidationError,
+  sql,
 } from "slonik";
+import { z } from "zod";
 
 /**
  * Validates every row of a `sql.type(schema)` query against its zod schema, so a row
@@ -84,4 +86,9 @@ export async function createDatabasePool(
     // slonik drops `undefined` options, so "no reset" is a reset that does nothing.
     ...(options.resetOnRelease === false ? { resetConnection: async () => {} } : {}),
   });
+}
+
+/** True when the pool answers a trivial query (readiness). */
+export async function pingDatabase(pool: DatabasePool): Promise<boolean> {
+  return (await pool.oneFirst(sql.type(z.object({ ok: z.number() }))`SELECT 1 AS ok`)) === 1;
 }

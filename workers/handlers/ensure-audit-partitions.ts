@@ -1,5 +1,4 @@
-import { sql } from "slonik";
-import { z } from "zod";
+import { ensureAuditPartitions as createPartitions } from "../../server/db/audit-events.ts";
 import type { JobPayload } from "../../shared/jobs.ts";
 import type { JobContext } from "./context.ts";
 
@@ -12,7 +11,6 @@ export async function ensureAuditPartitions(
   payload: JobPayload<"maintenance.ensure-audit-partitions">,
   { runtime }: JobContext,
 ): Promise<{ created: number }> {
-  const created = await runtime.serviceDb.oneFirst(sql.type(z.object({ created: z.number() }))`
-    SELECT ensure_audit_partitions(${payload.months_ahead}) AS created`);
+  const created = await createPartitions(runtime.serviceDb, payload.months_ahead);
   return { created };
 }

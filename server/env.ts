@@ -80,6 +80,31 @@ const EnvSchema = z.object({
   DIAGNOSIS_LLM_BASE_URL: z.string().url().optional(),
   DIAGNOSIS_LLM_MODEL: z.string().min(1).max(200).default("gpt-4o-mini"),
   DIAGNOSIS_LLM_API_KEY: z.string().min(1).max(1024).optional(),
+  /**
+   * Notification delivery beyond in-app (server/notifications, docs/notifications.md).
+   * `log` writes what would be sent to the log; `webpush` sends Web Push (RFC 8030, VAPID
+   * RFC 8292, aes128gcm) with the VAPID key pair (`npx web-push generate-vapid-keys`).
+   */
+  PUSH_PROVIDER: z.enum(["log", "webpush"]).default("log"),
+  VAPID_PUBLIC_KEY: z.string().min(20).max(200).optional(),
+  VAPID_PRIVATE_KEY: z.string().min(20).max(200).optional(),
+  /** Who push services may contact about this sender: `mailto:…` or an https URL. */
+  VAPID_SUBJECT: z
+    .string()
+    .max(255)
+    .refine((v) => /^(mailto:|https:\/\/)/.test(v), "must be a mailto: or https:// URL")
+    .optional(),
+  /** `log`, or `twilio`: any gateway speaking Twilio's Messages REST API. */
+  SMS_PROVIDER: z.enum(["log", "twilio"]).default("log"),
+  SMS_TWILIO_BASE_URL: z
+    .string()
+    .url()
+    .refine((v) => /^https?:\/\//.test(v), "must be an http(s):// URL")
+    .default("https://api.twilio.com"),
+  SMS_TWILIO_ACCOUNT_SID: z.string().min(1).max(100).optional(),
+  SMS_TWILIO_AUTH_TOKEN: z.string().min(1).max(200).optional(),
+  /** The sender number (E.164) or messaging service the SMS come from. */
+  SMS_FROM: z.string().min(1).max(50).optional(),
   /** Jobs one worker process runs at once, per queue. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
   /** On shutdown, how long in-flight jobs may finish before they are handed back to the queue. */
@@ -142,6 +167,22 @@ function crossFieldProblems(env: Env): string[] {
   }
   if (env.EMBEDDINGS_PROVIDER === "openai" && !env.EMBEDDINGS_BASE_URL) {
     problems.push("EMBEDDINGS_BASE_URL: required when EMBEDDINGS_PROVIDER=openai");
+  }
+  if (
+    env.PUSH_PROVIDER === "webpush" &&
+    (!env.VAPID_PUBLIC_KEY || !env.VAPID_PRIVATE_KEY || !env.VAPID_SUBJECT)
+  ) {
+    problems.push(
+      "VAPID_PUBLIC_KEY/VAPID_PRIVATE_KEY/VAPID_SUBJECT: required when PUSH_PROVIDER=webpush",
+    );
+  }
+  if (
+    env.SMS_PROVIDER === "twilio" &&
+    (!env.SMS_TWILIO_ACCOUNT_SID || !env.SMS_TWILIO_AUTH_TOKEN || !env.SMS_FROM)
+  ) {
+    problems.push(
+      "SMS_TWILIO_ACCOUNT_SID/SMS_TWILIO_AUTH_TOKEN/SMS_FROM: required when SMS_PROVIDER=twilio",
+    );
   }
   if (production && !env.SMTP_URL && !env.SMTP_HOST) {
     problems.push("SMTP_URL: set SMTP_URL or SMTP_HOST in production (e-mail is not optional)");

@@ -32,6 +32,14 @@ export const JOBS = {
     queue: "embeddings",
     payload: z.strictObject({ batch_size: z.number().int().min(1).max(500).default(100) }),
   },
+  /**
+   * Sends notifications beyond in-app (e-mail, push, SMS) per their users' preferences,
+   * each channel once (server/notifications/deliver.ts). Queued by notify() after commit.
+   */
+  "notifications.deliver": {
+    queue: "notifications",
+    payload: z.strictObject({ notification_ids: z.array(uuid).min(1).max(500) }),
+  },
 } as const satisfies Record<string, { queue: string; payload: z.ZodType }>;
 
 export type JobName = keyof typeof JOBS;

@@ -1,4 +1,5 @@
 import type { Handlers } from "./context.ts";
+import { deliverNotifications } from "./deliver-notifications.ts";
 import { diagnose } from "./diagnose.ts";
 import { sweepEmbeddings } from "./embeddings-sweep.ts";
 import { ensureAuditPartitions } from "./ensure-audit-partitions.ts";
@@ -8,4 +9,5 @@ export const HANDLERS: Handlers = {
   "maintenance.ensure-audit-partitions": ensureAuditPartitions,
   "diagnosis.run": diagnose,
   "embeddings.sweep": sweepEmbeddings,
+  "notifications.deliver": deliverNotifications,
 };

@@ -15,8 +15,8 @@ import { execSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
-import { createClient } from "redis";
 import { env } from "../server/env.ts";
+import { createRedis } from "../server/redis.ts";
 import { startBareServer } from "./bench/relay/bare-broadcast.ts";
 import { ClientPool } from "./bench/relay/clients.ts";
 import { configFor } from "./bench/relay/config.ts";
@@ -61,12 +61,10 @@ if (fdLimit !== "unlimited" && Number(fdLimit) < largeSockets + 500) {
 }
 
 async function cleanRedis(): Promise<void> {
-  const redis = createClient({ url: env.REDIS_URL });
-  await redis.connect();
+  const redis = await createRedis(env, "bench-cleanup");
   try {
-    for await (const batch of redis.scanIterator({ MATCH: `${redisPrefix}:*`, COUNT: 500 })) {
-      const keys = Array.isArray(batch) ? batch : [batch];
-      if (keys.length > 0) await redis.del(keys);
+    for await (const keys of redis.scanStream({ match: `${redisPrefix}:*`, count: 500 })) {
+      if ((keys as string[]).length > 0) await redis.del(...(keys as string[]));
     }
   } finally {
     await redis.quit();

@@ -21,11 +21,49 @@ const EnvSchema = z.object({
   MIGRATION_DATABASE_URL: postgresUrl.default(
     "postgres://sitesync_owner:sitesync_owner@127.0.0.1:5432/sitesync",
   ),
+  /**
+   * The hub's LISTEN connection (service role). LISTEN holds session state, so this must
+   * reach Postgres directly, never through a transaction pooler; unset, it is
+   * SERVICE_DATABASE_URL (right whenever that one is direct).
+   */
+  REALTIME_LISTEN_DATABASE_URL: postgresUrl.optional(),
   REDIS_URL: z
     .string()
     .url()
     .refine((v) => /^rediss?:\/\//.test(v), "must be a redis:// URL")
     .default("redis://127.0.0.1:6379"),
+  /**
+   * Redis through Sentinel: "host:port,host:port,…" of the sentinels. When set, every client
+   * asks them for the current primary of REDIS_SENTINEL_NAME (and again after a failover);
+   * REDIS_URL then only contributes its credentials and database number.
+   */
+  REDIS_SENTINELS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return undefined;
+      const nodes = v.split(",").map((s) => s.trim());
+      const parsed = nodes.map((node) => {
+        const m = /^([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(node);
+        const port = m ? Number(m[2]) : 0;
+        return m && port > 0 && port < 65536
+          ? { host: (m[1] as string).replace(/^\[|\]$/g, ""), port }
+          : null;
+      });
+      if (parsed.some((p) => p === null)) {
+        ctx.addIssue({
+          code: "custom",
+          message: 'must be "host:port" entries separated by commas',
+        });
+        return z.NEVER;
+      }
+      return parsed.filter((p) => p !== null);
+    }),
+  /** The primary's name in the sentinels' configuration (`sentinel monitor <name> …`). */
+  REDIS_SENTINEL_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/)
+    .default("sitesync"),
   /** Prefixes every Redis key and pub/sub channel, so several deployments (or test files) share one Redis. */
   REDIS_KEY_PREFIX: z
     .string()
@@ -130,7 +168,7 @@ const EnvSchema = z.object({
     .pipe(z.array(z.enum(["api", "workers"])).min(1)),
 });
 
-export type Env = z.infer<typeof EnvSchema>;
+export type Env = z.infer<typeof EnvSchema> & { REALTIME_LISTEN_DATABASE_URL: string };
 
 export class EnvError extends Error {}
 
@@ -138,15 +176,21 @@ export function parseEnv(source: NodeJS.ProcessEnv): Env {
   const result = EnvSchema.safeParse(source);
   if (result.success) {
     const problems = crossFieldProblems(result.data);
-    if (problems.length === 0) return result.data;
-    throw new EnvError(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    if (problems.length > 0) {
+      throw new EnvError(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    }
+    return {
+      ...result.data,
+      REALTIME_LISTEN_DATABASE_URL:
+        result.data.REALTIME_LISTEN_DATABASE_URL ?? result.data.SERVICE_DATABASE_URL,
+    };
   }
   const lines = result.error.issues.map((i) => `  - ${i.path.join(".") || "(root)"}: ${i.message}`);
   throw new EnvError(`Invalid configuration:\n${lines.join("\n")}`);
 }
 
 /** Rules that span several variables, reported together like the per-field ones. */
-function crossFieldProblems(env: Env): string[] {
+function crossFieldProblems(env: z.infer<typeof EnvSchema>): string[] {
   const problems: string[] = [];
   const production = env.NODE_ENV === "production";
   if (production && env.JWT_SECRET.startsWith("dev-only")) {

@@ -39,7 +39,7 @@ export async function createRuntime(env: Env): Promise<Runtime> {
     // the DISCARD ALL round trip after every query. The request pool (db) keeps it.
     resetOnRelease: false,
   });
-  const redis = await createRedis(env.REDIS_URL);
+  const redis = await createRedis(env);
   const mail = new Mailer(createSmtpTransport(env));
   const runtime: Runtime = {
     env,

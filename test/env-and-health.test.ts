@@ -31,6 +31,30 @@ describe("configuration", () => {
       expect(message).toContain(key);
   });
 
+  it("reads a Sentinel list and a direct LISTEN URL (defaulting to the service URL)", () => {
+    const env = parseEnv({
+      REDIS_SENTINELS: "127.0.0.1:26379, sentinel-2.internal:26380,[::1]:26381",
+      SERVICE_DATABASE_URL: "postgres://s:s@127.0.0.1:6432/sitesync",
+    });
+    expect(env.REDIS_SENTINELS).toEqual([
+      { host: "127.0.0.1", port: 26379 },
+      { host: "sentinel-2.internal", port: 26380 },
+      { host: "::1", port: 26381 },
+    ]);
+    expect(env.REDIS_SENTINEL_NAME).toBe("sitesync");
+    expect(env.REALTIME_LISTEN_DATABASE_URL).toBe("postgres://s:s@127.0.0.1:6432/sitesync");
+    expect(parseEnv({}).REDIS_SENTINELS).toBeUndefined();
+    expect(
+      parseEnv({ REALTIME_LISTEN_DATABASE_URL: "postgres://s:s@127.0.0.1:5432/sitesync" })
+        .REALTIME_LISTEN_DATABASE_URL,
+    ).toBe("postgres://s:s@127.0.0.1:5432/sitesync");
+    expect(() => parseEnv({ REDIS_SENTINELS: "127.0.0.1" })).toThrow(/REDIS_SENTINELS/);
+    expect(() => parseEnv({ REDIS_SENTINELS: "127.0.0.1:99999" })).toThrow(/REDIS_SENTINELS/);
+    expect(() => parseEnv({ REALTIME_LISTEN_DATABASE_URL: "redis://x" })).toThrow(
+      /REALTIME_LISTEN_DATABASE_URL/,
+    );
+  });
+
   it("refuses the development JWT secret in production", () => {
     expect(() => parseEnv({ NODE_ENV: "production" })).toThrow(/JWT_SECRET/);
   });

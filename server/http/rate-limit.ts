@@ -36,7 +36,6 @@ function limitersOf(runtime: Runtime): Limiters {
   const make = (keyPrefix: string, points: number, duration: number) =>
     new RateLimiterRedis({
       storeClient: runtime.redis,
-      useRedisPackage: true,
       keyPrefix: `${prefix}:rl:${keyPrefix}`,
       points,
       duration,

@@ -32,7 +32,7 @@ export const queuePrefix = (env: Env) => `${env.REDIS_KEY_PREFIX}:bull`;
  * out a Redis blip instead of failing the job.
  */
 export function queueConnection(env: Env, name = "bullmq"): Promise<Redis> {
-  return createRedis(env.REDIS_URL, name, { offlineQueue: true });
+  return createRedis(env, name, { offlineQueue: true });
 }
 
 export type Queues = {

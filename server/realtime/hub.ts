@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { createAdapter } from "@socket.io/redis-adapter";
-import { createClient } from "redis";
 import { Server } from "socket.io";
 import type { AckError } from "../../shared/realtime/events.ts";
 import { AuthError, authenticate } from "../auth/principal.ts";
 import { detectCommitTimestamps, pruneOutbox } from "../db/realtime-events.ts";
 import { logger } from "../logger.ts";
 import { socketsConnected, subscriptionsActive } from "../metrics.ts";
+import { createRedis } from "../redis.ts";
 import type { ServerAttachment } from "../server.ts";
 import {
   handleMessageRead,
@@ -53,15 +53,10 @@ export const attachRealtime: ServerAttachment = async (server, runtime) => {
   });
 
   // The adapter's clients queue while Redis is away (the main client fails fast instead).
-  const pub = createClient({
-    url: env.REDIS_URL,
-    socket: { reconnectStrategy: (n: number) => Math.min(50 * 2 ** n, 2_000) },
-  });
-  const sub = pub.duplicate();
-  for (const c of [pub, sub]) {
-    c.on("error", (err: Error) => log.warn({ err: err.message }, "adapter redis error"));
-  }
-  await Promise.all([pub.connect(), sub.connect()]);
+  const [pub, sub] = await Promise.all([
+    createRedis(env, "adapter-pub", { offlineQueue: true }),
+    createRedis(env, "adapter-sub", { offlineQueue: true }),
+  ]);
   // The adapter never awaits its publishes: a failed one must not become an unhandled rejection.
   const publish = pub.publish.bind(pub);
   Object.assign(pub, {
@@ -103,7 +98,7 @@ export const attachRealtime: ServerAttachment = async (server, runtime) => {
 
   let connectedBefore = false;
   const listener = new RealtimeListener(
-    env.SERVICE_DATABASE_URL,
+    env.REALTIME_LISTEN_DATABASE_URL,
     {
       [REALTIME_CHANNEL]: () => pump.wake(),
       [SESSION_END_CHANNEL]: (payload) => onSessionEndNotice(io, payload),

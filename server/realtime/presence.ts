@@ -83,7 +83,7 @@ export class Presence {
     this.local.set(userId, { count: 1, orgId });
     await this.guard(
       async () => {
-        await this.redis.hSet(this.usersKey(this.nodeId), userId, orgId);
+        await this.redis.hset(this.usersKey(this.nodeId), userId, orgId);
         if (!(await this.heldElsewhere(userId))) this.announce(userId, orgId, "online");
       },
       () => this.unannounced.set(userId, orgId),
@@ -98,7 +98,7 @@ export class Presence {
     this.local.delete(userId);
     await this.guard(
       async () => {
-        await this.redis.hDel(this.usersKey(this.nodeId), userId);
+        await this.redis.hdel(this.usersKey(this.nodeId), userId);
         // Re-check locally: a new socket may have arrived while Redis answered.
         if (!this.local.has(userId) && !(await this.heldElsewhere(userId))) {
           this.announce(userId, entry.orgId, "offline");
@@ -113,21 +113,19 @@ export class Presence {
   }
 
   private async heldElsewhere(userId: string): Promise<boolean> {
-    const nodes = await this.redis.sMembers(this.nodesKey);
+    const nodes = await this.redis.smembers(this.nodesKey);
     for (const node of nodes) {
       if (node === this.nodeId) continue;
       if (!(await this.redis.exists(this.heartbeatKey(node)))) continue;
-      if (await this.redis.hExists(this.usersKey(node), userId)) return true;
+      if (await this.redis.hexists(this.usersKey(node), userId)) return true;
     }
     return false;
   }
 
   private async beat(): Promise<void> {
     await this.guard(async () => {
-      await this.redis.set(this.heartbeatKey(this.nodeId), "1", {
-        expiration: { type: "PX", value: this.ttlMs },
-      });
-      await this.redis.sAdd(this.nodesKey, this.nodeId);
+      await this.redis.set(this.heartbeatKey(this.nodeId), "1", "PX", this.ttlMs);
+      await this.redis.sadd(this.nodesKey, this.nodeId);
     });
   }
 
@@ -137,7 +135,7 @@ export class Presence {
     await this.guard(async () => {
       const key = this.usersKey(this.nodeId);
       await this.redis.del(key);
-      for (const [userId, { orgId }] of this.local) await this.redis.hSet(key, userId, orgId);
+      for (const [userId, { orgId }] of this.local) await this.redis.hset(key, userId, orgId);
     });
     await this.announceMissed();
   }
@@ -172,12 +170,15 @@ export class Presence {
 
   private async sweep(): Promise<void> {
     await this.guard(async () => {
-      for (const node of await this.redis.sMembers(this.nodesKey)) {
+      for (const node of await this.redis.smembers(this.nodesKey)) {
         if (node === this.nodeId || (await this.redis.exists(this.heartbeatKey(node)))) continue;
-        const flat = (await this.redis.eval(CLAIM_DEAD_NODE, {
-          keys: [this.usersKey(node), this.nodesKey],
-          arguments: [node],
-        })) as string[];
+        const flat = (await this.redis.eval(
+          CLAIM_DEAD_NODE,
+          2,
+          this.usersKey(node),
+          this.nodesKey,
+          node,
+        )) as string[];
         log.info({ node, users: flat.length / 2 }, "claimed a dead hub node's presence");
         for (let i = 0; i + 1 < flat.length; i += 2) {
           const userId = flat[i] as string;
@@ -204,8 +205,8 @@ export class Presence {
     for (const t of this.timers) clearInterval(t);
     this.redis.off("ready", this.onReady);
     await this.guard(async () => {
-      await this.redis.del([this.usersKey(this.nodeId), this.heartbeatKey(this.nodeId)]);
-      await this.redis.sRem(this.nodesKey, this.nodeId);
+      await this.redis.del(this.usersKey(this.nodeId), this.heartbeatKey(this.nodeId));
+      await this.redis.srem(this.nodesKey, this.nodeId);
     });
   }
 }

@@ -29,17 +29,15 @@ type Limiters = {
 
 const cache = new WeakMap<Runtime["redis"], Limiters>();
 
+const limiterFor = (redis: Runtime["redis"], keyPrefix: string, points: number, duration: number) =>
+  new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration });
+
 function limitersOf(runtime: Runtime): Limiters {
   const existing = cache.get(runtime.redis);
   if (existing) return existing;
   const prefix = runtime.env.REDIS_KEY_PREFIX;
   const make = (keyPrefix: string, points: number, duration: number) =>
-    new RateLimiterRedis({
-      storeClient: runtime.redis,
-      keyPrefix: `${prefix}:rl:${keyPrefix}`,
-      points,
-      duration,
-    });
+    limiterFor(runtime.redis, `${prefix}:rl:${keyPrefix}`, points, duration);
   const limiters: Limiters = {
     loginByEmail: make("login-email", LOGIN_LIMITS.perEmail, LOGIN_LIMITS.windowSeconds),
     loginByIp: make("login-ip", LOGIN_LIMITS.perIp, LOGIN_LIMITS.windowSeconds),
@@ -113,19 +111,13 @@ export async function consumeApiKeyRequest(
   perHour: number,
 ): Promise<ApiKeyUsage> {
   const l = limitersOf(runtime);
-  let limiter = l.apiKeysByLimit.get(perHour);
-  if (!limiter) {
-    limiter = new RateLimiterRedis({
-      storeClient: l.redis,
-      useRedisPackage: true,
-      keyPrefix: `${l.prefix}:rl:api-key`,
-      points: perHour,
-      duration: API_KEY_WINDOW_SECONDS,
-    });
-    l.apiKeysByLimit.set(perHour, limiter);
+  let perKey = l.apiKeysByLimit.get(perHour);
+  if (!perKey) {
+    perKey = limiterFor(l.redis, `${l.prefix}:rl:api-key`, perHour, API_KEY_WINDOW_SECONDS);
+    l.apiKeysByLimit.set(perHour, perKey);
   }
   try {
-    const res = await limiter.consume(apiKeyId);
+    const res = await perKey.consume(apiKeyId);
     return {
       limit: perHour,
       remaining: res.remainingPoints,
@@ -165,13 +157,12 @@ export async function consumeAccountMailLimits(
     const limit = name as AccountMailLimit;
     let limiter = l.accountMail.get(limit);
     if (!limiter) {
-      limiter = new RateLimiterRedis({
-        storeClient: l.redis,
-        useRedisPackage: true,
-        keyPrefix: `${l.prefix}:rl:${limit}`,
-        points: ACCOUNT_MAIL_LIMITS[limit],
-        duration: ACCOUNT_MAIL_WINDOW_SECONDS,
-      });
+      limiter = limiterFor(
+        l.redis,
+        `${l.prefix}:rl:${limit}`,
+        ACCOUNT_MAIL_LIMITS[limit],
+        ACCOUNT_MAIL_WINDOW_SECONDS,
+      );
       l.accountMail.set(limit, limiter);
     }
     return limiter.consume(limit.endsWith("-email") ? emailKey(key ?? "") : (key ?? ""));

@@ -42,6 +42,15 @@ ALTER ROLE sitesync_service WITH
   LOGIN PASSWORD 'sitesync_service'
   NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION BYPASSRLS INHERIT;
 
+-- Statement and idle-in-transaction timeouts as role defaults, equal to the app pools'
+-- (server/db/pool.ts: 30 s, slonik's 60 s). A direct connection sends its own as startup
+-- parameters; through PgBouncer (transaction mode, docs/cluster.md) those are ignored and
+-- these apply, so a runaway request query is cut off either way.
+ALTER ROLE sitesync_app SET statement_timeout = '30s';
+ALTER ROLE sitesync_app SET idle_in_transaction_session_timeout = '60s';
+ALTER ROLE sitesync_service SET statement_timeout = '30s';
+ALTER ROLE sitesync_service SET idle_in_transaction_session_timeout = '60s';
+
 -- The owner can act as the other two, so migrations can
 -- `ALTER FUNCTION ... OWNER TO sitesync_service` (SECURITY DEFINER helpers)
 -- and manage grants for both. (Re-granting only raises a NOTICE.)

@@ -54,7 +54,12 @@ unset PGSERVICE PGSERVICEFILE PGDATABASE PGUSER PGPASSWORD PGHOST PGPORT PGOPTIO
 
 START_TS=$(date +%s)
 WORK_TMP=""
-cleanup() { [[ -n "$WORK_TMP" && -d "$WORK_TMP" ]] && rm -rf -- "$WORK_TMP"; return 0; }
+MADE_POLICY=""   # a policy-rc.d this run created (removed again on exit)
+cleanup() {
+  [[ -n "$WORK_TMP" && -d "$WORK_TMP" ]] && rm -rf -- "$WORK_TMP"
+  [[ -n "$MADE_POLICY" ]] && rm -f -- "$MADE_POLICY"
+  return 0
+}
 trap cleanup EXIT
 trap 'rc=$?; echo "setup.sh: FAILED (exit $rc) at line $LINENO: $BASH_COMMAND" >&2; exit $rc' ERR
 
@@ -222,6 +227,39 @@ ensure_packages() {
     apt_update_once
     build_pgvector
   fi
+}
+
+# ------------------------------------------ cluster engines (npm run cluster) ----
+# nginx, PgBouncer and Redis Sentinel for the scale-out topology (docs/cluster.md), which
+# the soak test in the suite also starts. Installed when missing on Debian as root; their
+# Debian services are never started or enabled (the cluster runs its own, on its own ports).
+CLUSTER_PKGS=(nginx pgbouncer redis-sentinel)
+cluster_bins_ok() { have_sbin nginx && have_sbin pgbouncer && have redis-server; }
+have_sbin() { have "$1" || [[ -x "/usr/sbin/$1" ]]; }
+
+ensure_cluster_packages() {
+  [[ "${SITESYNC_SKIP_CLUSTER_PACKAGES:-0}" == 1 ]] && return 0
+  local need=() p
+  for p in "${CLUSTER_PKGS[@]}"; do pkg_installed "$p" || need+=("$p"); done
+  (( ${#need[@]} )) || return 0
+  if ! is_root || ! is_debian; then
+    cluster_bins_ok || warn "missing ${need[*]}: \`npm run cluster\`, \`npm run soak\` and the soak test need nginx, pgbouncer and redis-sentinel (install them, or re-run as root on Debian)"
+    return 0
+  fi
+  # No service may start during the install (Debian's nginx would take port 80).
+  local policy=/usr/sbin/policy-rc.d
+  if [[ ! -e $policy ]]; then
+    MADE_POLICY=$policy
+    printf '#!/bin/sh\n# SiteSync setup.sh: no service starts while it installs packages.\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+  fi
+  apt_update_once
+  apt_install "${need[@]}"
+  if [[ -n "$MADE_POLICY" ]]; then rm -f -- "$MADE_POLICY"; MADE_POLICY=""; fi
+  if have systemctl && [[ -d /run/systemd/system ]]; then
+    systemctl disable --now nginx pgbouncer redis-sentinel >/dev/null 2>&1 || true
+  fi
+  log "installed ${need[*]} (their services stay off)"
 }
 
 # ------------------------------------------------- bare metal: postgres ----
@@ -481,6 +519,7 @@ elif pg_ready && redis_ping && roles_and_dbs_ok; then
     wait_for postgres pg_ready || pg_fail "PostgreSQL did not come back after restart"
   fi
   run_bootstrap optional
+  ensure_cluster_packages
 else
   MODE=bare-metal
   is_debian || die "PostgreSQL $PG_MAJOR/Redis 7 are not running on $PG_HOST:$PG_PORT/$REDIS_PORT and this is not Debian/Ubuntu: start a docker engine, or start them yourself (see docs/setup.md)"
@@ -491,6 +530,7 @@ else
   ensure_postgres
   ensure_redis
   run_bootstrap required
+  ensure_cluster_packages
 fi
 
 verify

@@ -75,6 +75,11 @@ export function startRedisGroupProcesses(o: RedisGroupOptions): RedisGroup {
         "",
         "--appendonly",
         "no",
+        // The initial sync streams from memory: no RDB file written on the primary's disk.
+        "--repl-diskless-sync",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "0",
         "--dir",
         o.dir,
         ...(replicaOf ? ["--replicaof", HOST, String(replicaOf)] : []),
@@ -145,9 +150,7 @@ export function startRedisGroupProcesses(o: RedisGroupOptions): RedisGroup {
                 fields.flatMap((v, i) => (i % 2 === 0 ? [[v, fields[i + 1]]] : [])),
               );
               return (
-                Number(f.port) === other &&
-                f.flags === "slave" &&
-                f["master-link-status"] === "ok"
+                Number(f.port) === other && f.flags === "slave" && f["master-link-status"] === "ok"
               );
             });
             const peers = (await r.call("SENTINEL", "SENTINELS", o.name)) as unknown[];

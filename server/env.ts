@@ -22,11 +22,11 @@ const EnvSchema = z.object({
     "postgres://sitesync_owner:sitesync_owner@127.0.0.1:5432/sitesync",
   ),
   /**
-   * The hub's LISTEN connection (service role). LISTEN holds session state, so this must
-   * reach Postgres directly, never through a transaction pooler; unset, it is
-   * SERVICE_DATABASE_URL (right whenever that one is direct).
+   * Every LISTEN connection (service role): the hub's and the job outbox relay's. LISTEN
+   * holds session state, so this must reach Postgres directly, never through a transaction
+   * pooler; unset, it is SERVICE_DATABASE_URL (right whenever that one is direct).
    */
-  REALTIME_LISTEN_DATABASE_URL: postgresUrl.optional(),
+  LISTEN_DATABASE_URL: postgresUrl.optional(),
   REDIS_URL: z
     .string()
     .url()
@@ -168,7 +168,7 @@ const EnvSchema = z.object({
     .pipe(z.array(z.enum(["api", "workers"])).min(1)),
 });
 
-export type Env = z.infer<typeof EnvSchema> & { REALTIME_LISTEN_DATABASE_URL: string };
+export type Env = z.infer<typeof EnvSchema> & { LISTEN_DATABASE_URL: string };
 
 export class EnvError extends Error {}
 
@@ -181,8 +181,7 @@ export function parseEnv(source: NodeJS.ProcessEnv): Env {
     }
     return {
       ...result.data,
-      REALTIME_LISTEN_DATABASE_URL:
-        result.data.REALTIME_LISTEN_DATABASE_URL ?? result.data.SERVICE_DATABASE_URL,
+      LISTEN_DATABASE_URL: result.data.LISTEN_DATABASE_URL ?? result.data.SERVICE_DATABASE_URL,
     };
   }
   const lines = result.error.issues.map((i) => `  - ${i.path.join(".") || "(root)"}: ${i.message}`);

@@ -42,17 +42,15 @@ describe("configuration", () => {
       { host: "::1", port: 26381 },
     ]);
     expect(env.REDIS_SENTINEL_NAME).toBe("sitesync");
-    expect(env.REALTIME_LISTEN_DATABASE_URL).toBe("postgres://s:s@127.0.0.1:6432/sitesync");
+    expect(env.LISTEN_DATABASE_URL).toBe("postgres://s:s@127.0.0.1:6432/sitesync");
     expect(parseEnv({}).REDIS_SENTINELS).toBeUndefined();
     expect(
-      parseEnv({ REALTIME_LISTEN_DATABASE_URL: "postgres://s:s@127.0.0.1:5432/sitesync" })
-        .REALTIME_LISTEN_DATABASE_URL,
+      parseEnv({ LISTEN_DATABASE_URL: "postgres://s:s@127.0.0.1:5432/sitesync" })
+        .LISTEN_DATABASE_URL,
     ).toBe("postgres://s:s@127.0.0.1:5432/sitesync");
     expect(() => parseEnv({ REDIS_SENTINELS: "127.0.0.1" })).toThrow(/REDIS_SENTINELS/);
     expect(() => parseEnv({ REDIS_SENTINELS: "127.0.0.1:99999" })).toThrow(/REDIS_SENTINELS/);
-    expect(() => parseEnv({ REALTIME_LISTEN_DATABASE_URL: "redis://x" })).toThrow(
-      /REALTIME_LISTEN_DATABASE_URL/,
-    );
+    expect(() => parseEnv({ LISTEN_DATABASE_URL: "redis://x" })).toThrow(/LISTEN_DATABASE_URL/);
   });
 
   it("refuses the development JWT secret in production", () => {

@@ -102,7 +102,7 @@ export async function startOutboxRelay(
   };
 
   const listener = new RealtimeListener(
-    runtime.env.SERVICE_DATABASE_URL,
+    runtime.env.LISTEN_DATABASE_URL,
     { sitesync_jobs: () => void drain() },
     () => void drain(),
     "sitesync-job-relay",

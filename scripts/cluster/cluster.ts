@@ -165,7 +165,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       DATABASE_URL: viaPgBouncer(o.database.app, o.ports.pgbouncer),
       SERVICE_DATABASE_URL: viaPgBouncer(o.database.service, o.ports.pgbouncer),
       // LISTEN holds session state: direct, never through transaction pooling.
-      REALTIME_LISTEN_DATABASE_URL: o.database.service,
+      LISTEN_DATABASE_URL: o.database.service,
       MIGRATION_DATABASE_URL: o.database.owner,
       REDIS_SENTINELS: redis.sentinelList,
       REDIS_SENTINEL_NAME: redis.name,

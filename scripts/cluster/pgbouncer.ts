@@ -6,7 +6,7 @@ import { runAsUser } from "./users.ts";
 /**
  * PgBouncer in transaction mode in front of the cluster's Postgres: request queries (the
  * app and service pools of every hub and worker) share a few server connections. What must
- * not go through it stays direct: each hub's LISTEN (REALTIME_LISTEN_DATABASE_URL) and
+ * not go through it stays direct: each hub's LISTEN (LISTEN_DATABASE_URL) and
  * migrations (a session advisory lock). Any database name is forwarded (`*`), so a test or
  * benchmark database works without editing the file.
  *

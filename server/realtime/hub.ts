@@ -98,7 +98,7 @@ export const attachRealtime: ServerAttachment = async (server, runtime) => {
 
   let connectedBefore = false;
   const listener = new RealtimeListener(
-    env.REALTIME_LISTEN_DATABASE_URL,
+    env.LISTEN_DATABASE_URL,
     {
       [REALTIME_CHANNEL]: () => pump.wake(),
       [SESSION_END_CHANNEL]: (payload) => onSessionEndNotice(io, payload),

@@ -145,6 +145,11 @@ const EnvSchema = z.object({
   SMS_FROM: z.string().min(1).max(50).optional(),
   /** Jobs one worker process runs at once, per queue. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+  /**
+   * How long a job's lock lasts (renewed at half of it while the job runs). A crashed
+   * worker's job is taken over once its lock expires; the stalled-job check runs as often.
+   */
+  WORKER_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   /** On shutdown, how long in-flight jobs may finish before they are handed back to the queue. */
   WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(10_000),
   /**

@@ -15,6 +15,21 @@ export const JOBS = {
     payload: z.strictObject({ months_ahead: z.number().int().min(0).max(24).default(3) }),
   },
   /**
+   * A synthetic end-to-end check (docs/workers.md): the worker writes one notification to
+   * `user_id` titled `canary <probe_id>`, which reaches that user's sockets through the
+   * relay. `hold_ms` keeps its transaction open that long first, so a crash can land
+   * mid-job (`npm run soak` kills workers that way). Written once per probe, however often
+   * the job runs.
+   */
+  "ops.canary": {
+    queue: "maintenance",
+    payload: z.strictObject({
+      user_id: uuid,
+      probe_id: z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/),
+      hold_ms: z.number().int().min(0).max(10_000).default(0),
+    }),
+  },
+  /**
    * Diagnoses one work order for the user who asked (or whose new work order asked):
    * the handler runs under that user's RLS context. `diagnosis_id` makes it idempotent.
    */

@@ -55,8 +55,8 @@ export async function startWorkers(
       connection,
       prefix: queuePrefix(env),
       concurrency: options.concurrency ?? env.WORKER_CONCURRENCY,
-      lockDuration: options.lockDurationMs ?? 30_000,
-      stalledInterval: options.stalledIntervalMs ?? 30_000,
+      lockDuration: options.lockDurationMs ?? env.WORKER_LOCK_MS,
+      stalledInterval: options.stalledIntervalMs ?? env.WORKER_LOCK_MS,
     });
     worker.on("completed", (job) => jobsFinished.inc({ job: job.name, outcome: "completed" }));
     worker.on("failed", (job, err) => {

@@ -283,21 +283,31 @@ describe("queue foundations (real Redis, real Postgres)", () => {
     await withWorkers({}, async () => waitForState(long, "completed"));
   });
 
-  it("schedules repeatable jobs once, however many workers boot, and drops unlisted ones", async () => {
+  it("schedules repeatable jobs once, however many workers boot, and drops unlisted ones only", async () => {
     const schedule = {
       id: "test-every-hour",
       job: JOB,
       data: { months_ahead: 3 },
       repeat: { every: 3_600_000 },
     } as const;
+    // Made at run time, not from the list: never removed by a boot.
+    await maintenance().upsertJobScheduler(
+      "per-tz:Australia/Perth",
+      { every: 3_600_000 },
+      {
+        name: JOB,
+        data: { months_ahead: 1 },
+      },
+    );
     const a = await startWorkers(runtime, { ...FAST, schedules: [schedule], relay: false });
     const b = await startWorkers(runtime, { ...FAST, schedules: [schedule], relay: false });
     const ids = async () => (await maintenance().getJobSchedulers()).map((s) => s.key ?? s.id);
-    expect((await ids()).filter((k) => k === "test-every-hour")).toHaveLength(1);
+    expect((await ids()).filter((k) => k === "static:test-every-hour")).toHaveLength(1);
     await b.close(0);
     await a.close(0);
     await startWorkers(runtime, { ...FAST, relay: false }).then((c) => c.close(0));
-    expect(await ids()).not.toContain("test-every-hour");
+    expect(await ids()).not.toContain("static:test-every-hour");
+    expect(await ids()).toContain("per-tz:Australia/Perth");
   });
 
   it("reports queue depth per queue and state at /metrics", async () => {

@@ -12,8 +12,10 @@ export type Schedule = {
 }[JobName];
 
 /**
- * Every recurring job, in one list. Boot upserts each (idempotent, so every worker process
- * may do it) and removes schedulers no longer listed, so deleting a line here stops it.
+ * Every fixed recurring job, in one list. Boot upserts each (idempotent, so every worker
+ * process may do it) as the BullMQ job scheduler `static:<id>`, and removes `static:`
+ * schedulers no longer listed, so deleting a line here stops it. Schedulers made at run
+ * time (e.g. one per timezone) use another prefix and are left alone.
  */
 export const SCHEDULES: readonly Schedule[] = [
   {
@@ -30,16 +32,23 @@ export const SCHEDULES: readonly Schedule[] = [
   },
 ];
 
+export const STATIC_SCHEDULER_PREFIX = "static:";
+
 export async function applySchedules(queues: Queues, schedules = SCHEDULES): Promise<void> {
-  const wanted = new Set(schedules.map((s) => s.id));
+  const key = (id: string) => `${STATIC_SCHEDULER_PREFIX}${id}`;
+  const wanted = new Set(schedules.map((s) => key(s.id)));
   for (const s of schedules) {
     const data = parseJobPayload(s.job, s.data);
-    await queues.get(JOBS[s.job].queue).upsertJobScheduler(s.id, s.repeat, { name: s.job, data });
+    await queues
+      .get(JOBS[s.job].queue)
+      .upsertJobScheduler(key(s.id), s.repeat, { name: s.job, data });
   }
   for (const queue of queues.queues.values()) {
     for (const existing of await queue.getJobSchedulers()) {
       const id = existing.key ?? existing.id;
-      if (id && !wanted.has(id)) await queue.removeJobScheduler(id);
+      if (id?.startsWith(STATIC_SCHEDULER_PREFIX) && !wanted.has(id)) {
+        await queue.removeJobScheduler(id);
+      }
     }
   }
 }

@@ -122,7 +122,8 @@ async function main() {
         const found = ids.filter((id) => query.relevant.has(id)).length;
         const first = ids.findIndex((id) => query.relevant.has(id));
         for (const key of [query.kind, "all"]) {
-          const acc = (per[key] ??= { recall: 0, rr: 0, n: 0 });
+          const acc = per[key] ?? { recall: 0, rr: 0, n: 0 };
+          per[key] = acc;
           acc.recall += found / Math.min(10, query.relevant.size);
           acc.rr += first === -1 ? 0 : 1 / (first + 1);
           acc.n++;

@@ -41,5 +41,7 @@ export const SearchResponse = z.object({
   data: z.array(SearchResult),
   /** The embedding provider used for the vector retriever (lexical unless configured). */
   embedding_provider: z.string(),
+  /** Retrievers skipped because a dependency failed (the embedding provider: "vector"). */
+  unavailable: z.array(z.enum(SEARCH_METHODS)),
 });
 export type SearchResponse = z.infer<typeof SearchResponse>;

@@ -12,7 +12,7 @@ import { logger } from "../server/logger.ts";
 import type { Runtime } from "../server/runtime.ts";
 import { sweepEmbeddings } from "../workers/handlers/embeddings-sweep.ts";
 import { buildOrgWithUser, buildUser, sessionFor } from "./factories.ts";
-import { api, testServer } from "./helpers/runtime.ts";
+import { api, testRuntime, testServer } from "./helpers/runtime.ts";
 
 const server = await testServer();
 const runtime: Runtime = server.runtime;
@@ -289,6 +289,21 @@ describe("the embeddings sweep and hybrid search", () => {
     expect(forB.has(rows.bThread)).toBe(true);
     expect(forB.has(rows.aDraft)).toBe(false);
     expect(forB.has(rows.aDoc)).toBe(false);
+  });
+
+  it("still answers, without vectors, when the embedding provider is down", async () => {
+    const down = await testServer(
+      await testRuntime({
+        EMBEDDINGS_PROVIDER: "openai",
+        EMBEDDINGS_BASE_URL: "http://127.0.0.1:9/v1",
+      }),
+    );
+    const res = await api(down.url, "GET", "/api/v1/search?q=door+lock+roller", { token: a.token });
+    expect(res.status).toBe(200);
+    expect(res.body.unavailable).toEqual(["vector"]);
+    const hit = res.body.data.find((r: { id: string }) => r.id === rows.approved);
+    expect(hit?.matched_by.full_text).toBeDefined();
+    expect(hit?.matched_by.vector).toBeUndefined();
   });
 
   it("filters by type, validates its input, and needs search:read", async () => {

@@ -6,9 +6,11 @@ import type {
   SearchType,
 } from "../../shared/search.ts";
 import { embeddingProviderFor, vectorLiteral } from "../ai/embeddings.ts";
+import { OpenAICompatibleError } from "../ai/openai-compatible.ts";
 import { fullTextHits, type Hit, prepareSearch, trigramHits, vectorHits } from "../db/search.ts";
 import { type TenantContext, withTenant } from "../db/tenant-context.ts";
 import type { Env } from "../env.ts";
+import { logger } from "../logger.ts";
 
 /** Candidates each retriever contributes per type before fusion. */
 const CANDIDATES = 50;
@@ -23,7 +25,9 @@ export type RetrieverSet = readonly SearchMethod[];
  * reciprocal rank fusion (score = Σ 1 / (60 + rank) over the retrievers that found the
  * row), so a row found by several retrievers rises, and no retriever's raw scores need
  * calibrating against another's. Everything runs in the caller's RLS context.
- * `methods` restricts the retrievers (the benchmark compares them alone and fused).
+ * `methods` restricts the retrievers (the benchmark compares them alone and fused). If
+ * the embedding provider cannot embed the query, the other retrievers still answer and
+ * `unavailable` says which retriever was skipped.
  */
 export async function hybridSearch(
   deps: { db: DatabasePool; env: Env },
@@ -32,7 +36,18 @@ export async function hybridSearch(
   methods: RetrieverSet = ["full_text", "trigram", "vector"],
 ): Promise<SearchResponse> {
   const provider = embeddingProviderFor(deps.env);
-  const [vector] = methods.includes("vector") ? await provider.embed([input.q]) : [null];
+  const unavailable: SearchMethod[] = [];
+  let vector: number[] | null = null;
+  if (methods.includes("vector")) {
+    try {
+      [vector = null] = await provider.embed([input.q]);
+    } catch (err) {
+      // A remote embedding provider being down degrades search, it does not fail it.
+      if (!(err instanceof OpenAICompatibleError)) throw err;
+      logger.warn({ err: err.message }, "query embedding failed; searching without vectors");
+      unavailable.push("vector");
+    }
+  }
   const lists = await withTenant(deps.db, tenant, async (tx) => {
     await prepareSearch(tx);
     const out: Array<{ type: SearchType; method: SearchMethod; hits: readonly Hit[] }> = [];
@@ -81,5 +96,5 @@ export async function hybridSearch(
     .sort((a, b) => b.score - a.score || a.id.localeCompare(b.id))
     .slice(0, input.limit)
     .map((r) => ({ ...r, score: Math.round(r.score * 1e6) / 1e6 }));
-  return { data, embedding_provider: provider.id };
+  return { data, embedding_provider: provider.id, unavailable };
 }

@@ -44,7 +44,9 @@ describe("login brute-force protection", () => {
     expect((await login(email, PASSWORD, "10.0.1.1")).status).toBe(200);
   });
 
-  it("blocks an IP after repeated failures across many emails", async () => {
+  // 20 failed logins, each verifying against the dummy argon2id hash (64 MiB, t=3), plus a
+  // registration: over 30 s when the shared 2 cores are busy.
+  it("blocks an IP after repeated failures across many emails", { timeout: 120_000 }, async () => {
     const ip = "10.0.2.1";
     for (let i = 0; i < LOGIN_LIMITS.perIp; i++) {
       expect((await login(`nobody-${uniq()}@example.test`, "wrong password", ip)).status).toBe(401);

@@ -17,6 +17,7 @@ import os from "node:os";
 import path from "node:path";
 import { env } from "../server/env.ts";
 import { createRedis } from "../server/redis.ts";
+import { topicName } from "../shared/realtime/topics.ts";
 import { startBareServer } from "./bench/relay/bare-broadcast.ts";
 import { ClientPool } from "./bench/relay/clients.ts";
 import { configFor } from "./bench/relay/config.ts";
@@ -112,11 +113,14 @@ async function main(): Promise<void> {
   const writePath = await pathOf(workOrdersOf(smallOrgs));
   const notificationPath = await pathOf(notificationsFor(smallOrgs));
 
-  const rooms = orgs.map((o) => `org:${o.id}`);
+  const rooms = orgs.map((o) => topicName("org", o.id));
   // Every socket also watches one forum category: organisations 0-9 the first, 10-19 the
   // second (at the defaults), so a thread change reaches 1,000 sockets.
   const categoryRoomOf = (orgIndex: number) =>
-    `forum_category:${forum.categoryIds[Math.floor((orgIndex * forum.categoryIds.length) / orgs.length)]}`;
+    topicName(
+      "forum_category",
+      forum.categoryIds[Math.floor((orgIndex * forum.categoryIds.length) / orgs.length)] ?? "",
+    );
   const wideFanout = (orgs.length / forum.categoryIds.length) * cfg.large.socketsPerOrg;
   const fanout = cfg.large.socketsPerOrg;
   const bareServer = await startBareServer(rooms, envelope);
@@ -138,7 +142,7 @@ async function main(): Promise<void> {
       orgs.flatMap((o, index) =>
         Array.from({ length: fanout }, (_, i) => ({
           auth: { token: o.tokens[i % o.tokens.length]!, batch: true },
-          topics: [`org:${o.id}`, categoryRoomOf(index)],
+          topics: [topicName("org", o.id), categoryRoomOf(index)],
         })),
       ),
     );
@@ -173,7 +177,7 @@ async function main(): Promise<void> {
       ...rig,
       target: { table: "forum_threads", groups: forum.threadIds },
       bareTarget: {
-        rooms: forum.categoryIds.map((id) => `forum_category:${id}`),
+        rooms: forum.categoryIds.map((id) => topicName("forum_category", id)),
         envelope: forumEnvelope,
       },
       fanout: wideFanout,
@@ -191,7 +195,7 @@ async function main(): Promise<void> {
       hub.url,
       smallOrgs.map((o) => ({
         auth: { token: o.tokens[0]!, batch: true },
-        topics: [`org:${o.id}`],
+        topics: [topicName("org", o.id)],
       })),
     );
     const small = await measureSmallFanout(

@@ -1,9 +1,10 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
 import type { z } from "zod";
 import { maxCursor } from "./realtime/cursor.ts";
+import type { Envelope, EnvelopeOf, EventType } from "./realtime/envelope.ts";
 import type {
   ClientToServerEvents,
-  Envelope,
+  HandshakeErrorCode,
   MessageSendAck,
   MessageSendPayload,
   OkAck,
@@ -14,6 +15,7 @@ import type {
   TypingIndicator,
   UpdatedAck,
 } from "./realtime/events.ts";
+import { topicName } from "./realtime/topics.ts";
 
 /**
  * The typed SiteSync realtime client (docs/realtime-protocol.md). An app built on it loses
@@ -36,7 +38,17 @@ export type SiteSyncClientOptions = {
   dedupeWindow?: number;
 };
 
-export type ClientEvents = {
+/**
+ * What `on` listens to: every event (`event`), the connection's own events, and each event
+ * type by name with its typed envelope, e.g.
+ * `client.on("elevator.status_changed", (e) => e.data.status)`.
+ */
+export type ClientEvents = ConnectionEvents & {
+  [T in EventType]: (envelope: EnvelopeOf<T>) => void;
+};
+
+type ConnectionEvents = {
+  /** Every event, once, whatever its type (de-duplicated across topics and replays). */
   event: (envelope: Envelope) => void;
   presence: (update: PresenceUpdate) => void;
   typing: (indicator: TypingIndicator) => void;
@@ -105,13 +117,13 @@ export function createSiteSyncClient(url: string, options: SiteSyncClientOptions
     // batch: events of one delivery slice come as one `events` packet (fewer frames under load).
     auth: (cb) => cb({ token, batch: true }),
   });
-  const listeners = new Map<keyof ClientEvents, Set<(...args: never[]) => void>>();
+  // Listeners of any name; `on` is what ties each name to its payload type.
+  const listeners = new Map<string, Set<(payload?: unknown) => void>>();
   const emitLocal = <K extends keyof ClientEvents>(
     event: K,
     ...args: Parameters<ClientEvents[K]>
   ) => {
-    for (const fn of listeners.get(event) ?? [])
-      (fn as (...a: Parameters<ClientEvents[K]>) => void)(...args);
+    for (const fn of listeners.get(event) ?? []) fn(args[0]);
   };
 
   const tracked = new Map<string, Tracked>();
@@ -120,7 +132,7 @@ export function createSiteSyncClient(url: string, options: SiteSyncClientOptions
 
   // The own inbox (messages, notifications) is recovered like any other topic.
   const me = userIdOf(token);
-  if (me) tracked.set(`user:${me}`, { cursor: undefined, live: false, waiters: [] });
+  if (me) tracked.set(topicName("user", me), { cursor: undefined, live: false, waiters: [] });
 
   const sendSubscribe = (topic: string, entry: Tracked) => {
     const payload = entry.cursor ? { topic, since: entry.cursor } : { topic };
@@ -166,6 +178,7 @@ export function createSiteSyncClient(url: string, options: SiteSyncClientOptions
     seen.add(envelope.id);
     if (seen.size > window) seen.delete(seen.values().next().value as string);
     emitLocal("event", envelope);
+    for (const fn of listeners.get(envelope.type) ?? []) fn(envelope);
   };
   socket.on("event", onEnvelope);
   socket.on("events", (envelopes) => {
@@ -201,7 +214,7 @@ export function createSiteSyncClient(url: string, options: SiteSyncClientOptions
   readyPromise.catch(() => {});
   socket.once("connect", () => settleReady?.resolve());
   socket.on("connect_error", (err) => {
-    const code = (err as Error & { data?: { code?: string } }).data?.code;
+    const code = (err as Error & { data?: { code?: HandshakeErrorCode } }).data?.code;
     if (socket.active) return; // a transport problem: socket.io keeps retrying
     if (code === "token_expired" && options.getToken) {
       void refreshAndReconnect();
@@ -245,7 +258,8 @@ export function createSiteSyncClient(url: string, options: SiteSyncClientOptions
         set = new Set();
         listeners.set(event, set);
       }
-      const fn = listener as (...args: never[]) => void;
+      // Called only with the payload of `event`'s name (emitLocal, onEnvelope).
+      const fn = listener as (payload?: unknown) => void;
       set.add(fn);
       return () => set.delete(fn);
     },

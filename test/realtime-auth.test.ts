@@ -2,6 +2,7 @@ import { sql } from "slonik";
 import { beforeAll, describe, expect, it } from "vitest";
 import { newApiKey, sha256, signAccessToken } from "../server/auth/tokens.ts";
 import { encodeCursor } from "../shared/realtime/cursor.ts";
+import { topicName } from "../shared/realtime/topics.ts";
 import { buildOrganization, buildUser, sessionFor } from "./factories.ts";
 import {
   buildWorld,
@@ -12,6 +13,7 @@ import {
   rawSocket,
   sleep,
   startHub,
+  titleOf,
   waitFor,
 } from "./helpers/realtime.ts";
 
@@ -75,10 +77,12 @@ describe("handshake", () => {
     const { key } = await apiKey(world.orgId, world.userId, ["realtime:org"]);
     const socket = rawSocket(hub.url, { token: key });
     await connected(socket);
-    expect((await emitAck(socket, "subscribe", { topic: `org:${world.orgId}` })).ok).toBe(true);
-    const site = await emitAck(socket, "subscribe", { topic: `site:${world.siteId}` });
+    expect((await emitAck(socket, "subscribe", { topic: topicName("org", world.orgId) })).ok).toBe(
+      true,
+    );
+    const site = await emitAck(socket, "subscribe", { topic: topicName("site", world.siteId) });
     expect(site.error.code).toBe("forbidden");
-    const user = await emitAck(socket, "subscribe", { topic: `user:${world.userId}` });
+    const user = await emitAck(socket, "subscribe", { topic: topicName("user", world.userId) });
     expect(user.ok).toBe(false);
   });
 });
@@ -93,7 +97,7 @@ describe("subscribe", () => {
       null,
       {},
       { topic: 5 },
-      { topic: `org:${world.orgId}`, extra: 1 },
+      { topic: topicName("org", world.orgId), extra: 1 },
       [],
     ]) {
       const ack = await emitAck(socket, "subscribe", payload);
@@ -102,7 +106,7 @@ describe("subscribe", () => {
       expect(Array.isArray(ack.error.issues)).toBe(true);
     }
     const badSince = await emitAck(socket, "subscribe", {
-      topic: `org:${world.orgId}`,
+      topic: topicName("org", world.orgId),
       since: "yesterday",
     });
     expect(badSince.error.code).toBe("invalid_request");
@@ -114,13 +118,18 @@ describe("subscribe", () => {
       `${(2n ** 64n).toString(36).padStart(13, "0")}-0000000000001`,
       `0000000000001-${(2n ** 63n).toString(36).padStart(13, "0")}`,
     ]) {
-      const ack = await emitAck(socket, "subscribe", { topic: `org:${world.orgId}`, since });
+      const ack = await emitAck(socket, "subscribe", {
+        topic: topicName("org", world.orgId),
+        since,
+      });
       expect({ since, ack }).toMatchObject({ since, ack: { error: { code: "invalid_request" } } });
     }
     // An emit without a callback is ignored, not fatal.
     socket.emit("subscribe", { topic: "nonsense" });
     socket.emit("message.send", "garbage");
-    expect((await emitAck(socket, "subscribe", { topic: `org:${world.orgId}` })).ok).toBe(true);
+    expect((await emitAck(socket, "subscribe", { topic: topicName("org", world.orgId) })).ok).toBe(
+      true,
+    );
     expect(socket.connected).toBe(true);
   });
 
@@ -131,7 +140,7 @@ describe("subscribe", () => {
       `galaxy:${world.orgId}`,
       "org:not-a-uuid",
       "org",
-      `org:${world.orgId}:x`,
+      `${topicName("org", world.orgId)}:x`,
       "",
     ]) {
       const ack = await emitAck(socket, "subscribe", { topic });
@@ -146,17 +155,17 @@ describe("subscribe", () => {
     await connected(socket);
     const missing = "00000000-0000-4000-8000-000000000000";
     for (const topic of [
-      `org:${other.orgId}`,
-      `site:${other.siteId}`,
-      `elevator:${other.elevatorId}`,
-      `work_order:${other.workOrderId}`,
-      `user:${other.userId}`,
-      `site:${missing}`,
-      `work_order:${missing}`,
-      `service_request:${missing}`,
-      `tenant:${missing}`,
-      `forum_thread:${missing}`,
-      `forum_category:${missing}`,
+      topicName("org", other.orgId),
+      topicName("site", other.siteId),
+      topicName("elevator", other.elevatorId),
+      topicName("work_order", other.workOrderId),
+      topicName("user", other.userId),
+      topicName("site", missing),
+      topicName("work_order", missing),
+      topicName("service_request", missing),
+      topicName("tenant", missing),
+      topicName("forum_thread", missing),
+      topicName("forum_category", missing),
     ]) {
       const ack = await emitAck(socket, "subscribe", { topic });
       expect(ack, topic).toMatchObject({ ok: false, error: { code: "not_found" } });
@@ -168,15 +177,16 @@ describe("subscribe", () => {
     const { token } = await sessionFor(db, guest);
     const socket = rawSocket(hub.url, { token });
     await connected(socket);
-    expect((await emitAck(socket, "subscribe", { topic: `org:${world.orgId}` })).error.code).toBe(
-      "forbidden",
-    );
     expect(
-      (await emitAck(socket, "subscribe", { topic: `work_order:${world.workOrderId}` })).error.code,
+      (await emitAck(socket, "subscribe", { topic: topicName("org", world.orgId) })).error.code,
     ).toBe("forbidden");
-    expect((await emitAck(socket, "subscribe", { topic: `org:${other.orgId}` })).error.code).toBe(
-      "not_found",
-    );
+    expect(
+      (await emitAck(socket, "subscribe", { topic: topicName("work_order", world.workOrderId) }))
+        .error.code,
+    ).toBe("forbidden");
+    expect(
+      (await emitAck(socket, "subscribe", { topic: topicName("org", other.orgId) })).error.code,
+    ).toBe("not_found");
   });
 
   it("admits forum topics by the category's visibility", async () => {
@@ -188,10 +198,11 @@ describe("subscribe", () => {
     const socket = rawSocket(hub.url, { token: world.token });
     await connected(socket);
     expect(
-      (await emitAck(socket, "subscribe", { topic: `forum_category:${rows[0]!.id}` })).ok,
+      (await emitAck(socket, "subscribe", { topic: topicName("forum_category", rows[0]!.id) })).ok,
     ).toBe(true);
     expect(
-      (await emitAck(socket, "subscribe", { topic: `forum_category:${rows[1]!.id}` })).error.code,
+      (await emitAck(socket, "subscribe", { topic: topicName("forum_category", rows[1]!.id) }))
+        .error.code,
     ).toBe("not_found");
   });
 
@@ -200,27 +211,29 @@ describe("subscribe", () => {
     await connected(socket);
     const acks = await Promise.all(
       Array.from({ length: 60 }, () =>
-        emitAck(socket, "subscribe", { topic: `org:${world.orgId}` }),
+        emitAck(socket, "subscribe", { topic: topicName("org", world.orgId) }),
       ),
     );
     const limited = acks.filter((a) => !a.ok && a.error.code === "rate_limited").length;
     expect(limited).toBeGreaterThan(30);
     expect(socket.connected).toBe(true);
     await sleep(1_100);
-    expect((await emitAck(socket, "subscribe", { topic: `site:${world.siteId}` })).ok).toBe(true);
+    expect(
+      (await emitAck(socket, "subscribe", { topic: topicName("site", world.siteId) })).ok,
+    ).toBe(true);
     await db.query(sql.unsafe`UPDATE sites SET name = 'after flood' WHERE id = ${world.siteId}`);
     await db.query(
       sql.unsafe`UPDATE work_orders SET title = 'after flood' WHERE id = ${world.workOrderId}`,
     );
-    await waitFor(() => socket.events.some((e) => e.data.title === "after flood"));
+    await waitFor(() => socket.events.some((e) => titleOf(e) === "after flood"));
   });
 
   it("unsubscribe stops delivery", async () => {
     const socket = rawSocket(hub.url, { token: world.token });
     await connected(socket);
-    await emitAck(socket, "subscribe", { topic: `work_order:${world.workOrderId}` });
+    await emitAck(socket, "subscribe", { topic: topicName("work_order", world.workOrderId) });
     expect(
-      await emitAck(socket, "unsubscribe", { topic: `work_order:${world.workOrderId}` }),
+      await emitAck(socket, "unsubscribe", { topic: topicName("work_order", world.workOrderId) }),
     ).toEqual({ ok: true });
     await db.query(
       sql.unsafe`UPDATE work_orders SET title = 'unheard' WHERE id = ${world.workOrderId}`,
@@ -236,7 +249,9 @@ describe("revocation ends sockets within 1 second", () => {
     const session = await sessionFor(db, user);
     const socket = rawSocket(hub.url, { token: session.token });
     await connected(socket);
-    expect((await emitAck(socket, "subscribe", { topic: `org:${world.orgId}` })).ok).toBe(true);
+    expect((await emitAck(socket, "subscribe", { topic: topicName("org", world.orgId) })).ok).toBe(
+      true,
+    );
     return { user, session, socket, ended: endOf(socket) };
   }
 
@@ -296,7 +311,7 @@ describe("revocation ends sockets within 1 second", () => {
       RETURNING id`)) as { id: string };
     const socket = rawSocket(hub.url, { token });
     await connected(socket);
-    const topic = `work_order:${world.workOrderId}`;
+    const topic = topicName("work_order", world.workOrderId);
     expect((await emitAck(socket, "subscribe", { topic })).ok).toBe(true);
     const ended = endOf(socket);
     await db.query(
@@ -308,7 +323,9 @@ describe("revocation ends sockets within 1 second", () => {
     const again = rawSocket(hub.url, { token });
     await connected(again);
     expect((await emitAck(again, "subscribe", { topic })).error.code).toBe("not_found");
-    expect((await emitAck(again, "subscribe", { topic: `tenant:${tenant.id}` })).ok).toBe(true);
+    expect((await emitAck(again, "subscribe", { topic: topicName("tenant", tenant.id) })).ok).toBe(
+      true,
+    );
     again.disconnect();
   });
 
@@ -349,7 +366,7 @@ describe("revocation ends sockets within 1 second", () => {
     });
     const reasons: string[] = [];
     client.on("session.ended", ({ reason }) => reasons.push(reason));
-    const topic = `work_order:${world.workOrderId}`;
+    const topic = topicName("work_order", world.workOrderId);
     expect((await client.subscribe(topic)).ok).toBe(true);
     const titles: string[] = [];
     for (let i = 0; i < 40; i++) {
@@ -360,10 +377,10 @@ describe("revocation ends sockets within 1 second", () => {
       );
       await sleep(75);
     }
-    await waitFor(() => client.events.at(-1)?.data.title === titles.at(-1), 10_000, "last title");
+    await waitFor(() => titleOf(client.events.at(-1)) === titles.at(-1), 10_000, "last title");
     expect(reasons).toContain("token_expired");
     expect(refreshed).toBeGreaterThanOrEqual(1);
-    expect(client.events.map((e) => e.data.title)).toEqual(titles);
+    expect(client.events.map((e) => titleOf(e))).toEqual(titles);
     expect(client.cursor(topic)).toBe(client.events.at(-1)?.id);
     expect(encodeCursor({ xid: 0n, id: 0n }) < client.events[0]!.id).toBe(true);
   });

@@ -3,6 +3,7 @@ import { sql } from "slonik";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { LISTENER_APPLICATION_NAME } from "../server/realtime/listener.ts";
+import { topicName } from "../shared/realtime/topics.ts";
 import { buildUser, sessionFor } from "./factories.ts";
 import {
   buildWorld,
@@ -14,6 +15,7 @@ import {
   rawSocket,
   sleep,
   spawnHub,
+  titleOf,
   waitFor,
 } from "./helpers/realtime.ts";
 import { metricsText, testRuntime } from "./helpers/runtime.ts";
@@ -55,9 +57,9 @@ beforeAll(async () => {
 describe("scale-out", () => {
   it("two hub processes, clients on both, changes from a third process: each client gets each event once", async () => {
     const topics = [
-      `org:${world.orgId}`,
-      `site:${world.siteId}`,
-      `work_order:${world.workOrderId}`,
+      topicName("org", world.orgId),
+      topicName("site", world.siteId),
+      topicName("work_order", world.workOrderId),
     ];
     const sockets = [];
     for (const hub of [hubA, hubB, hubA, hubB]) {
@@ -81,11 +83,11 @@ describe("scale-out", () => {
       );
     }
     await sleep(300);
-    const committed = await committedTitles(`org:${world.orgId}`, before);
+    const committed = await committedTitles(topicName("org", world.orgId), before);
     expect(committed).toEqual(titles);
     for (const socket of sockets) {
       const wo = socket.events.filter((e) => e.type === "work_order.updated");
-      expect(wo.map((e) => e.data.title)).toEqual(titles);
+      expect(wo.map((e) => titleOf(e))).toEqual(titles);
       expect(new Set(socket.events.map((e) => e.id)).size).toBe(socket.events.length);
     }
   });
@@ -113,7 +115,7 @@ describe("scale-out", () => {
 describe("no loss", () => {
   it("survives pg_terminate_backend on the listeners with changes committed during the gap", async () => {
     const client = await connectClient(hubA.url, world.token);
-    const topic = `work_order:${world.workOrderId}`;
+    const topic = topicName("work_order", world.workOrderId);
     await client.subscribe(topic);
     const before = await maxEventId();
     const killed = await db.oneFirst(sql.type(z.object({ n: z.number() }))`
@@ -122,9 +124,9 @@ describe("no loss", () => {
     expect(killed).toBe(2);
     const titles = Array.from({ length: 20 }, (_, i) => `gap ${i}`);
     for (const t of titles) await setTitle(t);
-    await waitFor(() => client.events.at(-1)?.data.title === "gap 19", 10_000, "gap events");
+    await waitFor(() => titleOf(client.events.at(-1)) === "gap 19", 10_000, "gap events");
     expect(await committedTitles(topic, before)).toEqual(titles);
-    expect(client.events.map((e) => e.data.title)).toEqual(titles);
+    expect(client.events.map((e) => titleOf(e))).toEqual(titles);
     // /readyz reports the listener; it is back.
     for (const hub of [hubA, hubB]) {
       const deadline = Date.now() + 10_000;
@@ -147,7 +149,7 @@ describe("no loss", () => {
     const port = await freePort();
     let hub = await spawnHub({ port });
     const client = await connectClient(hub.url, world.token);
-    const topic = `work_order:${world.workOrderId}`;
+    const topic = topicName("work_order", world.workOrderId);
     await client.subscribe(topic);
     const before = await maxEventId();
     const writer = (async () => {
@@ -162,13 +164,13 @@ describe("no loss", () => {
     hub = await spawnHub({ port });
     await writer;
     await waitFor(
-      () => client.events.at(-1)?.data.title === "restart 119",
+      () => titleOf(client.events.at(-1)) === "restart 119",
       20_000,
       "all events after restart",
     );
     const committed = await committedTitles(topic, before);
     expect(committed).toHaveLength(120);
-    expect(client.events.map((e) => e.data.title)).toEqual(committed);
+    expect(client.events.map((e) => titleOf(e))).toEqual(committed);
   }, 60_000);
 });
 
@@ -200,13 +202,13 @@ describe("redis restart", () => {
     const recipient = await connectClient(two!.url, token);
     const typing: unknown[] = [];
     recipient.on("typing", (t) => typing.push(t));
-    const topic = `work_order:${world.workOrderId}`;
+    const topic = topicName("work_order", world.workOrderId);
     await sender.subscribe(topic);
     await recipient.subscribe(topic);
 
     const presence: Array<{ user_id: string; status: string }> = [];
     recipient.on("presence", (p) => presence.push(p));
-    await recipient.subscribe(`org:${world.orgId}`); // presence goes to org: rooms
+    await recipient.subscribe(topicName("org", world.orgId)); // presence goes to org: rooms
     const latecomer = await buildUser(db, { organizationId: world.orgId, role: "technician" });
     const latecomerSession = await sessionFor(db, latecomer);
 
@@ -217,7 +219,7 @@ describe("redis restart", () => {
     for (let i = 0; i < 10; i++) await setTitle(`redis down ${i}`);
     for (const c of [sender, recipient]) {
       await waitFor(
-        () => c.events.at(-1)?.data.title === "redis down 9",
+        () => titleOf(c.events.at(-1)) === "redis down 9",
         10_000,
         "events without redis",
       );
@@ -246,7 +248,7 @@ describe("presence", () => {
   it("is cluster-wide, and a node that dies without goodbye takes its users offline within 30 s", async () => {
     const watcher = rawSocket(hubA.url, { token: world.token });
     await connected(watcher);
-    await emitAck(watcher, "subscribe", { topic: `org:${world.orgId}` });
+    await emitAck(watcher, "subscribe", { topic: topicName("org", world.orgId) });
     const updates: Array<{ user_id: string; status: string; at: number }> = [];
     watcher.on("presence", (p: { user_id: string; status: string }) =>
       updates.push({ ...p, at: Date.now() }),

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pruneOutbox } from "../server/db/realtime-events.ts";
 import { withTenant } from "../server/db/tenant-context.ts";
 import { encodeCursor } from "../shared/realtime/cursor.ts";
+import { topicName } from "../shared/realtime/topics.ts";
 import { buildUser, sessionFor } from "./factories.ts";
 import {
   buildWorld,
@@ -13,6 +14,7 @@ import {
   rawSocket,
   sleep,
   startHub,
+  titleOf,
   waitFor,
 } from "./helpers/realtime.ts";
 import { metricsText } from "./helpers/runtime.ts";
@@ -44,7 +46,7 @@ beforeAll(async () => {
 describe("events come from the database", () => {
   it("a change made by plain SQL as another role reaches subscribers", async () => {
     const client = await connectClient(hub.url, world.token);
-    expect((await client.subscribe(`work_order:${world.workOrderId}`)).ok).toBe(true);
+    expect((await client.subscribe(topicName("work_order", world.workOrderId))).ok).toBe(true);
     const psql = await plainSql("service");
     await psql.query("UPDATE work_orders SET status = 'scheduled' WHERE id = $1", [
       world.workOrderId,
@@ -52,7 +54,7 @@ describe("events come from the database", () => {
     await waitFor(() => client.events.length === 1, 5_000, "event");
     const [event] = client.events;
     expect(event).toMatchObject({
-      topic: `work_order:${world.workOrderId}`,
+      topic: topicName("work_order", world.workOrderId),
       type: "work_order.updated",
       entity: { type: "work_order", id: world.workOrderId },
       organization_id: world.orgId,
@@ -74,7 +76,7 @@ describe("events come from the database", () => {
 
   it("an aborted transaction produces nothing", async () => {
     const client = await connectClient(hub.url, world.token);
-    await client.subscribe(`work_order:${world.workOrderId}`);
+    await client.subscribe(topicName("work_order", world.workOrderId));
     const psql = await plainSql();
     await psql.query("BEGIN");
     await psql.query("UPDATE work_orders SET title = 'rolled back' WHERE id = $1", [
@@ -92,12 +94,12 @@ describe("events come from the database", () => {
     await psql.query("COMMIT");
     await waitFor(() => client.events.length >= 1, 5_000, "marker");
     await sleep(300);
-    expect(client.events.map((e) => e.data.title)).toEqual(["marker"]);
+    expect(client.events.map((e) => titleOf(e))).toEqual(["marker"]);
   });
 
   it("an update through the app role under RLS carries the actor", async () => {
     const client = await connectClient(hub.url, world.token);
-    await client.subscribe(`elevator:${world.elevatorId}`);
+    await client.subscribe(topicName("elevator", world.elevatorId));
     await withTenant(hub.runtime.db, { organizationId: world.orgId, userId: world.userId }, (tx) =>
       tx.query(
         sql.unsafe`UPDATE elevators SET status = 'out_of_service' WHERE id = ${world.elevatorId}`,
@@ -119,7 +121,7 @@ describe("events come from the database", () => {
       INSERT INTO forum_threads (category_id, author_id, title, slug)
       VALUES (${category.id}, ${world.userId}, 'Door fault', 'door-fault') RETURNING id`);
     const client = await connectClient(hub.url, world.token);
-    expect((await client.subscribe(`forum_thread:${thread.id}`)).ok).toBe(true);
+    expect((await client.subscribe(topicName("forum_thread", thread.id))).ok).toBe(true);
     const content = "x".repeat(50_000);
     await db.query(sql.unsafe`
       INSERT INTO forum_posts (thread_id, author_id, content) VALUES (${thread.id}, ${world.userId}, ${content})`);
@@ -136,7 +138,7 @@ describe("events come from the database", () => {
       VALUES (${world.orgId}, ${world.siteId}, ${world.elevatorId}, ${world.userId}, 'callback', 'Temp', 99)
       RETURNING id`);
     const client = await connectClient(hub.url, world.token);
-    await client.subscribe(`work_order:${extra.id}`);
+    await client.subscribe(topicName("work_order", extra.id));
     await db.query(sql.unsafe`DELETE FROM work_orders WHERE id = ${extra.id}`);
     // (its work_order.created may also arrive: it can still be in flight at subscribe time)
     const deleted = () => client.events.find((e) => e.type === "work_order.deleted");
@@ -154,7 +156,9 @@ describe("order", () => {
       RETURNING id`);
     const socket = rawSocket(hub.url, { token: world.token });
     await connected(socket);
-    expect((await emitAck(socket, "subscribe", { topic: `org:${world.orgId}` })).ok).toBe(true);
+    expect((await emitAck(socket, "subscribe", { topic: topicName("org", world.orgId) })).ok).toBe(
+      true,
+    );
 
     const a = await plainSql();
     const b = await plainSql();
@@ -171,32 +175,37 @@ describe("order", () => {
     await a.query("COMMIT");
     const updates = () => socket.events.filter((e) => e.type === "work_order.updated");
     await waitFor(() => updates().length === 2, 5_000, "both events");
-    expect(updates().map((e) => e.data.title)).toEqual(["A", "B"]);
+    expect(updates().map((e) => titleOf(e))).toEqual(["A", "B"]);
     const [first, next] = updates().map((e) => e.id);
     expect(first! < next!).toBe(true);
     // The same order on replay.
     const replay = rawSocket(hub.url, { token: world.token });
     await connected(replay);
     const since = encodeCursor({ xid: 0n, id: 0n });
-    await emitAck(replay, "subscribe", { topic: `work_order:${second.id}`, since });
-    await waitFor(() => replay.events.some((e) => e.data.title === "B"));
+    await emitAck(replay, "subscribe", { topic: topicName("work_order", second.id), since });
+    await waitFor(() => replay.events.some((e) => titleOf(e) === "B"));
     // A second socket replaying the org topic from A's cursor gets exactly B. (On the first
     // socket B is not sent again: it already has it through the work order topic.)
     const replayOrg = rawSocket(hub.url, { token: world.token });
     await connected(replayOrg);
     const sinceFirst = await emitAck(replayOrg, "subscribe", {
-      topic: `org:${world.orgId}`,
+      topic: topicName("org", world.orgId),
       since: first,
     });
     expect(sinceFirst.ok).toBe(true);
-    await waitFor(() => replayOrg.events.some((e) => e.topic === `org:${world.orgId}`));
+    await waitFor(() => replayOrg.events.some((e) => e.topic === topicName("org", world.orgId)));
     expect(
-      replayOrg.events.filter((e) => e.topic === `org:${world.orgId}`).map((e) => e.data.title),
+      replayOrg.events
+        .filter((e) => e.topic === topicName("org", world.orgId))
+        .map((e) => titleOf(e)),
     ).toEqual(["B"]);
-    const again = await emitAck(replay, "subscribe", { topic: `org:${world.orgId}`, since: first });
+    const again = await emitAck(replay, "subscribe", {
+      topic: topicName("org", world.orgId),
+      since: first,
+    });
     expect(again.ok).toBe(true);
     await sleep(200);
-    expect(replay.events.filter((e) => e.data.title === "B")).toHaveLength(1);
+    expect(replay.events.filter((e) => titleOf(e) === "B")).toHaveLength(1);
   });
 
   it("a long transaction in another database does not hold events back", async () => {
@@ -209,7 +218,7 @@ describe("order", () => {
     await foreign.query("BEGIN");
     await foreign.query("SELECT pg_current_xact_id()"); // holds the cluster-wide xmin back
     const client = await connectClient(hub.url, world.token);
-    const topic = `work_order:${world.workOrderId}`;
+    const topic = topicName("work_order", world.workOrderId);
     await client.subscribe(topic);
     await db.query(
       sql.unsafe`UPDATE work_orders SET title = 'despite foreign txn' WHERE id = ${world.workOrderId}`,
@@ -223,7 +232,7 @@ describe("order", () => {
     const replay = rawSocket(hub.url, { token: world.token });
     await connected(replay);
     await emitAck(replay, "subscribe", { topic, since: encodeCursor({ xid: 1n, id: 0n }) });
-    await waitFor(() => replay.events.some((e) => e.data.title === "despite foreign txn"), 2_000);
+    await waitFor(() => replay.events.some((e) => titleOf(e) === "despite foreign txn"), 2_000);
     await foreign.query("ROLLBACK");
   });
 
@@ -231,10 +240,10 @@ describe("order", () => {
     const socket = rawSocket(hub.url, { token: world.token });
     await connected(socket);
     for (const topic of [
-      `org:${world.orgId}`,
-      `site:${world.siteId}`,
-      `elevator:${world.elevatorId}`,
-      `work_order:${world.workOrderId}`,
+      topicName("org", world.orgId),
+      topicName("site", world.siteId),
+      topicName("elevator", world.elevatorId),
+      topicName("work_order", world.workOrderId),
     ]) {
       expect((await emitAck(socket, "subscribe", { topic })).ok).toBe(true);
     }
@@ -247,18 +256,21 @@ describe("order", () => {
     await waitFor(() => socket.events.some((e) => e.entity.type === "elevator"));
     await sleep(200);
     expect(socket.events.map((e) => [e.type, e.topic])).toEqual([
-      ["work_order.updated", `org:${world.orgId}`],
-      ["elevator.updated", `org:${world.orgId}`],
+      ["work_order.updated", topicName("org", world.orgId)],
+      ["elevator.updated", topicName("org", world.orgId)],
     ]);
   });
 
   it("a replay on a second topic skips what the socket already got through the first", async () => {
     const socket = rawSocket(hub.url, { token: world.token });
     await connected(socket);
-    expect((await emitAck(socket, "subscribe", { topic: `org:${world.orgId}` })).ok).toBe(true);
-    const before = (await emitAck(socket, "subscribe", { topic: `elevator:${world.elevatorId}` }))
-      .cursor;
-    await emitAck(socket, "unsubscribe", { topic: `elevator:${world.elevatorId}` });
+    expect((await emitAck(socket, "subscribe", { topic: topicName("org", world.orgId) })).ok).toBe(
+      true,
+    );
+    const before = (
+      await emitAck(socket, "subscribe", { topic: topicName("elevator", world.elevatorId) })
+    ).cursor;
+    await emitAck(socket, "unsubscribe", { topic: topicName("elevator", world.elevatorId) });
     for (let i = 0; i < 3; i++) {
       await db.query(
         sql.unsafe`UPDATE elevators SET floors_served = ${20 + i} WHERE id = ${world.elevatorId}`,
@@ -267,7 +279,7 @@ describe("order", () => {
     await waitFor(() => socket.events.filter((e) => e.entity.type === "elevator").length === 3);
     // Re-subscribing the elevator topic from before those changes replays nothing twice.
     const ack = await emitAck(socket, "subscribe", {
-      topic: `elevator:${world.elevatorId}`,
+      topic: topicName("elevator", world.elevatorId),
       since: before,
     });
     expect(ack.ok).toBe(true);
@@ -283,9 +295,9 @@ describe("order", () => {
 
   it("a reconnecting client re-subscribing several overlapping topics with cursors gets each missed event once", async () => {
     const topics = [
-      `org:${world.orgId}`,
-      `site:${world.siteId}`,
-      `work_order:${world.workOrderId}`,
+      topicName("org", world.orgId),
+      topicName("site", world.siteId),
+      topicName("work_order", world.workOrderId),
     ];
     const first = rawSocket(hub.url, { token: world.token });
     await connected(first);
@@ -306,11 +318,11 @@ describe("order", () => {
     );
     for (const ack of acks) expect(ack.ok).toBe(true);
     await waitFor(
-      () => second.events.filter((e) => String(e.data.title).startsWith("missed")).length >= 5,
+      () => second.events.filter((e) => String(titleOf(e)).startsWith("missed")).length >= 5,
     );
     await sleep(300);
-    const missed = second.events.filter((e) => String(e.data.title).startsWith("missed"));
-    expect(missed.map((e) => e.data.title)).toEqual([
+    const missed = second.events.filter((e) => String(titleOf(e)).startsWith("missed"));
+    expect(missed.map((e) => titleOf(e))).toEqual([
       "missed 0",
       "missed 1",
       "missed 2",
@@ -339,22 +351,20 @@ describe("batches (auth.batch)", () => {
     const plain = rawSocket(hub.url, { token: world.token });
     for (const socket of [batched, plain]) {
       await connected(socket);
-      expect((await emitAck(socket, "subscribe", { topic: `org:${world.orgId}` })).ok).toBe(true);
+      expect(
+        (await emitAck(socket, "subscribe", { topic: topicName("org", world.orgId) })).ok,
+      ).toBe(true);
     }
     await sleep(200);
     const titles = await oneTransaction("batch", 5);
     const ours = (socket: typeof batched) =>
-      socket.packets.filter((p) =>
-        p.envelopes.some((e) => titles.includes(e.data.title as string)),
-      );
-    await waitFor(
-      () => plain.events.filter((e) => titles.includes(e.data.title as string)).length === 5,
-    );
+      socket.packets.filter((p) => p.envelopes.some((e) => titles.includes(titleOf(e))));
+    await waitFor(() => plain.events.filter((e) => titles.includes(titleOf(e))).length === 5);
     await waitFor(() => ours(batched).length > 0);
     await sleep(200);
 
     expect(ours(batched).map((p) => p.kind)).toEqual(["events"]);
-    expect(ours(batched)[0]!.envelopes.map((e) => e.data.title)).toEqual(titles);
+    expect(ours(batched)[0]!.envelopes.map((e) => titleOf(e))).toEqual(titles);
     expect(ours(plain).map((p) => p.kind)).toEqual(Array(5).fill("event"));
     // The same envelopes either way, cursors increasing along the topic.
     const envelopes = ours(plain).flatMap((p) => p.envelopes);
@@ -367,44 +377,42 @@ describe("batches (auth.batch)", () => {
     const socket = rawSocket(hub.url, { token: world.token, batch: true });
     await connected(socket);
     for (const topic of [
-      `org:${world.orgId}`,
-      `site:${world.siteId}`,
-      `work_order:${world.workOrderId}`,
+      topicName("org", world.orgId),
+      topicName("site", world.siteId),
+      topicName("work_order", world.workOrderId),
     ]) {
       expect((await emitAck(socket, "subscribe", { topic })).ok).toBe(true);
     }
     await sleep(200);
     const titles = await oneTransaction("batch-once", 3);
-    await waitFor(() => socket.events.some((e) => e.data.title === titles[2]));
+    await waitFor(() => socket.events.some((e) => titleOf(e) === titles[2]));
     await sleep(200);
-    const ours = socket.packets.filter((p) =>
-      p.envelopes.some((e) => titles.includes(e.data.title as string)),
-    );
+    const ours = socket.packets.filter((p) => p.envelopes.some((e) => titles.includes(titleOf(e))));
     expect(ours).toHaveLength(1);
-    expect(ours[0]!.envelopes.map((e) => [e.data.title, e.topic])).toEqual(
-      titles.map((t) => [t, `org:${world.orgId}`]),
+    expect(ours[0]!.envelopes.map((e) => [titleOf(e), e.topic])).toEqual(
+      titles.map((t) => [t, topicName("org", world.orgId)]),
     );
   });
 
   it("the typed client unpacks batches: each event once, in order, and its cursor moves to the last", async () => {
     const client = await connectClient(hub.url, world.token);
-    await client.subscribe(`work_order:${world.workOrderId}`);
+    await client.subscribe(topicName("work_order", world.workOrderId));
     const packets: string[] = [];
     client.socket.on("events", () => packets.push("events"));
     await sleep(200);
     const titles = await oneTransaction("typed", 4);
-    await waitFor(() => client.events.some((e) => e.data.title === titles[3]));
+    await waitFor(() => client.events.some((e) => titleOf(e) === titles[3]));
     await sleep(200);
-    const ours = client.events.filter((e) => titles.includes(e.data.title as string));
-    expect(ours.map((e) => e.data.title)).toEqual(titles);
+    const ours = client.events.filter((e) => titles.includes(titleOf(e)));
+    expect(ours.map((e) => titleOf(e))).toEqual(titles);
     expect(packets).toEqual(["events"]);
-    expect(client.cursor(`work_order:${world.workOrderId}`)).toBe(ours[3]!.id);
+    expect(client.cursor(topicName("work_order", world.workOrderId))).toBe(ours[3]!.id);
   });
 });
 
 describe("replay", () => {
   it("subscribe with since sends everything after the cursor, then live: no gap, no duplicate at the seam", async () => {
-    const topic = `work_order:${world.workOrderId}`;
+    const topic = topicName("work_order", world.workOrderId);
     const first = rawSocket(hub.url, { token: world.token });
     await connected(first);
     await emitAck(first, "subscribe", { topic });
@@ -437,9 +445,9 @@ describe("replay", () => {
     await db.query(
       sql.unsafe`UPDATE work_orders SET title = 'after' WHERE id = ${world.workOrderId}`,
     );
-    await waitFor(() => second.events.at(-1)?.data.title === "after", 5_000, "last event");
+    await waitFor(() => titleOf(second.events.at(-1)) === "after", 5_000, "last event");
 
-    const titles = second.events.map((e) => e.data.title);
+    const titles = second.events.map((e) => titleOf(e));
     const expected = (
       await db.any(sql.unsafe`
       SELECT data->>'title' AS title FROM realtime_events
@@ -455,7 +463,7 @@ describe("replay", () => {
   });
 
   it("a cursor older than the retention window gets reset: true", async () => {
-    const topic = `work_order:${world.workOrderId}`;
+    const topic = topicName("work_order", world.workOrderId);
     const old = encodeCursor({ xid: 1n, id: 1n });
     // Everything so far falls out of the window.
     await sleep(20);
@@ -469,13 +477,13 @@ describe("replay", () => {
     await db.query(
       sql.unsafe`UPDATE work_orders SET title = 'post-reset' WHERE id = ${world.workOrderId}`,
     );
-    await waitFor(() => socket.events.some((e) => e.data.title === "post-reset"));
+    await waitFor(() => socket.events.some((e) => titleOf(e) === "post-reset"));
     // A cursor at or after the floor replays normally.
     const fresh = rawSocket(hub.url, { token: world.token });
     await connected(fresh);
     const ok = await emitAck(fresh, "subscribe", { topic, since: ack.cursor });
     expect(ok.reset).toBeUndefined();
-    await waitFor(() => fresh.events.some((e) => e.data.title === "post-reset"));
+    await waitFor(() => fresh.events.some((e) => titleOf(e) === "post-reset"));
   });
 });
 
@@ -493,21 +501,25 @@ describe("audiences", () => {
     const tenantSocket = rawSocket(hub.url, { token });
     await connected(tenantSocket);
     expect(
-      (await emitAck(tenantSocket, "subscribe", { topic: `work_order:${world.workOrderId}` })).ok,
+      (
+        await emitAck(tenantSocket, "subscribe", {
+          topic: topicName("work_order", world.workOrderId),
+        })
+      ).ok,
     ).toBe(true);
-    expect((await emitAck(tenantSocket, "subscribe", { topic: `tenant:${tenant.id}` })).ok).toBe(
-      true,
-    );
+    expect(
+      (await emitAck(tenantSocket, "subscribe", { topic: topicName("tenant", tenant.id) })).ok,
+    ).toBe(true);
     for (const topic of [
-      `org:${world.orgId}`,
-      `site:${world.siteId}`,
-      `elevator:${world.elevatorId}`,
+      topicName("org", world.orgId),
+      topicName("site", world.siteId),
+      topicName("elevator", world.elevatorId),
     ]) {
       expect((await emitAck(tenantSocket, "subscribe", { topic })).error.code).toBe("not_found");
     }
     const staff = rawSocket(hub.url, { token: world.token });
     await connected(staff);
-    await emitAck(staff, "subscribe", { topic: `work_order:${world.workOrderId}` });
+    await emitAck(staff, "subscribe", { topic: topicName("work_order", world.workOrderId) });
 
     await db.query(
       sql.unsafe`UPDATE work_orders SET labor_cost = 450 WHERE id = ${world.workOrderId}`,
@@ -565,7 +577,7 @@ describe("metrics", () => {
     // scripts/setup.sh turns it on; without it the hub falls back to the statement time.
     expect(await db.oneFirst(sql.unsafe`SHOW track_commit_timestamp`)).toBe("on");
     const client = await connectClient(hub.url, world.token);
-    expect((await client.subscribe(`work_order:${world.workOrderId}`)).ok).toBe(true);
+    expect((await client.subscribe(topicName("work_order", world.workOrderId))).ok).toBe(true);
     const lag = async () => {
       const lines = (await metricsText(hub.url)).split("\n");
       const value = (series: string) =>
@@ -583,7 +595,7 @@ describe("metrics", () => {
     ]);
     await sleep(1_500);
     await psql.query("COMMIT");
-    await waitFor(() => client.events.some((e) => e.data.title === "slow commit"), 5_000, "event");
+    await waitFor(() => client.events.some((e) => titleOf(e) === "slow commit"), 5_000, "event");
     const after = await lag();
     // Every observation since `before` is under 1 s; from the UPDATE's occurred_at this
     // one would be over 1.5 s.

@@ -2,7 +2,8 @@ import { sql } from "slonik";
 import { expect, it } from "vitest";
 import { z } from "zod";
 import { decodeCursor } from "../shared/realtime/cursor.ts";
-import type { Envelope } from "../shared/realtime/events.ts";
+import type { Envelope } from "../shared/realtime/envelope.ts";
+import { topicName } from "../shared/realtime/topics.ts";
 import { buildUser, sessionFor } from "./factories.ts";
 import { buildWorld, connected, emitAck, rawSocket, sleep, startHub } from "./helpers/realtime.ts";
 
@@ -151,19 +152,19 @@ it("no socket receives anything it is not admitted to, over thousands of random 
     admits: (p: Person) => "staff" | "tenant" | "self" | null;
   }> = [
     ...orgs.map((o) => ({
-      topic: `org:${o.orgId}`,
+      topic: topicName("org", o.orgId),
       admits: (p: Person) => (staff(p, o.orgId) ? "staff" : null),
     })),
     ...sites.map((s) => ({
-      topic: `site:${s.id}`,
+      topic: topicName("site", s.id),
       admits: (p: Person) => (staff(p, s.orgId) ? "staff" : null),
     })),
     ...elevators.map((e) => ({
-      topic: `elevator:${e.id}`,
+      topic: topicName("elevator", e.id),
       admits: (p: Person) => (staff(p, e.orgId) ? "staff" : null),
     })),
     ...workOrders.map((w) => ({
-      topic: `work_order:${w.id}`,
+      topic: topicName("work_order", w.id),
       admits: (p: Person) =>
         staff(p, w.orgId)
           ? "staff"
@@ -172,24 +173,24 @@ it("no socket receives anything it is not admitted to, over thousands of random 
             : null,
     })),
     ...requests.map((r) => ({
-      topic: `service_request:${r.id}`,
+      topic: topicName("service_request", r.id),
       admits: (p: Person) =>
         staff(p, r.orgId) ? "staff" : p.tenantId === r.tenantId ? "tenant" : null,
     })),
     ...tenants.map((t) => ({
-      topic: `tenant:${t.id}`,
+      topic: topicName("tenant", t.id),
       admits: (p: Person) => (staff(p, t.orgId) ? "staff" : p.tenantId === t.id ? "tenant" : null),
     })),
     ...categories.map((c) => ({
-      topic: `forum_category:${c.id}`,
+      topic: topicName("forum_category", c.id),
       admits: (p: Person) => (c.admits(p) ? "staff" : null),
     })),
     ...threads.map((t) => ({
-      topic: `forum_thread:${t.id}`,
+      topic: topicName("forum_thread", t.id),
       admits: (p: Person) => (t.admits(p) ? "staff" : null),
     })),
     ...people.map((u) => ({
-      topic: `user:${u.id}`,
+      topic: topicName("user", u.id),
       admits: (p: Person) => (p.id === u.id ? "self" : null),
     })),
   ] as const;
@@ -205,7 +206,7 @@ it("no socket receives anything it is not admitted to, over thousands of random 
     for (let n = 0; n < 2; n++) {
       const socket = rawSocket(hub.url, { token: person.token, batch: n === 1 });
       await connected(socket);
-      const admitted = new Map<string, string>([[`user:${person.id}`, "self"]]);
+      const admitted = new Map<string, string>([[topicName("user", person.id), "self"]]);
       for (let k = 0; k < 10; k++) {
         const entry = pick(universe);
         const expected = entry.admits(person);

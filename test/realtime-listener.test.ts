@@ -3,7 +3,15 @@ import { sql } from "slonik";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { LISTENER_APPLICATION_NAME } from "../server/realtime/listener.ts";
-import { buildWorld, connectClient, sleep, startHub, waitFor } from "./helpers/realtime.ts";
+import { topicName } from "../shared/realtime/topics.ts";
+import {
+  buildWorld,
+  connectClient,
+  sleep,
+  startHub,
+  titleOf,
+  waitFor,
+} from "./helpers/realtime.ts";
 
 /**
  * The listener while Postgres refuses it: /readyz says so for as long as it lasts (not
@@ -54,7 +62,7 @@ async function readinessOnceStatus(status: number, timeoutMs: number): Promise<R
 describe("listener outage", () => {
   it("/readyz reports the listener down during the outage and up after it; events committed meanwhile arrive", async () => {
     const client = await connectClient(hub.url, world.token);
-    await client.subscribe(`work_order:${world.workOrderId}`);
+    await client.subscribe(topicName("work_order", world.workOrderId));
     expect(await readiness()).toMatchObject({
       status: 200,
       checks: { realtime_listener: true },
@@ -77,7 +85,7 @@ describe("listener outage", () => {
     expect((await readiness()).checks.realtime_listener).toBe(false);
 
     await allowConnections(true);
-    await waitFor(() => client.events.some((e) => e.data.title === "during outage"), 15_000);
+    await waitFor(() => client.events.some((e) => titleOf(e) === "during outage"), 15_000);
     const after = await readinessOnceStatus(200, 15_000);
     expect(after).toMatchObject({ status: 200, checks: { realtime_listener: true } });
   }, 40_000);

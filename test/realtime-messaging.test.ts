@@ -1,6 +1,7 @@
 import { sql } from "slonik";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { topicName } from "../shared/realtime/topics.ts";
 import { buildUser, sessionFor } from "./factories.ts";
 import {
   buildWorld,
@@ -45,7 +46,7 @@ describe("messages", () => {
     });
     await waitFor(() => recipient.events.length === 1 && sender.events.length === 1);
     expect(recipient.events[0]).toMatchObject({
-      topic: `user:${colleague.id}`,
+      topic: topicName("user", colleague.id),
       type: "message.created",
       actor_id: world.userId,
       data: { id: ack.message.id, content: "Lift 3 is back" },
@@ -161,7 +162,7 @@ describe("notifications", () => {
     const ack = await client.readNotifications("all");
     expect(ack).toEqual({ ok: true, updated: 2 });
     await waitFor(() => client.events.filter((e) => e.type === "notification.read").length === 2);
-    expect(client.events.every((e) => e.topic === `user:${colleague.id}`)).toBe(true);
+    expect(client.events.every((e) => e.topic === topicName("user", colleague.id))).toBe(true);
   });
 });
 
@@ -188,8 +189,8 @@ describe("typing and presence", () => {
     const watcher = rawSocket(hub.url, { token: world.token });
     const outsider = rawSocket(hub.url, { token: other.token });
     await Promise.all([connected(watcher), connected(outsider)]);
-    await emitAck(watcher, "subscribe", { topic: `org:${world.orgId}` });
-    await emitAck(outsider, "subscribe", { topic: `org:${other.orgId}` });
+    await emitAck(watcher, "subscribe", { topic: topicName("org", world.orgId) });
+    await emitAck(outsider, "subscribe", { topic: topicName("org", other.orgId) });
     const seen: Array<{ user_id: string; status: string }> = [];
     const stray: unknown[] = [];
     watcher.on("presence", (p: { user_id: string; status: string }) => seen.push(p));

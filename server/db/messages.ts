@@ -1,23 +1,7 @@
 import { sql } from "slonik";
 import { z } from "zod";
+import { MessageRow } from "../../shared/schemas/message.ts";
 import type { Tx } from "./tenant-context.ts";
-
-/** Direct messages (RLS: only their sender and recipient see them). */
-export const MessageRow = z.object({
-  id: z.string(),
-  sender_id: z.string(),
-  recipient_id: z.string(),
-  thread_id: z.string().nullable(),
-  subject: z.string().nullable(),
-  content: z.string(),
-  attachment_document_ids: z.array(z.string()).nullable(),
-  context_type: z.string().nullable(),
-  context_id: z.string().nullable(),
-  is_read: z.boolean().nullable(),
-  read_at: z.string().nullable(),
-  created_at: z.string().nullable(),
-});
-export type MessageRow = z.infer<typeof MessageRow>;
 
 const Exists = z.object({ exists: z.boolean() });
 

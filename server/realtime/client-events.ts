@@ -8,6 +8,7 @@ import {
   TypingPayload,
   type UpdatedAck,
 } from "../../shared/realtime/events.ts";
+import { topicName } from "../../shared/realtime/topics.ts";
 import { tenantOf } from "../auth/access.ts";
 import { insertMessage, markMessagesRead, userReachable } from "../db/messages.ts";
 import { markNotificationsRead } from "../db/notifications.ts";
@@ -116,7 +117,7 @@ export async function handleTyping(
   );
   if (!reachable || to === principal.userId) return ackError("not_found", "Recipient not found");
   ctx.io
-    .to(`user:${to}`)
+    .to(topicName("user", to))
     .emit("typing", { from_user_id: principal.userId, at: new Date().toISOString() });
   return { ok: true };
 }

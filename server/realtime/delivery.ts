@@ -1,5 +1,5 @@
 import { comparePositions, type Position } from "../../shared/realtime/cursor.ts";
-import type { Envelope } from "../../shared/realtime/events.ts";
+import type { Envelope } from "../../shared/realtime/envelope.ts";
 import { type OutboxRow, positionOf } from "../db/realtime-events.ts";
 import { eventsRelayed, relayLag } from "../metrics.ts";
 import { type Audience, envelopeFor, visibleTo } from "./audience.ts";

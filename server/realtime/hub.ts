@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createAdapter } from "@socket.io/redis-adapter";
 import { Server } from "socket.io";
 import type { AckError } from "../../shared/realtime/events.ts";
+import { topicName } from "../../shared/realtime/topics.ts";
 import { AuthError, authenticate } from "../auth/principal.ts";
 import { detectCommitTimestamps, pruneOutbox } from "../db/realtime-events.ts";
 import { logger } from "../logger.ts";
@@ -33,7 +34,7 @@ import type { HubContext, HubServer, HubSocket } from "./types.ts";
 const log = logger.child({ component: "realtime-hub" });
 
 /** Channel the 0050 outbox triggers NOTIFY (wake-up only, empty payload). */
-export const REALTIME_CHANNEL = "sitesync_realtime";
+const REALTIME_CHANNEL = "sitesync_realtime";
 const RETENTION_EVERY_MS = 10 * 60_000;
 
 /**
@@ -167,7 +168,7 @@ export const attachRealtime: ServerAttachment = async (server, runtime) => {
     socketsConnected.inc();
     const principal = socket.data.principal;
     if (principal.kind === "user") {
-      const topic = `user:${principal.userId}`;
+      const topic = topicName("user", principal.userId);
       socket.data.subscriptions.set(topic, {
         topic,
         audience: "self",

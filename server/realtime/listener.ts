@@ -10,7 +10,7 @@ const createSubscriber: CreateSubscriber = pgListen.default;
 
 export const LISTENER_APPLICATION_NAME = "sitesync-realtime-listener";
 
-export type ListenerState = "connecting" | "connected" | "reconnecting" | "stopped";
+type ListenerState = "connecting" | "connected" | "reconnecting" | "stopped";
 
 const backoff = (attempt: number) => Math.min(100 * 2 ** attempt, 5_000);
 

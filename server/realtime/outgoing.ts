@@ -1,4 +1,4 @@
-import type { Envelope } from "../../shared/realtime/events.ts";
+import type { Envelope } from "../../shared/realtime/envelope.ts";
 import type { HubServer } from "./types.ts";
 
 type Pending = { envelopes: Envelope[]; key: string };

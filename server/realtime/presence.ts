@@ -1,3 +1,4 @@
+import { topicName } from "../../shared/realtime/topics.ts";
 import { logger } from "../logger.ts";
 import type { Redis } from "../redis.ts";
 import type { HubServer } from "./types.ts";
@@ -7,7 +8,7 @@ const log = logger.child({ component: "realtime-presence" });
 /** Longer than the adapter clients' reconnect backoff cap (hub.ts, 2 s). */
 const REANNOUNCE_AFTER_MS = 3_000;
 
-export type PresenceOptions = { heartbeatMs?: number; ttlMs?: number; sweepMs?: number };
+type PresenceOptions = { heartbeatMs?: number; ttlMs?: number; sweepMs?: number };
 
 // Takes a dead node's users and forgets the node, atomically: only one sweeper gets them.
 const CLAIM_DEAD_NODE = `
@@ -109,7 +110,7 @@ export class Presence {
   }
 
   private announce(userId: string, orgId: string, status: "online" | "offline"): void {
-    this.io.to(`org:${orgId}`).emit("presence", { user_id: userId, status });
+    this.io.to(topicName("org", orgId)).emit("presence", { user_id: userId, status });
   }
 
   private async heldElsewhere(userId: string): Promise<boolean> {

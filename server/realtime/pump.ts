@@ -11,9 +11,9 @@ const STALL_MS = 50;
 const DELIVERY_BUDGET = 20_000;
 
 /** Hands one row to this node's sockets; returns how many sockets it went to. */
-export type Deliver = (row: OutboxRow) => number;
+type Deliver = (row: OutboxRow) => number;
 
-export type PumpOptions = {
+type PumpOptions = {
   batchSize?: number;
   safetyIntervalMs?: number;
   minGapMs?: number;

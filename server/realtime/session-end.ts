@@ -26,7 +26,7 @@ const Notice = z.object({
 });
 
 /** Tells the client why, then disconnects; the typed client reconnects with a fresh token. */
-export function endSocket(socket: HubSocket, reason: SessionEndReason): void {
+function endSocket(socket: HubSocket, reason: SessionEndReason): void {
   if (socket.data.ended) return;
   socket.data.ended = true;
   socket.emit("session.ended", { reason });

@@ -1,6 +1,7 @@
 import type { Server, Socket } from "socket.io";
 import type { Position } from "../../shared/realtime/cursor.ts";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../shared/realtime/events.ts";
+import type { TopicName } from "../../shared/realtime/topics.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { OutboxRow } from "../db/realtime-events.ts";
 import type { Runtime } from "../runtime.ts";
@@ -9,7 +10,7 @@ import type { TokenBucket } from "./rate-limit.ts";
 
 /** One topic a socket is in, and what it may see of the events on it. */
 export type Subscription = {
-  topic: string;
+  topic: TopicName;
   audience: Audience;
   /** Events at or below this position reached the client through a replay: skip them live. */
   floor: Position | null;
@@ -23,7 +24,7 @@ export type Subscription = {
   deliveredFrom: Position | null;
 };
 
-export type SocketData = {
+type SocketData = {
   principal: Principal;
   token: string;
   /** The handshake asked for `events` batches (outgoing.ts). */

@@ -11,8 +11,6 @@ const CURSOR = /^[0-9a-z]{13}-[0-9a-z]{13}$/;
 const MAX_XID = 2n ** 64n - 1n;
 const MAX_ID = 2n ** 63n - 1n;
 
-export const ZERO: Position = { xid: 0n, id: 0n };
-
 export function encodeCursor(p: Position): string {
   return `${p.xid.toString(36).padStart(WIDTH, "0")}-${p.id.toString(36).padStart(WIDTH, "0")}`;
 }

@@ -1,57 +1,15 @@
 import { z } from "zod";
+import type { MessageRow } from "../schemas/message.ts";
+import type { Envelope } from "./envelope.ts";
+import type { TopicName } from "./topics.ts";
 
 /**
  * The socket contract in types (docs/realtime-protocol.md). The server and the typed client
- * (shared/client.ts) both import these, so the two ends cannot drift apart.
+ * (shared/client.ts) both import these, so the two ends cannot drift apart. The `event`
+ * envelope itself is typed from the stream declaration (envelope.ts, streams.ts).
  */
 
-export const EVENT_TYPES = [
-  "work_order.created",
-  "work_order.updated",
-  "work_order.deleted",
-  "elevator.created",
-  "elevator.updated",
-  "elevator.status_changed",
-  "elevator.deleted",
-  "service_request.created",
-  "service_request.updated",
-  "service_request.deleted",
-  "forum_thread.created",
-  "forum_thread.updated",
-  "forum_thread.deleted",
-  "forum_post.created",
-  "forum_post.updated",
-  "forum_post.deleted",
-  "message.created",
-  "message.updated",
-  "message.read",
-  "message.deleted",
-  "notification.created",
-  "notification.updated",
-  "notification.read",
-  "notification.deleted",
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
-
-export const EnvelopeSchema = z.object({
-  /** Cursor: increasing along each topic; pass it back as `since`. */
-  id: z.string(),
-  topic: z.string(),
-  type: z.string(),
-  entity: z.object({ type: z.string(), id: z.string() }),
-  organization_id: z.string().nullable(),
-  actor_id: z.string().nullable(),
-  occurred_at: z.string(),
-  /** Changed columns of an update; null for created/deleted. */
-  changes: z.array(z.string()).nullable(),
-  /** The row after the change as this audience may see it; `{ id }` for a delete. */
-  data: z.record(z.string(), z.unknown()),
-  /** Present (true) on events sent from the subscribe-with-since replay. */
-  replay: z.literal(true).optional(),
-});
-export type Envelope = z.infer<typeof EnvelopeSchema>;
-
-export const ERROR_CODES = [
+const ERROR_CODES = [
   "invalid_request",
   "invalid_topic",
   "forbidden",
@@ -75,7 +33,7 @@ export const UnsubscribePayload = z.strictObject({ topic: z.string().min(1).max(
  * What a message may be about (`context_type`). Each names a table whose row the sender
  * must be able to see (server/realtime/client-events.ts), so the list is closed.
  */
-export const MESSAGE_CONTEXT_TYPES = [
+const MESSAGE_CONTEXT_TYPES = [
   "work_order",
   "elevator",
   "site",
@@ -113,10 +71,10 @@ export const NotificationReadPayload = z.strictObject({
   notification_ids: z.union([z.array(z.uuid()).min(1).max(500), z.literal("all")]),
 });
 
-export type SubscribeAck = { ok: true; topic: string; cursor: string; reset?: true } | AckError;
+export type SubscribeAck = { ok: true; topic: TopicName; cursor: string; reset?: true } | AckError;
 export type OkAck = { ok: true } | AckError;
 export type UpdatedAck = { ok: true; updated: number } | AckError;
-export type MessageSendAck = { ok: true; message: Record<string, unknown> } | AckError;
+export type MessageSendAck = { ok: true; message: MessageRow } | AckError;
 
 export type SessionEndReason =
   | "token_expired"
@@ -158,4 +116,8 @@ export interface ClientToServerEvents {
 }
 
 /** The handshake's connect_error carries one of these in err.data.code. */
-export type HandshakeErrorCode = "unauthorized" | "token_expired" | "session_revoked";
+export type HandshakeErrorCode =
+  | "unauthorized"
+  | "token_expired"
+  | "session_revoked"
+  | "unavailable";

@@ -12,7 +12,7 @@ import {
   type SiteSyncClient,
   type SiteSyncClientOptions,
 } from "../../shared/client.ts";
-import type { Envelope } from "../../shared/realtime/events.ts";
+import { type Envelope, parseEnvelope } from "../../shared/realtime/envelope.ts";
 import { buildElevator, buildOrgWithUser, buildSite, buildWorkOrder } from "../factories.ts";
 import { testServer } from "./runtime.ts";
 
@@ -29,7 +29,7 @@ export async function connectClient(
 ): Promise<SiteSyncClient & { events: Envelope[] }> {
   const client = createSiteSyncClient(url, { token, ...options });
   const events: Envelope[] = [];
-  client.on("event", (e) => events.push(e));
+  client.on("event", (e) => events.push(parseEnvelope(e)));
   afterAll(() => client.close());
   await client.ready();
   return Object.assign(client, { events });
@@ -50,13 +50,17 @@ export function rawSocket(
   const socket = io(url, { transports: ["websocket"], reconnection: false, auth, forceNew: true });
   const events: Envelope[] = [];
   const packets: Array<{ kind: "event" | "events"; envelopes: Envelope[] }> = [];
-  socket.on("event", (e: Envelope) => {
-    events.push(e);
-    packets.push({ kind: "event", envelopes: [e] });
+  // Every envelope a test receives is checked against the declared contract (a mismatch
+  // throws in the socket's handler and fails the run).
+  socket.on("event", (e: unknown) => {
+    const envelope = parseEnvelope(e);
+    events.push(envelope);
+    packets.push({ kind: "event", envelopes: [envelope] });
   });
-  socket.on("events", (list: Envelope[]) => {
-    events.push(...list);
-    packets.push({ kind: "events", envelopes: list });
+  socket.on("events", (list: unknown[]) => {
+    const envelopes = list.map(parseEnvelope);
+    events.push(...envelopes);
+    packets.push({ kind: "events", envelopes });
   });
   afterAll(() => {
     socket.close();
@@ -89,6 +93,11 @@ export async function waitFor(predicate: () => boolean, timeoutMs = 5_000, what 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** The row's title when the event carries one (work orders, forum threads), else "". */
+export function titleOf(e: Envelope | undefined): string {
+  return e && "title" in e.data && typeof e.data.title === "string" ? e.data.title : "";
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

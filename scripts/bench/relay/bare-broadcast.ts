@@ -1,6 +1,6 @@
 import { type ChildProcess, fork } from "node:child_process";
 import path from "node:path";
-import type { Envelope } from "../../../shared/realtime/events.ts";
+import type { Envelope } from "../../../shared/realtime/envelope.ts";
 import type { Produced } from "./steps.ts";
 
 type Ran = { type: "ran"; sent: number; startedAt: number; endedAt: number };

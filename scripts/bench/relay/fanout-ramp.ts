@@ -1,5 +1,5 @@
 import type pg from "pg";
-import type { Envelope } from "../../../shared/realtime/events.ts";
+import type { Envelope } from "../../../shared/realtime/envelope.ts";
 import type { BareServer } from "./bare-broadcast.ts";
 import type { ClientPool } from "./clients.ts";
 import type { Config } from "./config.ts";

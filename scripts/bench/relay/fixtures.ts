@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { sha256, signAccessToken } from "../../../server/auth/tokens.ts";
 import { envelopeFor } from "../../../server/realtime/audience.ts";
-import type { Envelope } from "../../../shared/realtime/events.ts";
+import type { Envelope } from "../../../shared/realtime/envelope.ts";
 
 /** `tokens[i]` is an access token of user `userIds[i]`. */
 export type BenchOrg = { id: string; workOrderIds: string[]; userIds: string[]; tokens: string[] };

@@ -1,0 +1,20 @@
+import { z } from "zod";
+
+/** A notification for one user (assignment, reminder…); `link_*` point at what it is about. */
+export const NotificationRow = z.object({
+  id: z.string(),
+  user_id: z.string(),
+  notification_type: z.string(),
+  title: z.string(),
+  message: z.string().nullable(),
+  link_type: z.string().nullable(),
+  link_id: z.string().nullable(),
+  link_url: z.string().nullable(),
+  is_read: z.boolean().nullable(),
+  read_at: z.string().nullable(),
+  email_sent: z.boolean().nullable(),
+  push_sent: z.boolean().nullable(),
+  sms_sent: z.boolean().nullable(),
+  created_at: z.string().nullable(),
+});
+export type NotificationRow = z.infer<typeof NotificationRow>;

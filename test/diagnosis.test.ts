@@ -7,6 +7,7 @@ import { z } from "zod";
 import { parseEnv } from "../server/env.ts";
 import { logger } from "../server/logger.ts";
 import type { Runtime } from "../server/runtime.ts";
+import { topicName } from "../shared/realtime/topics.ts";
 import type { JobContext } from "../workers/handlers/context.ts";
 import { diagnose } from "../workers/handlers/diagnose.ts";
 import { type RunningWorkers, startWorkers } from "../workers/start.ts";
@@ -197,7 +198,7 @@ describe("POST /work-orders/:id/diagnose", () => {
     const wo = await createBreakdown(o); // no fault code: not diagnosed automatically
     await db.query(sql.unsafe`UPDATE work_orders SET fault_code = '0001' WHERE id = ${wo.id}`);
     const client = await connectClient(hub.url, o.token);
-    expect((await client.subscribe(`org:${o.orgId}`)).ok).toBe(true);
+    expect((await client.subscribe(topicName("org", o.orgId))).ok).toBe(true);
 
     const res = await api(hub.url, "POST", `/api/v1/work-orders/${wo.id}/diagnose`, {
       token: o.token,

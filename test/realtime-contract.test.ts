@@ -12,7 +12,7 @@ import {
 } from "../shared/realtime/envelope.ts";
 import { isEntity, STREAMS } from "../shared/realtime/streams.ts";
 import { TOPIC_KINDS, topicName } from "../shared/realtime/topics.ts";
-import type { ElevatorStatus } from "../shared/schemas/elevator.ts";
+import type { ElevatorStatus } from "../shared/resources/elevators.ts";
 import { buildUser } from "./factories.ts";
 import {
   buildWorld,

@@ -1,10 +1,11 @@
 import type { z } from "zod";
-import { ElevatorRow } from "../schemas/elevator.ts";
+import { elevators } from "../resources/elevators.ts";
+import { workOrders } from "../resources/work-orders.ts";
 import { ForumPostRow, ForumThreadRow } from "../schemas/forum.ts";
 import { MessageRow } from "../schemas/message.ts";
 import { NotificationRow } from "../schemas/notification.ts";
 import { ServiceRequestRow } from "../schemas/service-request.ts";
-import { WorkOrderRow } from "../schemas/work-order.ts";
+import { type Entity, isEntity } from "./entities.ts";
 import type { TopicKind } from "./topics.ts";
 
 /**
@@ -66,8 +67,8 @@ const stream = <R extends z.ZodObject, const S extends StreamSpec<R>>(spec: S & 
 
 export const STREAMS = {
   work_order: stream({
-    table: "work_orders",
-    row: WorkOrderRow,
+    table: workOrders.table,
+    row: workOrders.row,
     organization: "organization_id",
     topics: [
       "org",
@@ -97,8 +98,8 @@ export const STREAMS = {
     },
   }),
   elevator: stream({
-    table: "elevators",
-    row: ElevatorRow,
+    table: elevators.table,
+    row: elevators.row,
     organization: "organization_id",
     topics: ["org", "site:site_id", "elevator:id", "site:old.site_id"],
     updates: [{ action: "status_changed", when: "status" }],
@@ -157,9 +158,7 @@ export const STREAMS = {
     anonymous: null,
     audiences: {},
   }),
-};
+} satisfies Record<Entity, StreamSpec<z.ZodObject>>;
 
 export type Streams = typeof STREAMS;
-export type Entity = keyof Streams;
-
-export const isEntity = (name: string): name is Entity => Object.hasOwn(STREAMS, name);
+export { type Entity, isEntity };

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { AuditEventType } from "../audit-events.ts";
 import type { Permission } from "../permissions.ts";
-import type { EventType } from "../realtime/events.ts";
+import type { Entity } from "../realtime/entities.ts";
 import { isoTimestamp, queryInt } from "../schemas/fields.ts";
 import { ListQuery } from "../schemas/list.ts";
 import { type Columns, schemasOf } from "./columns.ts";
@@ -70,8 +70,8 @@ export type SortKind = "text" | "timestamp" | "number";
 /** An audit event label, or user_action-style `{ type, action }` (action goes in event_data). */
 export type AuditName = AuditEventType | { type: AuditEventType; action: string };
 
-/** The entity names of the realtime stream (shared/realtime), e.g. work_order, elevator. */
-export type RealtimeEntity = EventType extends `${infer E}.${string}` ? E : never;
+/** The entity names of the realtime streams (shared/realtime/entities.ts), e.g. work_order. */
+export type RealtimeEntity = Entity;
 
 export type Operation = "list" | "get" | "create" | "update" | "delete";
 

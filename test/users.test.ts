@@ -302,6 +302,9 @@ describe("invitations", () => {
       body: { email, role: "user" },
     });
     expect(dup.status).toBe(409);
+    // The refused invitation mailed nothing.
+    await server.runtime.mail.flush();
+    expect(server.mailbox.to(email)).toHaveLength(1);
   });
 
   it("an unknown or expired invitation token is 401; a resent invitation works and voids the old link", async () => {

@@ -56,6 +56,7 @@ console.log(`
 SiteSync cluster is up:
   ${cluster.url}                 nginx: API + websocket (sticky cookie); /readyz goes to one hub
 ${cluster.hubs.map((h, i) => `  ${h.url}/readyz          hub ${i + 1} (health check)`).join("\n")}
+  /metrics of each hub: Authorization: Bearer ${cluster.appEnv.METRICS_TOKEN}
   workers                                pid ${cluster.workers?.pid()}
   postgres://…@127.0.0.1:${ports.pgbouncer}       PgBouncer, transaction mode (hubs' LISTEN stays direct)
   redis primary :${await cluster.redis.primaryPort()}, sentinels ${cluster.redis.sentinelList} (name ${cluster.redis.name})

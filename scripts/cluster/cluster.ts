@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { clusterBinaries } from "./binaries.ts";
@@ -161,6 +162,8 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     started.push([pgbouncer]);
 
     const appEnv: Record<string, string> = {
+      // /metrics answers only with this bearer token (one is made up when none is given).
+      METRICS_TOKEN: process.env.METRICS_TOKEN || randomBytes(24).toString("hex"),
       ...o.env,
       DATABASE_URL: viaPgBouncer(o.database.app, o.ports.pgbouncer),
       SERVICE_DATABASE_URL: viaPgBouncer(o.database.service, o.ports.pgbouncer),

@@ -1,46 +1,16 @@
 import pg from "pg";
-import { createDatabaseFrom, dropDatabase } from "../../../server/db/databases.ts";
-import { migrate } from "../../../server/db/migrate.ts";
-import { env } from "../../../server/env.ts";
+import { scratchDatabase } from "../../lib/scratch-database.ts";
 
 /**
- * The benchmark's own database, copied from the extension-ready test template, migrated,
- * and dropped at the end. No other database is touched.
+ * The benchmark's own database (scripts/lib/scratch-database.ts), dropped at the end. No
+ * other database is touched.
  */
 export const BENCH_DB = "sitesync_bench_relay";
-const TEMPLATE_DB = "sitesync_test";
-
-const withDatabase = (url: string, database: string) => {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-};
-
-export const benchUrls = {
-  owner: withDatabase(env.MIGRATION_DATABASE_URL, BENCH_DB),
-  app: withDatabase(env.DATABASE_URL, BENCH_DB),
-  service: withDatabase(env.SERVICE_DATABASE_URL, BENCH_DB),
-};
-
-async function admin(fn: (c: pg.Client) => Promise<void>): Promise<void> {
-  const c = new pg.Client({
-    connectionString: withDatabase(env.MIGRATION_DATABASE_URL, "postgres"),
-  });
-  await c.connect();
-  try {
-    await fn(c);
-  } finally {
-    await c.end();
-  }
-}
+const bench = scratchDatabase(BENCH_DB);
+export const benchUrls = bench.urls;
 
 export async function createBenchDatabase(): Promise<number> {
-  await admin(async (c) => {
-    await dropDatabase(c, BENCH_DB);
-    // A test run may be copying the same template at this moment.
-    await createDatabaseFrom(c, BENCH_DB, TEMPLATE_DB);
-  });
-  const applied = (await migrate(benchUrls.owner)).applied.length;
+  const applied = await bench.create();
   // The raw NOTIFY ceiling's durable write (raw-notify.ts).
   const owner = new pg.Client({ connectionString: benchUrls.owner });
   await owner.connect();
@@ -54,11 +24,7 @@ export async function createBenchDatabase(): Promise<number> {
   return applied;
 }
 
-export async function dropBenchDatabase(): Promise<void> {
-  await admin(async (c) => {
-    await dropDatabase(c, BENCH_DB);
-  });
-}
+export const dropBenchDatabase = (): Promise<void> => bench.drop();
 
 export async function serviceClient(): Promise<pg.Client> {
   const c = new pg.Client({ connectionString: benchUrls.service });

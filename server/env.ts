@@ -132,6 +132,23 @@ const EnvSchema = z.object({
     .max(255)
     .refine((v) => /^(mailto:|https:\/\/)/.test(v), "must be a mailto: or https:// URL")
     .optional(),
+  /**
+   * Hosts a push subscription's endpoint may point at (comma list; `.example.com` also
+   * matches its subdomains). The delivery job POSTs to these URLs, so an arbitrary one
+   * would let a user aim our workers at internal addresses. Default: the browser vendors'
+   * push services.
+   */
+  PUSH_ENDPOINT_HOSTS: z
+    .string()
+    .default(
+      "fcm.googleapis.com,updates.push.services.mozilla.com,.push.services.mozilla.com,.notify.windows.com,web.push.apple.com,.push.apple.com",
+    )
+    .transform((v) =>
+      v
+        .split(",")
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    ),
   /** `log`, or `twilio`: any gateway speaking Twilio's Messages REST API. */
   SMS_PROVIDER: z.enum(["log", "twilio"]).default("log"),
   SMS_TWILIO_BASE_URL: z

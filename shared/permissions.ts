@@ -37,8 +37,21 @@ export const PERMISSIONS = [
   "audit:read",
   "api_keys:manage",
   "realtime:org",
+  "messages:read",
+  "messages:write",
+  "notifications:read",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
+
+/**
+ * A person's own inbox: every role (a guest, or a platform user of no organisation, still
+ * gets direct messages and notifications). Never an API key's: an integration does not
+ * read or write a person's messages (principalCan refuses them, and keys cannot be
+ * created with them).
+ */
+const PERSONAL: Permission[] = ["messages:read", "messages:write", "notifications:read"];
+export const SESSION_ONLY_PERMISSIONS: readonly Permission[] = PERSONAL;
+export const API_KEY_SCOPES = PERMISSIONS.filter((p) => !SESSION_ONLY_PERMISSIONS.includes(p));
 
 const READ: Permission[] = [
   "org:read",
@@ -67,8 +80,16 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "work_orders:diagnose",
     "audit:read",
     "realtime:org",
+    ...PERSONAL,
   ],
-  user: [...READ, "profiles:write", "work_orders:write", "work_orders:diagnose", "realtime:org"],
+  user: [
+    ...READ,
+    "profiles:write",
+    "work_orders:write",
+    "work_orders:diagnose",
+    "realtime:org",
+    ...PERSONAL,
+  ],
   technician: [
     ...READ,
     "profiles:write",
@@ -76,10 +97,11 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "work_orders:diagnose",
     "elevators:write",
     "realtime:org",
+    ...PERSONAL,
   ],
-  readonly: [...READ, "realtime:org"],
-  // Guests see their own profile and nothing of the organisation's operations.
-  guest: ["org:read", "profiles:read", "profiles:write"],
+  readonly: [...READ, "realtime:org", ...PERSONAL],
+  // Guests see their own profile and inbox and nothing of the organisation's operations.
+  guest: ["org:read", "profiles:read", "profiles:write", ...PERSONAL],
 };
 
 export function roleCan(role: Role, permission: Permission): boolean {

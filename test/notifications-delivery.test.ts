@@ -40,6 +40,7 @@ const runtime: Runtime = await testRuntime({
   SMS_TWILIO_AUTH_TOKEN: "twilio-secret",
   SMS_FROM: "+61200000000",
   APP_URL: "https://app.sitesync.test",
+  PUSH_ENDPOINT_HOSTS: "127.0.0.1",
 });
 const db = runtime.serviceDb;
 const mailbox = mailboxOf(runtime);
@@ -335,11 +336,14 @@ describe("real adapters on the wire", () => {
   };
 
   it("Web Push: a VAPID-signed, aes128gcm-encrypted POST the subscriber can decrypt", async () => {
-    const sender = new WebPushSender({
-      subject: "mailto:ops@sitesync.test",
-      publicKey: vapid.publicKey,
-      privateKey: vapid.privateKey,
-    });
+    const sender = new WebPushSender(
+      {
+        subject: "mailto:ops@sitesync.test",
+        publicKey: vapid.publicKey,
+        privateKey: vapid.privateKey,
+      },
+      ["127.0.0.1"],
+    );
     const device = pushSubscriber(`${push.url}/push/wire`);
     expect(await sender.send(device, message)).toBe("delivered");
     const req = push.received.filter((r) => r.path === "/push/wire").at(-1)!;

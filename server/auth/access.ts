@@ -1,4 +1,4 @@
-import { type Permission, roleCan } from "../../shared/permissions.ts";
+import { type Permission, roleCan, SESSION_ONLY_PERMISSIONS } from "../../shared/permissions.ts";
 import type { TenantContext } from "../db/tenant-context.ts";
 import type { Principal } from "./principal.ts";
 
@@ -15,7 +15,10 @@ export function tenantOf(principal: Principal): TenantContext {
 /** A permission holds when the role grants it and, for API keys, a scope names it too. */
 export function principalCan(principal: Principal, permission: Permission): boolean {
   if (!roleCan(principal.role, permission)) return false;
-  if (principal.kind === "api_key") return (principal.scopes ?? []).includes(permission);
+  if (principal.kind === "api_key") {
+    if (SESSION_ONLY_PERMISSIONS.includes(permission)) return false;
+    return (principal.scopes ?? []).includes(permission);
+  }
   return true;
 }
 

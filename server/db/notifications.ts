@@ -96,3 +96,10 @@ export async function forgetPushSubscriptions(tx: CommonQueryMethods, ids: reado
   await tx.query(sql.type(z.object({}))`
     DELETE FROM push_subscriptions WHERE id = ANY(${sql.array(ids, "uuid")})`);
 }
+
+/** The caller's unread notifications (idx_notification_read). */
+export function countUnreadNotifications(tx: Tx): Promise<number> {
+  return tx.oneFirst(sql.type(z.object({ n: z.number() }))`
+    SELECT count(*)::int AS n FROM notifications
+     WHERE user_id = app_current_user() AND is_read = false`);
+}

@@ -30,6 +30,25 @@ export interface PushSender {
 
 const log = logger.child({ component: "push" });
 
+/**
+ * Whether an endpoint is an https URL on one of the allowed push service hosts
+ * (PUSH_ENDPOINT_HOSTS): checked when a subscription is registered and again before each
+ * push, so our workers only ever POST to push services.
+ */
+export function pushEndpointAllowed(allowedHosts: readonly string[], endpoint: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return false;
+  }
+  if (url.protocol !== "https:" || url.username || url.password) return false;
+  const host = url.hostname.toLowerCase();
+  return allowedHosts.some((allowed) =>
+    allowed.startsWith(".") ? host.endsWith(allowed) : host === allowed,
+  );
+}
+
 /** Writes what would be pushed to the log (development, and deployments without VAPID keys). */
 export class LoggingPushSender implements PushSender {
   readonly name = "log";
@@ -50,12 +69,19 @@ const TTL_SECONDS = 24 * 3600;
 export class WebPushSender implements PushSender {
   readonly name = "webpush";
   readonly #vapid: { subject: string; publicKey: string; privateKey: string };
+  readonly #allowedHosts: readonly string[];
 
-  constructor(vapid: { subject: string; publicKey: string; privateKey: string }) {
+  constructor(
+    vapid: { subject: string; publicKey: string; privateKey: string },
+    allowedHosts: readonly string[],
+  ) {
     this.#vapid = vapid;
+    this.#allowedHosts = allowedHosts;
   }
 
   async send(target: PushTarget, message: PushMessage): Promise<PushOutcome> {
+    // Registered under another PUSH_ENDPOINT_HOSTS: never POST anywhere but a push service.
+    if (!pushEndpointAllowed(this.#allowedHosts, target.endpoint)) return "gone";
     try {
       await webpush.sendNotification(
         { endpoint: target.endpoint, keys: { p256dh: target.p256dh, auth: target.auth } },
@@ -83,11 +109,14 @@ export class WebPushSender implements PushSender {
 
 export function pushSenderFor(env: Env): PushSender {
   if (env.PUSH_PROVIDER === "webpush" && env.VAPID_PUBLIC_KEY && env.VAPID_PRIVATE_KEY) {
-    return new WebPushSender({
-      subject: env.VAPID_SUBJECT ?? "mailto:no-reply@sitesync.local",
-      publicKey: env.VAPID_PUBLIC_KEY,
-      privateKey: env.VAPID_PRIVATE_KEY,
-    });
+    return new WebPushSender(
+      {
+        subject: env.VAPID_SUBJECT ?? "mailto:no-reply@sitesync.local",
+        publicKey: env.VAPID_PUBLIC_KEY,
+        privateKey: env.VAPID_PRIVATE_KEY,
+      },
+      env.PUSH_ENDPOINT_HOSTS,
+    );
   }
   return new LoggingPushSender();
 }

@@ -1,5 +1,6 @@
 import { contractors } from "../../shared/resources/contractors.ts";
 import { managerProfiles } from "../../shared/resources/manager-profiles.ts";
+import { notifications } from "../../shared/resources/notifications.ts";
 import { sites } from "../../shared/resources/sites.ts";
 import { technicianProfiles } from "../../shared/resources/technician-profiles.ts";
 import { elevatorRules } from "./elevators.ts";
@@ -18,4 +19,5 @@ export const RESOURCES: readonly Served[] = [
   workOrderRules,
   serve(technicianProfiles),
   serve(managerProfiles),
+  serve(notifications),
 ];

@@ -7,6 +7,9 @@ import { auditRouter } from "./audit/router.ts";
 import { authRouter } from "./auth/router.ts";
 import { dispatchBoardRouter } from "./dispatch-board/router.ts";
 import { meRouter } from "./me/router.ts";
+import { notificationPreferencesRouter } from "./notifications/preferences.ts";
+import { pushSubscriptionsRouter } from "./notifications/push-subscriptions.ts";
+import { notificationActionsRouter } from "./notifications/router.ts";
 import { organizationsRouter } from "./organizations/router.ts";
 import { searchRouter } from "./search/router.ts";
 import { usersRouter } from "./users/router.ts";
@@ -16,11 +19,15 @@ import { workOrderActionsRouter } from "./work-orders/router.ts";
 export function apiRouter(runtime: Runtime): Router {
   const router = Router();
   router.use("/auth", authRouter(runtime));
+  router.use("/me/notification-preferences", notificationPreferencesRouter(runtime));
   router.use("/me", meRouter(runtime));
   router.use("/users", usersRouter(runtime));
   router.use("/organizations", organizationsRouter(runtime));
   router.use("/api-keys", apiKeysRouter(runtime));
   router.use(auditRouter(runtime));
+  // Before the definitions: /notifications/unread-count must not be read as an id.
+  router.use("/notifications", notificationActionsRouter(runtime));
+  router.use("/push-subscriptions", pushSubscriptionsRouter(runtime));
   for (const served of RESOURCES)
     router.use(`/${served.def.path}`, resourceRouter(runtime, served));
   router.use("/work-orders", workOrderActionsRouter(runtime));

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createECDH, randomBytes, randomUUID } from "node:crypto";
 import { sql } from "slonik";
 import { z } from "zod";
 import { type CatalogRoute, routeCatalog } from "../../server/http/route-catalog.ts";
@@ -28,7 +28,7 @@ async function ok(res: { status: number; body: any }, what: string): Promise<any
 }
 
 export async function buildTenant(
-  server: { url: string; mailbox: Mailbox },
+  server: { url: string; mailbox: Mailbox; runtime: Runtime },
   label: string,
 ): Promise<Tenant> {
   const url = server.url;
@@ -67,6 +67,14 @@ export async function buildTenant(
   const managerProfile = await post("/api/v1/manager-profiles", {
     manager_type: "building_manager",
   });
+  // Notifications come from domain events, not from a create route: one for the owner.
+  const notificationId = await server.runtime.serviceDb.oneFirst(sql.type(
+    z.object({ id: z.string() }),
+  )`
+    INSERT INTO notifications (user_id, notification_type, title, link_type, link_url)
+    VALUES (${reg.user.id}, 'reminder', 'Inspection due', 'elevator', ${`/elevators/${elevator.id}`})
+    RETURNING id`);
+  const pushSubscription = await post("/api/v1/push-subscriptions", pushSubscriptionBody());
   return {
     token,
     password: PASSWORD,
@@ -84,6 +92,22 @@ export async function buildTenant(
       "api-keys": apiKey.id ?? apiKey.api_key?.id,
       "technician-profiles": techProfile.id,
       "manager-profiles": managerProfile.id,
+      notifications: notificationId,
+      "push-subscriptions": pushSubscription.id,
+    },
+  };
+}
+
+/** A browser's PushSubscription JSON (random keys, an endpoint at a default push host). */
+export function pushSubscriptionBody() {
+  const ecdh = createECDH("prime256v1");
+  ecdh.generateKeys();
+  return {
+    endpoint: `https://fcm.googleapis.com/fcm/send/${randomUUID()}`,
+    expirationTime: null,
+    keys: {
+      p256dh: ecdh.getPublicKey().toString("base64url"),
+      auth: randomBytes(16).toString("base64url"),
     },
   };
 }
@@ -145,6 +169,9 @@ export function sampleBody(route: CatalogRoute, t: Tenant): Record<string, unkno
     "patch /api/v1/work-orders/:id": () => ({ title: "Updated title", parts_cost: "1.00" }),
     "post /api/v1/work-orders/:id/transition": () => ({ to: "scheduled" }),
     "post /api/v1/work-orders/:id/assign": () => ({ contractor_id: t.ids.contractors }),
+    "post /api/v1/notifications/read": () => ({ notification_ids: [t.ids.notifications] }),
+    "post /api/v1/push-subscriptions": () => pushSubscriptionBody(),
+    "patch /api/v1/me/notification-preferences": () => ({ email: { marketing: false } }),
   };
   return samples[key]?.();
 }
@@ -164,6 +191,8 @@ export async function databaseDigest(runtime: Runtime): Promise<string> {
     "user_invitations",
     "user_sessions",
     "audit_events",
+    "notifications",
+    "push_subscriptions",
   ];
   const parts: string[] = [];
   for (const table of tables) {

@@ -7,6 +7,7 @@ import type { Tx } from "../../db/tenant-context.ts";
 import { setWorkOrderAssignee } from "../../db/work-orders.ts";
 import { conflict, notFound, unprocessable } from "../../errors.ts";
 import type { CommandContext } from "./context.ts";
+import { notifyAssigned } from "./notifications.ts";
 
 /** Finished work keeps the assignee it was done by. */
 const ASSIGNABLE: readonly WorkOrderStatus[] = [
@@ -33,8 +34,9 @@ export async function assignWorkOrder(
   if (!ASSIGNABLE.includes(before.status ?? "draft")) {
     throw conflict(`A ${before.status} work order cannot be reassigned`);
   }
+  let contractor = null;
   if (contractorId !== null) {
-    const contractor = await rowsOf(contractors).find(tx, contractorId, "share");
+    contractor = await rowsOf(contractors).find(tx, contractorId, "share");
     if (!contractor) {
       throw unprocessable("contractor_id does not refer to a contractor of this organisation");
     }
@@ -54,5 +56,9 @@ export async function assignWorkOrder(
       assigned_by: after.assigned_by,
     },
   });
+  // Reassigning to the same contractor tells nobody anything new.
+  if (contractor && before.assigned_contractor_id !== contractorId) {
+    await notifyAssigned(tx, after, contractor);
+  }
   return after;
 }

@@ -7,6 +7,7 @@ import type { Tx } from "../../db/tenant-context.ts";
 import { setWorkOrderStatus } from "../../db/work-orders.ts";
 import { conflict, notFound } from "../../errors.ts";
 import type { CommandContext } from "./context.ts";
+import { workOrderStatusChanged } from "./notifications.ts";
 
 function eventFor(to: WorkOrderStatus): AuditEventType {
   if (to === "in_progress") return "work_order_started";
@@ -47,5 +48,6 @@ export async function transitionWorkOrder(
       completed_at: after.completed_at,
     },
   });
+  await workOrderStatusChanged(tx, after, from);
   return after;
 }

@@ -25,6 +25,7 @@ import { migrate } from "../server/db/migrate.ts";
 import { createDatabasePool } from "../server/db/pool.ts";
 import { withTenant } from "../server/db/tenant-context.ts";
 import { env } from "../server/env.ts";
+import { admin, withDatabase } from "./bench/quality-db.ts";
 import { explainDispatch, type PlanNode, planNodes, scanSummary } from "./data/explain-dispatch.ts";
 import { loadDispatchDataset } from "./data/generate-dispatch.ts";
 
@@ -37,26 +38,9 @@ const SITE_ITERATIONS = 200;
 const WARMUP = 50;
 const TARGET_P95_MS = 20;
 
-const withDatabase = (url: string, database: string) => {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-};
 const ownerUrl = withDatabase(env.MIGRATION_DATABASE_URL, BENCH_DB);
 const appUrl = withDatabase(env.DATABASE_URL, BENCH_DB);
 const serviceUrl = withDatabase(env.SERVICE_DATABASE_URL, BENCH_DB);
-
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({
-    connectionString: withDatabase(env.MIGRATION_DATABASE_URL, "postgres"),
-  });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
 async function workOrderCount(): Promise<number> {
   const c = new pg.Client({ connectionString: serviceUrl });

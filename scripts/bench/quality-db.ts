@@ -15,13 +15,15 @@ import { seedDemo } from "../data/demo/seed.ts";
  * pinned date, and a real Runtime over it (app pool under RLS, service pool, Redis).
  */
 const BASE_DB = "sitesync_test";
-const withDatabase = (url: string, database: string) => {
+/** The same server URL, another database. */
+export const withDatabase = (url: string, database: string) => {
   const u = new URL(url);
   u.pathname = `/${database}`;
   return u.toString();
 };
 
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+/** The schema owner connected to database postgres, for CREATE/DROP DATABASE. */
+export async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({
     connectionString: withDatabase(env.MIGRATION_DATABASE_URL, "postgres"),
   });

@@ -23,7 +23,7 @@ const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const array = (items: readonly string[]) => `ARRAY[${items.map(literal).join(", ")}]`;
 
 /** The migration call that declares the stream to the database. */
-export function streamCall(entity: Entity): string {
+function streamCall(entity: Entity): string {
   const d = streamDeclaration(entity);
   const args = [
     d.organization && `organization => ${literal(d.organization)}`,

@@ -3,7 +3,7 @@
  * these); the list stands apart because resource definitions name their entity with it
  * (shared/resources/define.ts) while streams.ts uses their row schemas.
  */
-export const ENTITIES = [
+const ENTITIES = [
   "work_order",
   "elevator",
   "service_request",

@@ -12,7 +12,7 @@ import type { TopicName } from "./topics.ts";
 type RowOf<E extends Entity> = z.infer<Streams[E]["row"]>;
 type ColumnOf<E extends Entity> = keyof RowOf<E> & string;
 
-export type ActionOf<E extends Entity> =
+type ActionOf<E extends Entity> =
   | "created"
   | "updated"
   | "deleted"

@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-export const FORUM_THREAD_STATUSES = ["open", "answered", "closed", "locked"] as const;
+const FORUM_THREAD_STATUSES = ["open", "answered", "closed", "locked"] as const;
 
 /**
  * A forum thread. An anonymous thread goes out without author_id and

@@ -1,13 +1,13 @@
 import { z } from "zod";
 
-export const SERVICE_REQUEST_TYPES = [
+const SERVICE_REQUEST_TYPES = [
   "issue_report",
   "inquiry",
   "move_request",
   "access_request",
 ] as const;
-export const SERVICE_REQUEST_PRIORITIES = ["low", "normal", "high", "urgent"] as const;
-export const SERVICE_REQUEST_STATUSES = [
+const SERVICE_REQUEST_PRIORITIES = ["low", "normal", "high", "urgent"] as const;
+const SERVICE_REQUEST_STATUSES = [
   "open",
   "acknowledged",
   "in_progress",

@@ -13,6 +13,7 @@ import { queuesOf } from "./jobs/runtime-queues.ts";
 import { logger } from "./logger.ts";
 import { httpDuration, registry, watchQueues } from "./metrics.ts";
 import { apiRouter } from "./routes/index.ts";
+import { NAMED_SCHEMAS } from "./routes/schemas.ts";
 import type { Runtime } from "./runtime.ts";
 
 async function withTimeout<T>(p: Promise<T> | T, ms: number): Promise<T> {
@@ -75,7 +76,7 @@ export function createApp(runtime: Runtime): Express {
   const api = apiRouter(runtime);
   let openApi: unknown;
   app.get("/api/v1/openapi.json", (_req, res) => {
-    openApi ??= buildOpenApi(routeCatalog(api, "/api/v1"));
+    openApi ??= buildOpenApi(routeCatalog(api, "/api/v1"), NAMED_SCHEMAS);
     res.json(openApi);
   });
   app.use("/api/v1", api);

@@ -47,12 +47,15 @@ const ChainRow = z.object({
   expected: z.string(),
 });
 
-export type ChainVerification = {
-  ok: boolean;
-  checked: number;
+export const ChainVerificationSchema = z.object({
+  ok: z.boolean(),
+  checked: z.number().int(),
   /** The first event that is tampered with or follows a missing one; null when intact. */
-  first_bad: { id: string | null; chain_seq: number; problem: string } | null;
-};
+  first_bad: z
+    .object({ id: z.string().nullable(), chain_seq: z.number().int(), problem: z.string() })
+    .nullable(),
+});
+export type ChainVerification = z.infer<typeof ChainVerificationSchema>;
 
 /**
  * Walks one organisation's hash chain in order and names the first broken link: an

@@ -14,7 +14,7 @@ export type ResponseDoc = {
   status?: 200 | 201 | 202 | 204;
   /** The success body; required unless status is 204. */
   response?: ZodType;
-  errors?: readonly (403 | 404 | 409 | 422)[];
+  errors?: readonly (401 | 403 | 404 | 409 | 422)[];
 };
 
 type Infer<S, K extends keyof Schemas> =

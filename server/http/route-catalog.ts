@@ -1,5 +1,6 @@
 import type { Router } from "express";
 import type { ZodType } from "zod";
+import type { ResponseDoc } from "./handler.ts";
 
 /** One REST route as mounted, with what the handler validates and who may call it. */
 export type CatalogRoute = {
@@ -7,12 +8,15 @@ export type CatalogRoute = {
   /** Express-style path including the mount prefix, e.g. /api/v1/sites/:id */
   path: string;
   schemas: { params?: ZodType; query?: ZodType; body?: ZodType };
+  /** What the handler answers: success status and body, extra error statuses. */
+  doc: ResponseDoc;
   requiresAuth: boolean;
   permission: string | null;
 };
 
 type Marked = {
   schemas?: CatalogRoute["schemas"];
+  doc?: ResponseDoc;
   requiresAuth?: boolean;
   permission?: string;
   stack?: Layer[];
@@ -48,6 +52,7 @@ export function routeCatalog(router: Router, prefix = "", inheritedAuth = false)
           method: method as CatalogRoute["method"],
           path: `${prefix}${layer.route.path}`.replace(/\/{2,}/g, "/").replace(/(.)\/$/, "$1"),
           schemas: withSchemas?.schemas ?? {},
+          doc: withSchemas?.doc ?? {},
           requiresAuth: routeAuth,
           permission: routePermission,
         });

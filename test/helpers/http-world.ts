@@ -167,7 +167,7 @@ export function sampleBody(route: CatalogRoute, t: Tenant): Record<string, unkno
       labor_cost: "20.50",
     }),
     "patch /api/v1/work-orders/:id": () => ({ title: "Updated title", parts_cost: "1.00" }),
-    "post /api/v1/work-orders/:id/transition": () => ({ to: "scheduled" }),
+    "post /api/v1/work-orders/:id/transition": () => ({ to: "pending" }),
     "post /api/v1/work-orders/:id/assign": () => ({ contractor_id: t.ids.contractors }),
     "post /api/v1/notifications/read": () => ({ notification_ids: [t.ids.notifications] }),
     "post /api/v1/push-subscriptions": () => pushSubscriptionBody(),

@@ -1,5 +1,6 @@
 import type { Request, Response } from "express";
 import { Router } from "express";
+import { z } from "zod";
 import { pageOf } from "../../../shared/schemas/list.ts";
 import { auditContextOf, recordAudit } from "../../audit/record.ts";
 import { principalCan, tenantOf } from "../../auth/access.ts";
@@ -33,45 +34,53 @@ export function apiKeysRouter(runtime: Runtime): Router {
 
   router.post(
     "/",
-    handler({ body: ApiKeyCreateBody }, async ({ body }, req, res) => {
-      const principal = principalOf(res);
-      const organizationId = requireOrg(principal);
-      const scopes = [...new Set(body.scopes)];
-      const beyond = scopes.filter((s) => !principalCan(principal, s));
-      if (beyond.length > 0)
-        throw unprocessable(`Scopes beyond your own permissions: ${beyond.join(", ")}`);
-      if (body.expires_at && Date.parse(body.expires_at) <= Date.now()) {
-        throw unprocessable("expires_at must be in the future");
-      }
-      const { key, prefix } = newApiKey();
-      const row = await withTenant(runtime.db, tenantOf(principal), async (tx) => {
-        const created = await insertApiKey(tx, {
-          organization_id: organizationId,
-          created_by: principal.userId,
-          key_prefix: prefix,
-          key_hash: sha256(key),
-          name: body.name,
-          description: body.description ?? null,
-          scopes,
-          rate_limit_per_hour: body.rate_limit_per_hour,
-          expires_at: body.expires_at ?? null,
-        });
-        await recordAudit(tx, auditContextOf(req, principal), {
-          organizationId,
-          eventType: "user_action",
-          entityType: "api_key",
-          entityId: created.id,
-          data: {
-            action: "api_key_created",
+    handler(
+      {
+        body: ApiKeyCreateBody,
+        status: 201,
+        response: ApiKeyRow.extend({ key: z.string() }),
+        errors: [422],
+      },
+      async ({ body }, req, res) => {
+        const principal = principalOf(res);
+        const organizationId = requireOrg(principal);
+        const scopes = [...new Set(body.scopes)];
+        const beyond = scopes.filter((s) => !principalCan(principal, s));
+        if (beyond.length > 0)
+          throw unprocessable(`Scopes beyond your own permissions: ${beyond.join(", ")}`);
+        if (body.expires_at && Date.parse(body.expires_at) <= Date.now()) {
+          throw unprocessable("expires_at must be in the future");
+        }
+        const { key, prefix } = newApiKey();
+        const row = await withTenant(runtime.db, tenantOf(principal), async (tx) => {
+          const created = await insertApiKey(tx, {
+            organization_id: organizationId,
+            created_by: principal.userId,
+            key_prefix: prefix,
+            key_hash: sha256(key),
+            name: body.name,
+            description: body.description ?? null,
             scopes,
             rate_limit_per_hour: body.rate_limit_per_hour,
-          },
-          newState: created,
+            expires_at: body.expires_at ?? null,
+          });
+          await recordAudit(tx, auditContextOf(req, principal), {
+            organizationId,
+            eventType: "user_action",
+            entityType: "api_key",
+            entityId: created.id,
+            data: {
+              action: "api_key_created",
+              scopes,
+              rate_limit_per_hour: body.rate_limit_per_hour,
+            },
+            newState: created,
+          });
+          return created;
         });
-        return created;
-      });
-      res.status(201).json({ ...row, key });
-    }),
+        res.status(201).json({ ...row, key });
+      },
+    ),
   );
 
   // api_keys:manage is checked for the whole router above.
@@ -113,14 +122,14 @@ export function apiKeysRouter(runtime: Runtime): Router {
 
   router.post(
     "/:id/revoke",
-    handler({ params: IdParams }, async ({ params }, req, res) => {
+    handler({ params: IdParams, response: ApiKeyRow }, async ({ params }, req, res) => {
       res.json(await revoke(req, res, params.id));
     }),
   );
 
   router.delete(
     "/:id",
-    handler({ params: IdParams }, async ({ params }, req, res) => {
+    handler({ params: IdParams, status: 204 }, async ({ params }, req, res) => {
       await revoke(req, res, params.id);
       res.status(204).end();
     }),

@@ -1,6 +1,6 @@
 import { Router } from "express";
 import { tenantOf } from "../../auth/access.ts";
-import { verifyChain } from "../../db/audit-events.ts";
+import { ChainVerificationSchema, verifyChain } from "../../db/audit-events.ts";
 import { withTenant } from "../../db/tenant-context.ts";
 import { forbidden } from "../../errors.ts";
 import { principalOf, requireAuth, requirePermission } from "../../http/auth.ts";
@@ -14,7 +14,7 @@ export function auditRouter(runtime: Runtime): Router {
     "/audit/verify",
     requireAuth(runtime),
     requirePermission("audit:read"),
-    handler({}, async (_input, _req, res) => {
+    handler({ response: ChainVerificationSchema, errors: [403] }, async (_input, _req, res) => {
       const principal = principalOf(res);
       if (!principal.organizationId || !["owner", "admin"].includes(principal.role))
         throw forbidden();

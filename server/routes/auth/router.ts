@@ -22,9 +22,14 @@ import {
   LoginBody,
   PasswordResetConfirmBody,
   PasswordResetRequestBody,
+  PendingResponse,
   RefreshBody,
   RegisterBody,
+  RegisteredResponse,
+  SignedInResponse,
   TokenBody,
+  TokenPairResponse,
+  VerifiedEmailResponse,
 } from "./schema.ts";
 
 /** /api/v1/auth: the flows are in server/commands/auth/ and described in docs/auth.md. */
@@ -33,37 +38,49 @@ export function authRouter(runtime: Runtime): Router {
 
   router.post(
     "/register",
-    handler({ body: RegisterBody }, async ({ body }, req, res) => {
-      await requestRegistration(runtime, req, body);
-      res.status(202).json(REGISTRATION_PENDING);
-    }),
+    handler(
+      { body: RegisterBody, status: 202, response: PendingResponse },
+      async ({ body }, req, res) => {
+        await requestRegistration(runtime, req, body);
+        res.status(202).json(REGISTRATION_PENDING);
+      },
+    ),
   );
 
   router.post(
     "/register/verify",
-    handler({ body: TokenBody }, async ({ body }, req, res) => {
-      res.status(201).json(await completeRegistration(runtime, req, body.token));
-    }),
+    handler(
+      { body: TokenBody, status: 201, response: RegisteredResponse, errors: [401, 409] },
+      async ({ body }, req, res) => {
+        res.status(201).json(await completeRegistration(runtime, req, body.token));
+      },
+    ),
   );
 
   router.post(
     "/login",
-    handler({ body: LoginBody }, async ({ body }, req, res) => {
-      res.json(await login(runtime, req, body));
-    }),
+    handler(
+      { body: LoginBody, response: SignedInResponse, errors: [401] },
+      async ({ body }, req, res) => {
+        res.json(await login(runtime, req, body));
+      },
+    ),
   );
 
   router.post(
     "/refresh",
-    handler({ body: RefreshBody }, async ({ body }, req, res) => {
-      res.json(await refresh(runtime, req, body.refresh_token));
-    }),
+    handler(
+      { body: RefreshBody, response: TokenPairResponse, errors: [401] },
+      async ({ body }, req, res) => {
+        res.json(await refresh(runtime, req, body.refresh_token));
+      },
+    ),
   );
 
   router.post(
     "/logout",
     requireAuth(runtime),
-    handler({}, async (_input, req, res) => {
+    handler({ status: 204 }, async (_input, req, res) => {
       await logout(runtime, req, principalOf(res));
       res.status(204).end();
     }),
@@ -71,32 +88,44 @@ export function authRouter(runtime: Runtime): Router {
 
   router.post(
     "/accept-invite",
-    handler({ body: AcceptInviteBody }, async ({ body }, req, res) => {
-      res.json(await acceptInvite(runtime, req, body));
-    }),
+    handler(
+      { body: AcceptInviteBody, response: SignedInResponse, errors: [401] },
+      async ({ body }, req, res) => {
+        res.json(await acceptInvite(runtime, req, body));
+      },
+    ),
   );
 
   router.post(
     "/password-reset",
-    handler({ body: PasswordResetRequestBody }, async ({ body }, req, res) => {
-      await requestPasswordReset(runtime, req, body);
-      res.status(202).json(PASSWORD_RESET_PENDING);
-    }),
+    handler(
+      { body: PasswordResetRequestBody, status: 202, response: PendingResponse },
+      async ({ body }, req, res) => {
+        await requestPasswordReset(runtime, req, body);
+        res.status(202).json(PASSWORD_RESET_PENDING);
+      },
+    ),
   );
 
   router.post(
     "/password-reset/confirm",
-    handler({ body: PasswordResetConfirmBody }, async ({ body }, req, res) => {
-      await confirmPasswordReset(runtime, req, body);
-      res.status(204).end();
-    }),
+    handler(
+      { body: PasswordResetConfirmBody, status: 204, errors: [401] },
+      async ({ body }, req, res) => {
+        await confirmPasswordReset(runtime, req, body);
+        res.status(204).end();
+      },
+    ),
   );
 
   router.post(
     "/verify-email",
-    handler({ body: TokenBody }, async ({ body }, _req, res) => {
-      res.json(await verifyEmail(runtime, body.token));
-    }),
+    handler(
+      { body: TokenBody, response: VerifiedEmailResponse, errors: [401] },
+      async ({ body }, _req, res) => {
+        res.json(await verifyEmail(runtime, body.token));
+      },
+    ),
   );
 
   return router;

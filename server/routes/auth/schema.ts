@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { OrganizationRow } from "../../db/organizations.ts";
+import { UserRow } from "../../db/users.ts";
 
 /** Long enough to resist guessing, short enough that argon2 never hashes megabytes. */
 export const Password = z.string().min(10, "must be at least 10 characters").max(200);
@@ -61,3 +63,17 @@ export const PasswordChangeBody = z.strictObject({
   current_password: z.string().min(1).max(200),
   new_password: Password,
 });
+
+// --- responses (documented in the OpenAPI document, checked against real answers) ---
+
+export const TokenPairResponse = z.object({
+  access_token: z.string(),
+  refresh_token: z.string(),
+  token_type: z.literal("Bearer"),
+  expires_in: z.number().int(),
+});
+export const SignedInResponse = TokenPairResponse.extend({ user: UserRow });
+export const RegisteredResponse = SignedInResponse.extend({ organization: OrganizationRow });
+/** 202 answers that say what happens next without saying whether an account exists. */
+export const PendingResponse = z.object({ status: z.string(), detail: z.string() });
+export const VerifiedEmailResponse = z.object({ user: UserRow });

@@ -1,6 +1,7 @@
 import { Router } from "express";
+import { z } from "zod";
 import { tenantOf } from "../../auth/access.ts";
-import { dispatchBoard } from "../../db/dispatch-board.ts";
+import { DispatchColumn, dispatchBoard } from "../../db/dispatch-board.ts";
 import { withTenant } from "../../db/tenant-context.ts";
 import { principalOf, requireAuth, requirePermission } from "../../http/auth.ts";
 import { handler } from "../../http/handler.ts";
@@ -17,12 +18,15 @@ export function dispatchBoardRouter(runtime: Runtime): Router {
   router.get(
     "/",
     requirePermission("dispatch:read"),
-    handler({ query: DispatchBoardQuery }, async ({ query }, _req, res) => {
-      const columns = await withTenant(runtime.db, tenantOf(principalOf(res)), (tx) =>
-        dispatchBoard(tx, query),
-      );
-      res.json({ columns });
-    }),
+    handler(
+      { query: DispatchBoardQuery, response: z.object({ columns: z.array(DispatchColumn) }) },
+      async ({ query }, _req, res) => {
+        const columns = await withTenant(runtime.db, tenantOf(principalOf(res)), (tx) =>
+          dispatchBoard(tx, query),
+        );
+        res.json({ columns });
+      },
+    ),
   );
   return router;
 }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ROLES } from "../../../shared/permissions.ts";
 import { httpUrl, jsonObject, timeZone } from "../../../shared/schemas/fields.ts";
 import { ListQuery } from "../../../shared/schemas/list.ts";
+import { UserRow } from "../../db/users.ts";
 import { Email } from "../auth/schema.ts";
 
 export const BooleanQuery = z.enum(["true", "false"]).transform((v) => v === "true");
@@ -38,3 +39,6 @@ export const InviteBody = z.strictObject({
   first_name: z.string().trim().max(100).optional(),
   last_name: z.string().trim().max(100).optional(),
 });
+
+/** POST /users/invite and /users/:id/resend-invite. */
+export const InvitedResponse = z.object({ user: UserRow, invite_expires_at: z.string() });

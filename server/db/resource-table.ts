@@ -75,22 +75,6 @@ export async function listRows<S extends z.ZodObject>(
   return pageOf(sort, rows, page.limit);
 }
 
-/** `alias.column = value` for each of `columns` whose filter value is present. */
-export function equalityFilters<F extends Record<string, unknown>>(
-  alias: string,
-  filters: F,
-  columns: readonly (keyof F & string)[],
-): FragmentSqlToken[] {
-  return columns.flatMap((column) => {
-    const value = filters[column];
-    if (value === undefined) return [];
-    if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
-      throw new Error(`unsupported filter value for ${column}`);
-    }
-    return [sql.fragment`${sql.identifier([alias, column])} = ${value}`];
-  });
-}
-
 export async function insertRow<S extends z.ZodObject>(
   tx: Tx,
   t: ResourceTable<S>,

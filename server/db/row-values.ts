@@ -6,6 +6,7 @@ import {
   type ValueExpression,
 } from "slonik";
 import type { ZodObject } from "zod";
+import type { ColumnKind } from "../../shared/resources/columns.ts";
 
 /**
  * Helpers for tables whose API rows are the seed's columns: the SELECT list comes from the
@@ -14,8 +15,7 @@ import type { ZodObject } from "zod";
  * ColumnKinds map, never client strings.
  */
 
-/** How a column is sent: as is ("value", also the default), jsonb, or a typed Postgres array. */
-export type ColumnKind = "value" | "jsonb" | "text[]" | "int4[]";
+/** How each column is sent: as is ("value", also the default), jsonb, or a typed Postgres array. */
 export type ColumnKinds = Record<string, ColumnKind>;
 
 /** `alias.col1, alias.col2, ...` for every key of the row schema. */

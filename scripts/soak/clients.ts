@@ -1,6 +1,7 @@
 import { createSiteSyncClient, type SiteSyncClient } from "../../shared/client.ts";
 import { decodeCursor } from "../../shared/realtime/cursor.ts";
 import type { Envelope } from "../../shared/realtime/envelope.ts";
+import { topicName } from "../../shared/realtime/topics.ts";
 
 /**
  * One soak client: the typed client (it re-subscribes with its cursors after every
@@ -53,7 +54,7 @@ export async function connectSoakClient(
   });
   const c: SoakClient = {
     ...spec,
-    topics: [`org:${spec.orgId}`, `user:${spec.userId}`],
+    topics: [topicName("org", spec.orgId), topicName("user", spec.userId)],
     client,
     seen: new Map(),
     titles: new Map(),
@@ -77,7 +78,7 @@ export async function connectSoakClient(
     connectedOnce = true;
   });
   await client.ready();
-  const ack = await client.subscribe(`org:${spec.orgId}`);
+  const ack = await client.subscribe(topicName("org", spec.orgId));
   if (!ack.ok) throw new Error(`client ${spec.index}: subscribe refused: ${ack.error.code}`);
   return c;
 }

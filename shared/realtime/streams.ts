@@ -1,9 +1,9 @@
-import type { z } from "zod";
+import { z } from "zod";
 import { elevators } from "../resources/elevators.ts";
+import { notifications } from "../resources/notifications.ts";
 import { workOrders } from "../resources/work-orders.ts";
 import { ForumPostRow, ForumThreadRow } from "../schemas/forum.ts";
 import { MessageRow } from "../schemas/message.ts";
-import { NotificationRow } from "../schemas/notification.ts";
 import { ServiceRequestRow } from "../schemas/service-request.ts";
 import { type Entity, isEntity } from "./entities.ts";
 import type { TopicKind } from "./topics.ts";
@@ -150,8 +150,9 @@ export const STREAMS = {
     audiences: {},
   }),
   notification: stream({
-    table: "notifications",
-    row: NotificationRow,
+    table: notifications.table,
+    // The REST row, and the event also carries the domain event that caused it.
+    row: notifications.row.extend({ dedupe_key: z.string().nullable() }),
     organization: null,
     topics: ["user:user_id"],
     updates: [{ action: "read", when: "is_read", becomes: "true" }],

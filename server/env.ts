@@ -118,6 +118,8 @@ const EnvSchema = z.object({
   DIAGNOSIS_LLM_BASE_URL: z.string().url().optional(),
   DIAGNOSIS_LLM_MODEL: z.string().min(1).max(200).default("gpt-4o-mini"),
   DIAGNOSIS_LLM_API_KEY: z.string().min(1).max(1024).optional(),
+  /** Direct messages one user may send per minute (REST and socket together). */
+  MESSAGES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(30),
   /**
    * Notification delivery beyond in-app (server/notifications, docs/notifications.md).
    * `log` writes what would be sent to the log; `webpush` sends Web Push (RFC 8030, VAPID

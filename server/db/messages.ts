@@ -1,47 +1,240 @@
-import { sql } from "slonik";
+import { type DatabasePool, sql } from "slonik";
 import { z } from "zod";
-import { MessageRow } from "../../shared/schemas/message.ts";
+import {
+  ConversationPartner,
+  MessageRow,
+  type SendMessageInput,
+} from "../../shared/schemas/message.ts";
+import { invalidRequest } from "../errors.ts";
+import type { Page } from "./keyset.ts";
 import type { Tx } from "./tenant-context.ts";
 
-const Exists = z.object({ exists: z.boolean() });
+/**
+ * Direct messages and conversations (migrations/0009, 0091; docs/messaging.md). Everything
+ * here runs under the caller's RLS context: a message is visible to its sender and
+ * recipient only, a conversation row to its user only.
+ */
 
-/** A colleague (users RLS), or someone the caller already shares a conversation with. */
-export async function userReachable(tx: Tx, userId: string): Promise<boolean> {
+const COLUMNS = sql.fragment`m.id, m.sender_id, m.recipient_id, m.thread_id, m.subject, m.content,
+  m.attachment_document_ids, m.context_type, m.context_id, m.is_read, m.read_at, m.created_at`;
+
+const Exists = z.object({ exists: z.boolean() });
+const Count = z.object({ n: z.number() });
+
+/** Whether the caller may message this user (app_may_message(), migrations/0091). */
+export function mayMessage(tx: Tx, recipientId: string): Promise<boolean> {
+  return tx.oneFirst(sql.type(Exists)`SELECT app_may_message(${recipientId}) AS exists`);
+}
+
+/** The caller's conversation `threadId` with `otherUserId`, if they have one. */
+export function hasConversationWith(tx: Tx, threadId: string, otherUserId: string) {
   return tx.oneFirst(sql.type(Exists)`
-    SELECT EXISTS (
-             SELECT 1 FROM users u
-              WHERE u.id = ${userId} AND u.deleted_at IS NULL AND u.is_active IS NOT FALSE)
-        OR EXISTS (
-             SELECT 1 FROM messages m
-              WHERE (m.sender_id = ${userId} AND m.recipient_id = app_current_user())
-                 OR (m.recipient_id = ${userId} AND m.sender_id = app_current_user())) AS exists`);
+    SELECT EXISTS (SELECT 1 FROM conversations
+                    WHERE user_id = app_current_user() AND thread_id = ${threadId}
+                      AND other_user_id = ${otherUserId}) AS exists`);
+}
+
+/** How many of these documents the caller may see (documents RLS), not deleted. */
+export function visibleDocuments(tx: Tx, ids: readonly string[]): Promise<number> {
+  return tx.oneFirst(sql.type(Count)`
+    SELECT count(*)::int AS n FROM documents
+     WHERE id = ANY(${sql.array(ids, "uuid")}) AND deleted_at IS NULL`);
 }
 
 export async function insertMessage(
   tx: Tx,
-  input: {
-    recipient_id: string;
-    content: string;
-    thread_id?: string | undefined;
-    context_type?: string | undefined;
-    context_id?: string | undefined;
-  },
+  input: Omit<SendMessageInput, "thread_id"> & { thread_id: string | null },
 ): Promise<MessageRow> {
+  const attachments = input.attachment_document_ids
+    ? sql.array(input.attachment_document_ids, "uuid")
+    : null;
   return tx.one(sql.type(MessageRow)`
-    INSERT INTO messages (sender_id, recipient_id, content, thread_id, context_type, context_id)
+    INSERT INTO messages AS m (sender_id, recipient_id, content, thread_id, subject, context_type,
+                               context_id, attachment_document_ids)
     VALUES (app_current_user(), ${input.recipient_id}, ${input.content}, ${input.thread_id ?? null},
-            ${input.context_type ?? null}, ${input.context_id ?? null})
-    RETURNING id, sender_id, recipient_id, thread_id, subject, content, attachment_document_ids,
-              context_type, context_id, is_read, read_at, created_at`);
+            ${input.subject ?? null}, ${input.context_type ?? null}, ${input.context_id ?? null},
+            ${attachments})
+    RETURNING ${COLUMNS}`);
 }
 
-/** Only the recipient marks a message read; already-read ones are not counted again. */
-export async function markMessagesRead(tx: Tx, ids: readonly string[]): Promise<number> {
-  const rows = await tx.any(sql.type(z.object({ id: z.string() }))`
-    UPDATE messages SET is_read = true, read_at = now()
-     WHERE id = ANY(${sql.array(ids, "uuid")})
-       AND recipient_id = app_current_user()
-       AND is_read IS NOT TRUE
-    RETURNING id`);
-  return rows.length;
+export function findMessage(tx: Tx, id: string): Promise<MessageRow | null> {
+  return tx.maybeOne(sql.type(MessageRow)`SELECT ${COLUMNS} FROM messages m WHERE m.id = ${id}`);
+}
+
+/**
+ * The oldest message from the caller to `recipientId` in the conversation that the
+ * recipient has not read: the start of the current unread run (the notification of an
+ * offline recipient is keyed on it, so a run of messages notifies once).
+ */
+export function firstUnreadSent(tx: Tx, threadId: string, recipientId: string) {
+  return tx.oneFirst(sql.type(z.object({ id: z.string() }))`
+    SELECT m.id FROM messages m
+     WHERE m.thread_id = ${threadId} AND m.recipient_id = ${recipientId}
+       AND m.sender_id = app_current_user() AND m.is_read = false
+     ORDER BY m.created_at, m.id LIMIT 1`);
+}
+
+/**
+ * Marks messages to the caller read (`which`: ids, or a whole conversation), and the
+ * caller's `message_received` notifications of each conversation left with nothing
+ * unread. Only the recipient marks a message read; already-read ones are not counted.
+ * Each message read streams `message.read` (with read_at) to both participants.
+ */
+async function markRead(tx: Tx, which: ReturnType<typeof sql.fragment>): Promise<number> {
+  return tx.oneFirst(sql.type(Count)`
+    WITH updated AS (
+      UPDATE messages SET is_read = true, read_at = now()
+       WHERE ${which} AND recipient_id = app_current_user() AND is_read = false
+      RETURNING id, thread_id),
+    seen AS (
+      UPDATE notifications n SET is_read = true, read_at = now()
+       WHERE n.user_id = app_current_user() AND n.notification_type = 'message_received'
+         AND n.is_read = false AND n.link_id IN (SELECT thread_id FROM updated)
+         AND NOT EXISTS (SELECT 1 FROM messages m
+                          WHERE m.recipient_id = app_current_user() AND m.thread_id = n.link_id
+                            AND m.is_read = false AND m.id NOT IN (SELECT id FROM updated))
+      RETURNING 1)
+    SELECT count(*)::int AS n FROM updated`);
+}
+
+export const markMessagesRead = (tx: Tx, ids: readonly string[]) =>
+  markRead(tx, sql.fragment`id = ANY(${sql.array(ids, "uuid")})`);
+
+export const markConversationRead = (tx: Tx, threadId: string) =>
+  markRead(tx, sql.fragment`thread_id = ${threadId}`);
+
+export function countUnreadMessages(tx: Tx): Promise<number> {
+  return tx.oneFirst(sql.type(Count)`
+    SELECT count(*)::int AS n FROM messages
+     WHERE recipient_id = app_current_user() AND is_read = false`);
+}
+
+/**
+ * Keyset cursors of conversations and histories. Unlike the resource lists they compare
+ * the full microsecond timestamp (carried in the cursor as an integer), so the ORDER BY
+ * is on the bare indexed columns and a page is an index range at any history length.
+ */
+const Position = z.tuple([z.string(), z.string().regex(/^-?\d{1,20}$/), z.uuid()]);
+
+function encodePosition(kind: string, micros: string, id: string): string {
+  return Buffer.from(JSON.stringify([kind, micros, id])).toString("base64url");
+}
+
+function decodePosition(kind: string, cursor: string | null | undefined) {
+  if (!cursor) return null;
+  let decoded: unknown = null;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    // not JSON: refused below
+  }
+  const parsed = Position.safeParse(decoded);
+  if (!parsed.success || parsed.data[0] !== kind) {
+    throw invalidRequest("query.cursor: Invalid cursor", [
+      { path: "query.cursor", message: "Invalid cursor" },
+    ]);
+  }
+  return {
+    at: sql.fragment`(timestamptz 'epoch' + ${parsed.data[1]}::bigint * interval '1 microsecond')`,
+    id: parsed.data[2],
+  };
+}
+
+const micros = (column: ReturnType<typeof sql.fragment>) =>
+  sql.fragment`(extract(epoch FROM ${column}) * 1000000)::bigint::text`;
+
+function pageFrom<T>(
+  kind: string,
+  rows: readonly (T & { position: string; key: string })[],
+  limit: number,
+) {
+  const data = rows.slice(0, limit);
+  const last = data.at(-1);
+  return {
+    data,
+    next_cursor: rows.length > limit && last ? encodePosition(kind, last.position, last.key) : null,
+  };
+}
+
+const ConversationRow = z.object({
+  thread_id: z.string(),
+  other_user_id: z.string(),
+  last_message_id: z.string(),
+  unread_count: z.number(),
+  position: z.string(),
+  key: z.string(),
+});
+export type ConversationRow = z.infer<typeof ConversationRow>;
+
+/**
+ * A page of the caller's conversations, most recent first: an index range of
+ * conversations (idx_conversations_recent), each with its unread count
+ * (idx_messages_unread_thread). Their last messages are read by id afterwards.
+ */
+export async function listConversations(tx: Tx, page: Page) {
+  const after = decodePosition("conversations", page.cursor);
+  const rows = await tx.any(sql.type(ConversationRow)`
+    SELECT c.thread_id, c.other_user_id, c.last_message_id,
+           (SELECT count(*)::int FROM messages u
+             WHERE u.recipient_id = app_current_user() AND u.thread_id = c.thread_id
+               AND u.is_read = false) AS unread_count,
+           ${micros(sql.fragment`c.last_message_at`)} AS position, c.thread_id::text AS key
+      FROM conversations c
+     WHERE c.user_id = app_current_user()
+       ${after ? sql.fragment`AND (c.last_message_at, c.thread_id) < (${after.at}, ${after.id}::uuid)` : sql.fragment``}
+     ORDER BY c.last_message_at DESC, c.thread_id DESC
+     LIMIT ${page.limit + 1}`);
+  return pageFrom("conversations", rows, page.limit);
+}
+
+export function messagesByIds(tx: Tx, ids: readonly string[]) {
+  return tx.any(sql.type(MessageRow)`
+    SELECT ${COLUMNS} FROM messages m WHERE m.id = ANY(${sql.array(ids, "uuid")})`);
+}
+
+const HistoryRow = MessageRow.extend({ position: z.string(), key: z.string() });
+
+/** One page of a conversation's messages, newest first (idx_messages_thread_created). */
+export async function conversationHistory(tx: Tx, threadId: string, page: Page) {
+  const after = decodePosition(`history:${threadId}`, page.cursor);
+  const rows = await tx.any(sql.type(HistoryRow)`
+    SELECT ${COLUMNS}, ${micros(sql.fragment`m.created_at`)} AS position, m.id::text AS key
+      FROM messages m
+     WHERE m.thread_id = ${threadId}
+       ${after ? sql.fragment`AND (m.created_at, m.id) < (${after.at}, ${after.id}::uuid)` : sql.fragment``}
+     ORDER BY m.created_at DESC, m.id DESC
+     LIMIT ${page.limit + 1}`);
+  return pageFrom(`history:${threadId}`, rows, page.limit);
+}
+
+/** Whether the caller takes part in the conversation. */
+export function inConversation(tx: Tx, threadId: string): Promise<boolean> {
+  return tx.oneFirst(sql.type(Exists)`
+    SELECT EXISTS (SELECT 1 FROM conversations
+                    WHERE user_id = app_current_user() AND thread_id = ${threadId}) AS exists`);
+}
+
+/** Names and avatars of the caller's conversation partners (conversation_partners()). */
+export function conversationPartners(tx: Tx, ids: readonly string[]) {
+  return tx.any(sql.type(ConversationPartner)`
+    SELECT id, display_name, first_name, last_name, avatar_url
+      FROM conversation_partners(${sql.array(ids, "uuid")})`);
+}
+
+/** How the caller is named to others (display name, else full name, else e-mail). */
+export function ownDisplayName(tx: Tx): Promise<string> {
+  return tx.oneFirst(sql.type(z.object({ name: z.string() }))`
+    SELECT coalesce(nullif(trim(display_name), ''),
+                    nullif(trim(concat_ws(' ', first_name, last_name)), ''),
+                    email) AS name
+      FROM users WHERE id = app_current_user()`);
+}
+
+/** A user's organisation (service role: the recipient may be in another organisation). */
+export async function organizationOfUser(serviceDb: DatabasePool, userId: string) {
+  const row = await serviceDb.maybeOne(sql.type(
+    z.object({ organization_id: z.string().nullable() }),
+  )`
+    SELECT organization_id FROM users WHERE id = ${userId}`);
+  return row?.organization_id ?? null;
 }

@@ -174,3 +174,25 @@ export async function consumeAccountMailLimits(
   if (over.length < failures.length) throw unavailable();
   throw rateLimited(Math.max(...over.map((r) => r.msBeforeNext)) / 1000);
 }
+
+const messageLimiters = new WeakMap<Runtime["redis"], RateLimiterRedis>();
+
+/**
+ * One direct message of the user's MESSAGES_PER_MINUTE (REST and socket share the count,
+ * across every process). 429 / `rate_limited` beyond it; 503 when Redis is down.
+ */
+export async function consumeMessageSend(runtime: Runtime, userId: string): Promise<void> {
+  let limiter = messageLimiters.get(runtime.redis);
+  if (!limiter) {
+    limiter = limiterFor(
+      runtime.redis,
+      `${runtime.env.REDIS_KEY_PREFIX}:rl:message-send`,
+      runtime.env.MESSAGES_PER_MINUTE,
+      60,
+    );
+    messageLimiters.set(runtime.redis, limiter);
+  }
+  await limiter.consume(userId).catch((err: unknown) => {
+    throw asAppError(err);
+  });
+}

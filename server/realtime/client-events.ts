@@ -1,5 +1,6 @@
 import {
-  type MessageContextType,
+  type AckError,
+  type ErrorCode,
   MessageReadPayload,
   type MessageSendAck,
   MessageSendPayload,
@@ -10,10 +11,11 @@ import {
 } from "../../shared/realtime/events.ts";
 import { topicName } from "../../shared/realtime/topics.ts";
 import { tenantOf } from "../auth/access.ts";
-import { insertMessage, markMessagesRead, userReachable } from "../db/messages.ts";
+import { markMessagesRead, mayMessage } from "../db/messages.ts";
 import { markNotificationsRead } from "../db/notifications.ts";
 import { withTenant } from "../db/tenant-context.ts";
-import { rowVisible, type VisibleTable } from "../db/visible-rows.ts";
+import { AppError } from "../errors.ts";
+import { sendMessage } from "../messages/send.ts";
 import { ackError } from "./subscriptions.ts";
 import type { HubContext, HubSocket } from "./types.ts";
 
@@ -23,20 +25,25 @@ import type { HubContext, HubSocket } from "./types.ts";
  * outbox triggers like every other change. Only typing is ephemeral (never stored).
  */
 
-/** The table each message context type names (checked under the sender's RLS context). */
-const CONTEXT_TABLES: Record<MessageContextType, VisibleTable> = {
-  work_order: "work_orders",
-  elevator: "elevators",
-  site: "sites",
-  service_request: "service_requests",
-  tenant: "tenants",
-  forum_thread: "forum_threads",
-  job_listing: "job_listings",
-  job_application: "job_applications",
-};
-
 const notForKeys = () => ackError("forbidden", "API keys cannot send or read messages");
 
+/** A command's refusal as an ack; anything else is thrown (and acked `unavailable`). */
+function ackOf(err: unknown): AckError {
+  if (!(err instanceof AppError)) throw err;
+  const code: ErrorCode =
+    err.status === 404
+      ? "not_found"
+      : err.status === 403
+        ? "forbidden"
+        : err.status === 429
+          ? "rate_limited"
+          : err.status === 503
+            ? "unavailable"
+            : "invalid_request";
+  return ackError(code, err.message);
+}
+
+/** The same command as POST /api/v1/messages (server/messages/send.ts). */
 export async function handleMessageSend(
   ctx: HubContext,
   socket: HubSocket,
@@ -48,21 +55,11 @@ export async function handleMessageSend(
     return ackError("invalid_request", "Invalid message.send payload", parsed.error);
   const principal = socket.data.principal;
   if (principal.kind === "api_key") return notForKeys();
-  const input = parsed.data;
-  return withTenant(ctx.runtime.db, tenantOf(principal), async (tx) => {
-    if (!(await userReachable(tx, input.recipient_id))) {
-      return ackError("not_found", "Recipient not found");
-    }
-    // A link to a row the sender cannot see would leak that it exists (and what it is).
-    if (
-      input.context_type &&
-      input.context_id &&
-      !(await rowVisible(tx, CONTEXT_TABLES[input.context_type], input.context_id))
-    ) {
-      return ackError("not_found", `${input.context_type} ${input.context_id} not found`);
-    }
-    return { ok: true as const, message: await insertMessage(tx, input) };
-  });
+  try {
+    return { ok: true, message: await sendMessage(ctx.runtime, principal, parsed.data) };
+  } catch (err) {
+    return ackOf(err);
+  }
 }
 
 export async function handleMessageRead(
@@ -113,7 +110,7 @@ export async function handleTyping(
   if (principal.kind === "api_key") return notForKeys();
   const to = parsed.data.to_user_id.toLowerCase();
   const reachable = await withTenant(ctx.runtime.db, tenantOf(principal), (tx) =>
-    userReachable(tx, to),
+    mayMessage(tx, to),
   );
   if (!reachable || to === principal.userId) return ackError("not_found", "Recipient not found");
   ctx.io

@@ -178,8 +178,7 @@ export const attachRealtime: ServerAttachment = async (server, runtime) => {
       });
       subscriptionsActive.inc();
       socket.join(topic);
-      if (principal.organizationId)
-        track(presence.connected(principal.userId, principal.organizationId));
+      track(presence.connected(principal.userId, principal.organizationId ?? ""));
     }
     scheduleTokenExpiry(socket);
     socket.on("disconnect", () => {
@@ -187,9 +186,7 @@ export const attachRealtime: ServerAttachment = async (server, runtime) => {
       subscriptionsActive.dec(socket.data.subscriptions.size);
       socket.data.subscriptions.clear();
       if (socket.data.expiryTimer) clearTimeout(socket.data.expiryTimer);
-      if (principal.kind === "user" && principal.organizationId) {
-        track(presence.disconnected(principal.userId));
-      }
+      if (principal.kind === "user") track(presence.disconnected(principal.userId));
     });
     wire(socket, "subscribe", (payload) => handleSubscribe(ctx, socket, payload));
     wire(socket, "unsubscribe", (payload) => handleUnsubscribe(socket, payload));

@@ -17,6 +17,26 @@ redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[2], ARGV[1])
 return users`;
 
+// Whether any node with a live heartbeat holds a socket of the user (one round trip).
+const ONLINE_ANYWHERE = `
+for _, node in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('EXISTS', ARGV[1] .. ':node:' .. node) == 1
+     and redis.call('HEXISTS', ARGV[1] .. ':users:' .. node, ARGV[2]) == 1 then
+    return 1
+  end
+end
+return 0`;
+
+/**
+ * Whether the user has a socket connected to any hub node, from any process (the API
+ * deciding whether a direct message's recipient needs a notification, say). Reads the
+ * state the Presence of every node keeps in Redis under `<keyPrefix>:presence`.
+ */
+export async function isUserOnline(redis: Redis, keyPrefix: string, userId: string) {
+  const prefix = `${keyPrefix}:presence`;
+  return (await redis.eval(ONLINE_ANYWHERE, 1, `${prefix}:nodes`, prefix, userId)) === 1;
+}
+
 /**
  * Cluster-wide presence in Redis. Each node keeps a heartbeat key with a TTL and a hash of
  * the users it holds sockets for (user id -> organisation id). A user is online while any
@@ -25,7 +45,8 @@ return users`;
  * other node holds as offline. Updates go to `org:<id>` rooms through the Redis adapter,
  * so they reach sockets on every node. After a Redis restart each node writes its
  * state back (on the client's "ready") and then announces the arrivals and departures that
- * Redis being away kept it from announcing.
+ * Redis being away kept it from announcing. Users of no organisation are kept (with "" as
+ * their organisation) so isUserOnline() knows them, but announced to nobody.
  */
 export class Presence {
   private readonly local = new Map<string, { count: number; orgId: string }>();
@@ -110,6 +131,8 @@ export class Presence {
   }
 
   private announce(userId: string, orgId: string, status: "online" | "offline"): void {
+    // Users of no organisation ("") are tracked (isUserOnline) but announced to nobody.
+    if (!orgId) return;
     this.io.to(topicName("org", orgId)).emit("presence", { user_id: userId, status });
   }
 

@@ -7,6 +7,7 @@ import { auditRouter } from "./audit/router.ts";
 import { authRouter } from "./auth/router.ts";
 import { dispatchBoardRouter } from "./dispatch-board/router.ts";
 import { meRouter } from "./me/router.ts";
+import { conversationsRouter, messagesRouter } from "./messages/router.ts";
 import { notificationPreferencesRouter } from "./notifications/preferences.ts";
 import { pushSubscriptionsRouter } from "./notifications/push-subscriptions.ts";
 import { notificationActionsRouter } from "./notifications/router.ts";
@@ -28,6 +29,8 @@ export function apiRouter(runtime: Runtime): Router {
   // Before the definitions: /notifications/unread-count must not be read as an id.
   router.use("/notifications", notificationActionsRouter(runtime));
   router.use("/push-subscriptions", pushSubscriptionsRouter(runtime));
+  router.use("/messages", messagesRouter(runtime));
+  router.use("/conversations", conversationsRouter(runtime));
   for (const served of RESOURCES)
     router.use(`/${served.def.path}`, resourceRouter(runtime, served));
   router.use("/work-orders", workOrderActionsRouter(runtime));

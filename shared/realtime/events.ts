@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { MessageRow } from "../schemas/message.ts";
+import { MarkMessagesReadInput, type MessageView, SendMessageInput } from "../schemas/message.ts";
 import type { Envelope } from "./envelope.ts";
 import type { TopicName } from "./topics.ts";
 
@@ -29,43 +29,9 @@ export const SubscribePayload = z.strictObject({
   since: z.string().max(100).optional(),
 });
 export const UnsubscribePayload = z.strictObject({ topic: z.string().min(1).max(200) });
-/**
- * What a message may be about (`context_type`). Each names a table whose row the sender
- * must be able to see (server/realtime/client-events.ts), so the list is closed.
- */
-const MESSAGE_CONTEXT_TYPES = [
-  "work_order",
-  "elevator",
-  "site",
-  "service_request",
-  "tenant",
-  "forum_thread",
-  "job_listing",
-  "job_application",
-] as const;
-export type MessageContextType = (typeof MESSAGE_CONTEXT_TYPES)[number];
-
-export const MessageSendPayload = z
-  .strictObject({
-    recipient_id: z.uuid(),
-    // Postgres text cannot hold NUL: refuse it here rather than fail the insert.
-    content: z
-      .string()
-      .trim()
-      .min(1)
-      .max(20_000)
-      .refine((s) => !s.includes("\u0000"), "must not contain NUL characters"),
-    thread_id: z.uuid().optional(),
-    context_type: z.enum(MESSAGE_CONTEXT_TYPES).optional(),
-    context_id: z.uuid().optional(),
-  })
-  .refine((m) => (m.context_type === undefined) === (m.context_id === undefined), {
-    message: "context_type and context_id come together",
-    path: ["context_id"],
-  });
-export const MessageReadPayload = z.strictObject({
-  message_ids: z.array(z.uuid()).min(1).max(500),
-});
+/** `message.send` takes exactly what POST /api/v1/messages takes (shared/schemas/message.ts). */
+export const MessageSendPayload = SendMessageInput;
+export const MessageReadPayload = MarkMessagesReadInput;
 export const TypingPayload = z.strictObject({ to_user_id: z.uuid() });
 export const NotificationReadPayload = z.strictObject({
   notification_ids: z.union([z.array(z.uuid()).min(1).max(500), z.literal("all")]),
@@ -74,7 +40,7 @@ export const NotificationReadPayload = z.strictObject({
 export type SubscribeAck = { ok: true; topic: TopicName; cursor: string; reset?: true } | AckError;
 export type OkAck = { ok: true } | AckError;
 export type UpdatedAck = { ok: true; updated: number } | AckError;
-export type MessageSendAck = { ok: true; message: MessageRow } | AckError;
+export type MessageSendAck = { ok: true; message: MessageView } | AckError;
 
 export type SessionEndReason =
   | "token_expired"

@@ -75,6 +75,8 @@ export async function buildTenant(
     VALUES (${reg.user.id}, 'reminder', 'Inspection due', 'elevator', ${`/elevators/${elevator.id}`})
     RETURNING id`);
   const pushSubscription = await post("/api/v1/push-subscriptions", pushSubscriptionBody());
+  const invitedId: string = invite.user?.id ?? invite.id;
+  const message = await post("/api/v1/messages", { recipient_id: invitedId, content: "Welcome" });
   return {
     token,
     password: PASSWORD,
@@ -94,6 +96,8 @@ export async function buildTenant(
       "manager-profiles": managerProfile.id,
       notifications: notificationId,
       "push-subscriptions": pushSubscription.id,
+      messages: message.id,
+      conversations: message.thread_id,
     },
   };
 }
@@ -172,6 +176,8 @@ export function sampleBody(route: CatalogRoute, t: Tenant): Record<string, unkno
     "post /api/v1/notifications/read": () => ({ notification_ids: [t.ids.notifications] }),
     "post /api/v1/push-subscriptions": () => pushSubscriptionBody(),
     "patch /api/v1/me/notification-preferences": () => ({ email: { marketing: false } }),
+    "post /api/v1/messages": () => ({ recipient_id: t.ids.users, content: "Lift 2 is back" }),
+    "post /api/v1/messages/read": () => ({ message_ids: [t.ids.messages] }),
   };
   return samples[key]?.();
 }
@@ -193,6 +199,8 @@ export async function databaseDigest(runtime: Runtime): Promise<string> {
     "audit_events",
     "notifications",
     "push_subscriptions",
+    "messages",
+    "conversations",
   ];
   const parts: string[] = [];
   for (const table of tables) {

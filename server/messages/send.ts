@@ -1,0 +1,125 @@
+import { randomUUID } from "node:crypto";
+import type {
+  MessageContextType,
+  MessageRow,
+  MessageView,
+  SendMessageInput,
+} from "../../shared/schemas/message.ts";
+import { tenantOf } from "../auth/access.ts";
+import type { Principal } from "../auth/principal.ts";
+import {
+  firstUnreadSent,
+  hasConversationWith,
+  insertMessage,
+  mayMessage,
+  organizationOfUser,
+  ownDisplayName,
+  visibleDocuments,
+} from "../db/messages.ts";
+import { type Tx, withTenant } from "../db/tenant-context.ts";
+import { rowVisible, type VisibleTable } from "../db/visible-rows.ts";
+import { forbidden, notFound, unprocessable } from "../errors.ts";
+import { consumeMessageSend } from "../http/rate-limit.ts";
+import { notify } from "../notifications/notify.ts";
+import { isUserOnline } from "../realtime/presence.ts";
+import type { Runtime } from "../runtime.ts";
+import { renderMessageHtml } from "./render.ts";
+
+/** The table each message context type names (checked under the sender's RLS context). */
+const CONTEXT_TABLES: Record<MessageContextType, VisibleTable> = {
+  work_order: "work_orders",
+  elevator: "elevators",
+  site: "sites",
+  service_request: "service_requests",
+  tenant: "tenants",
+  forum_thread: "forum_threads",
+  job_listing: "job_listings",
+  job_application: "job_applications",
+};
+
+export const messageView = (row: MessageRow): MessageView => ({
+  ...row,
+  content_html: renderMessageHtml(row.content),
+});
+
+/**
+ * Sends a direct message: the one command behind POST /api/v1/messages and the socket's
+ * `message.send` (docs/messaging.md). In order: sessions only, the sender's per-minute
+ * limit, then in one RLS transaction as the sender: the recipient must be reachable
+ * (app_may_message), a given conversation must be theirs, a context and attachments must
+ * be visible, the row is written (its `message.created` event reaches both users' rooms
+ * from the outbox), and a recipient with no socket connected anywhere is notified.
+ * Throws AppErrors (404 recipient/conversation/context, 422 attachments, 429, 403).
+ */
+export async function sendMessage(
+  runtime: Runtime,
+  principal: Principal,
+  input: SendMessageInput,
+): Promise<MessageView> {
+  if (principal.kind !== "user") throw forbidden("API keys cannot send or read messages");
+  await consumeMessageSend(runtime, principal.userId);
+  const recipientSees = input.attachment_document_ids
+    ? await documentsVisibleTo(runtime, input.recipient_id, input.attachment_document_ids)
+    : true;
+  // Read before the transaction: no Redis round trip while it holds locks.
+  const online = await isUserOnline(
+    runtime.redis,
+    runtime.env.REDIS_KEY_PREFIX,
+    input.recipient_id,
+  ).catch(() => false);
+  return withTenant(runtime.db, tenantOf(principal), async (tx) => {
+    if (!(await mayMessage(tx, input.recipient_id))) throw notFound("Recipient");
+    if (input.thread_id && !(await hasConversationWith(tx, input.thread_id, input.recipient_id))) {
+      throw notFound("Conversation");
+    }
+    // A link to a row the sender cannot see would leak that it exists (and what it is).
+    if (
+      input.context_type &&
+      input.context_id &&
+      !(await rowVisible(tx, CONTEXT_TABLES[input.context_type], input.context_id))
+    ) {
+      throw notFound(`${input.context_type} ${input.context_id}`);
+    }
+    const attachments = input.attachment_document_ids;
+    if (attachments) {
+      const unique = [...new Set(attachments)];
+      if (!recipientSees || (await visibleDocuments(tx, unique)) !== unique.length) {
+        throw unprocessable("attachment_document_ids must name documents both of you may see");
+      }
+    }
+    const row = await insertMessage(tx, {
+      ...input,
+      thread_id: input.new_conversation ? randomUUID() : (input.thread_id ?? null),
+    });
+    if (!online) await notifyOfflineRecipient(tx, row);
+    return messageView(row);
+  });
+}
+
+/** Under the recipient's own RLS context, in a short read-only transaction of its own. */
+async function documentsVisibleTo(runtime: Runtime, userId: string, ids: readonly string[]) {
+  const unique = [...new Set(ids)];
+  const organizationId = await organizationOfUser(runtime.serviceDb, userId);
+  const seen = await withTenant(runtime.db, { organizationId, userId }, (tx) =>
+    visibleDocuments(tx, unique),
+  );
+  return seen === unique.length;
+}
+
+/**
+ * One notification per run of unread messages in a conversation: the dedupe key is the
+ * first message of the run the recipient has not read, so ten messages sent while they are
+ * away notify once, and the next message after they read them notifies again.
+ */
+async function notifyOfflineRecipient(tx: Tx, row: MessageRow) {
+  const first = await firstUnreadSent(tx, row.thread_id, row.recipient_id);
+  const sender = await ownDisplayName(tx);
+  await notify(tx, {
+    userIds: [row.recipient_id],
+    type: "message_received",
+    title: `New message from ${sender}`,
+    body: row.content.length > 300 ? `${row.content.slice(0, 299)}…` : row.content,
+    link: { type: "conversation", id: row.thread_id, url: `/messages/${row.thread_id}` },
+    dedupeKey: `message_received:${row.thread_id}:${first}`,
+  });
+}

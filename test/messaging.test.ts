@@ -1,0 +1,413 @@
+import { sql } from "slonik";
+import { beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { attachRealtime } from "../server/realtime/hub.ts";
+import { topicName } from "../shared/realtime/topics.ts";
+import { buildOrganization, buildUser, sessionFor } from "./factories.ts";
+import {
+  connectClient,
+  connected,
+  emitAck,
+  rawSocket,
+  sleep,
+  waitFor,
+} from "./helpers/realtime.ts";
+import { api, testRuntime, testServer } from "./helpers/runtime.ts";
+
+/**
+ * Direct messages end to end (docs/messaging.md): REST and the socket through one command,
+ * conversations and history, who may message whom, read receipts, unread counts under
+ * concurrent sends and reads, limits, attachments, rendering, and the notification of an
+ * offline recipient. Real Postgres (RLS as the app role), Redis and sockets.
+ */
+const runtime = await testRuntime({ MESSAGES_PER_MINUTE: "1000" });
+const hub = await testServer(runtime, [attachRealtime]);
+const db = runtime.serviceDb;
+const call = (method: string, path: string, token: string | undefined, body?: unknown) =>
+  api(hub.url, method, `/api/v1${path}`, { token, body });
+
+type Person = { id: string; token: string; orgId: string | null };
+
+async function person(
+  orgId: string | null,
+  role: "admin" | "technician" | "guest" | "manager" = "technician",
+): Promise<Person> {
+  const u = await buildUser(db, { organizationId: orgId, role });
+  return { id: u.id, orgId, token: (await sessionFor(db, u)).token };
+}
+
+const send = (from: Person, to: Person, content: string, extra: Record<string, unknown> = {}) =>
+  call("POST", "/messages", from.token, { recipient_id: to.id, content, ...extra });
+
+let orgA: string;
+let orgB: string;
+
+beforeAll(async () => {
+  orgA = (await buildOrganization(db)).id;
+  orgB = (await buildOrganization(db)).id;
+});
+
+describe("sending", () => {
+  it("REST and message.send write through one command; both users' rooms get message.created, the sender's other devices too", async () => {
+    const ann = await person(orgA);
+    const bob = await person(orgA);
+    const annPhone = rawSocket(hub.url, { token: ann.token });
+    const annLaptop = rawSocket(hub.url, { token: ann.token });
+    const bobSocket = rawSocket(hub.url, { token: bob.token });
+    await Promise.all([connected(annPhone), connected(annLaptop), connected(bobSocket)]);
+
+    const rest = await send(ann, bob, "Lift 3 is back <b>up</b>");
+    expect(rest.status).toBe(201);
+    expect(rest.body).toMatchObject({
+      sender_id: ann.id,
+      recipient_id: bob.id,
+      content: "Lift 3 is back <b>up</b>",
+      content_html: "Lift 3 is back &lt;b&gt;up&lt;/b&gt;",
+      is_read: false,
+    });
+    const ack = await emitAck(annPhone, "message.send", {
+      recipient_id: bob.id,
+      content: "see https://example.com/wo",
+    });
+    expect(ack.ok).toBe(true);
+    expect(ack.message.thread_id).toBe(rest.body.thread_id);
+    expect(ack.message.content_html).toContain('<a href="https://example.com/wo"');
+
+    for (const socket of [annPhone, annLaptop, bobSocket]) {
+      await waitFor(() => socket.events.filter((e) => e.type === "message.created").length === 2);
+      expect(socket.events.map((e) => e.data.id)).toEqual([rest.body.id, ack.message.id]);
+    }
+    expect(bobSocket.events[0]!.topic).toBe(topicName("user", bob.id));
+    const fetched = await call("GET", `/messages/${rest.body.id}`, bob.token);
+    expect(fetched.body).toEqual(rest.body);
+  });
+
+  it("refuses bad content and input with 400 / invalid_request and stores nothing", async () => {
+    const ann = await person(orgA);
+    const bob = await person(orgA);
+    const socket = rawSocket(hub.url, { token: ann.token });
+    await connected(socket);
+    const bad = [
+      { content: "" },
+      { content: "   " },
+      { content: "x".repeat(20_001) },
+      { content: "a\u0000b" },
+      { content: "hi", context_type: "work_order" },
+      { content: "hi", thread_id: "00000000-0000-4000-8000-000000000000", new_conversation: true },
+      { content: "hi", attachment_document_ids: [] },
+      { content: "hi", extra: 1 },
+    ];
+    for (const body of bad) {
+      const res = await send(ann, bob, "", body);
+      expect(res.status, JSON.stringify(body).slice(0, 80)).toBe(400);
+      const ack = await emitAck(socket, "message.send", { recipient_id: bob.id, ...body });
+      expect(ack.error.code).toBe("invalid_request");
+    }
+    expect(await messageCount(ann.id)).toBe(0);
+    // 20,000 characters is the limit, and it is stored as sent.
+    const long = "é".repeat(20_000);
+    expect((await send(ann, bob, long)).body.content).toBe(long);
+  });
+
+  it("is a person's: API keys are refused", async () => {
+    const owner = await person(orgA, "admin");
+    await db.query(sql.unsafe`UPDATE users SET role = 'owner' WHERE id = ${owner.id}`);
+    const bob = await person(orgA);
+    const key = await call("POST", "/api-keys", owner.token, { name: "k", scopes: ["org:read"] });
+    expect(key.status).toBe(201);
+    expect((await send({ ...owner, token: key.body.key }, bob, "hi")).status).toBe(403);
+    expect((await call("GET", "/conversations", key.body.key)).status).toBe(403);
+  });
+});
+
+async function messageCount(senderId: string) {
+  return db.oneFirst(sql.type(z.object({ n: z.number() }))`
+    SELECT count(*)::int AS n FROM messages WHERE sender_id = ${senderId}`);
+}
+
+describe("conversations", () => {
+  it("groups a pair's messages, lists conversations newest first with the last message and unread count, and pages history backwards", async () => {
+    const ann = await person(orgA);
+    const bob = await person(orgA);
+    const cat = await person(orgA);
+    await db.query(sql.unsafe`UPDATE users SET display_name = 'Bob Builder' WHERE id = ${bob.id}`);
+    const first = (await send(ann, bob, "m1")).body;
+    for (let i = 2; i <= 7; i++) {
+      const from = i % 2 ? ann : bob;
+      const res = await send(from, from === ann ? bob : ann, `m${i}`);
+      expect(res.body.thread_id).toBe(first.thread_id);
+    }
+    const withCat = (await send(cat, ann, "hello from cat")).body;
+    const separate = (await send(ann, bob, "about the other job", { new_conversation: true })).body;
+    expect(separate.thread_id).not.toBe(first.thread_id);
+
+    const list = await call("GET", "/conversations", ann.token);
+    expect(list.status).toBe(200);
+    expect(list.body.data.map((c: { thread_id: string }) => c.thread_id)).toEqual([
+      separate.thread_id,
+      withCat.thread_id,
+      first.thread_id,
+    ]);
+    const main = list.body.data[2];
+    expect(main.other_user).toMatchObject({ id: bob.id, display_name: "Bob Builder" });
+    expect(main.last_message.content).toBe("m7");
+    // m2, m4, m6 came from Bob.
+    expect(main.unread_count).toBe(3);
+    expect(list.body.data[1].unread_count).toBe(1);
+    const paged = await call("GET", "/conversations?limit=2", ann.token);
+    expect(paged.body.data).toHaveLength(2);
+    const rest = await call(
+      "GET",
+      `/conversations?limit=2&cursor=${paged.body.next_cursor}`,
+      ann.token,
+    );
+    expect(rest.body.data.map((c: { thread_id: string }) => c.thread_id)).toEqual([
+      first.thread_id,
+    ]);
+    expect(rest.body.next_cursor).toBeNull();
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const qs: string = cursor ? `&cursor=${cursor}` : "";
+      const page = await call(
+        "GET",
+        `/conversations/${first.thread_id}/messages?limit=3${qs}`,
+        bob.token,
+      );
+      expect(page.status).toBe(200);
+      seen.push(...page.body.data.map((m: { content: string }) => m.content));
+      cursor = page.body.next_cursor;
+    } while (cursor);
+    expect(seen).toEqual(["m7", "m6", "m5", "m4", "m3", "m2", "m1"]);
+
+    // Not a participant, a cursor of another conversation, a made-up cursor.
+    expect(
+      (await call("GET", `/conversations/${first.thread_id}/messages`, cat.token)).status,
+    ).toBe(404);
+    const page1 = await call(
+      "GET",
+      `/conversations/${first.thread_id}/messages?limit=1`,
+      ann.token,
+    );
+    expect(
+      (
+        await call(
+          "GET",
+          `/conversations/${withCat.thread_id}/messages?cursor=${page1.body.next_cursor}`,
+          ann.token,
+        )
+      ).status,
+    ).toBe(400);
+    expect((await call("GET", "/conversations?cursor=bm9wZQ", ann.token)).status).toBe(400);
+    // Someone else's conversation cannot be continued, or even named.
+    const intrude = await send(cat, bob, "hi", { thread_id: first.thread_id });
+    expect(intrude.status).toBe(404);
+  });
+
+  it("two first messages racing in opposite directions land in one conversation", async () => {
+    for (let round = 0; round < 5; round++) {
+      const ann = await person(orgA);
+      const bob = await person(orgA);
+      const [x, y] = await Promise.all([send(ann, bob, "hi Bob"), send(bob, ann, "hi Ann")]);
+      expect(x.body.thread_id).toBe(y.body.thread_id);
+    }
+  });
+});
+
+describe("who may message whom", () => {
+  it("colleagues yes; another organisation's user no, unless open to opportunities (to staff) or on an open job application; a conversation lets them answer", async () => {
+    const staff = await person(orgA, "manager");
+    const guest = await person(orgA, "guest");
+    const outsider = await person(orgB);
+    const colleague = await person(orgA);
+    expect((await send(staff, colleague, "hi")).status).toBe(201);
+    expect((await send(staff, outsider, "hi")).status).toBe(404);
+
+    // A freelance technician open to opportunities: staff may reach them, a guest may not.
+    const freelancer = await person(null, "guest");
+    await db.query(sql.unsafe`
+      INSERT INTO technician_profiles (user_id, availability_status, profile_visibility)
+      VALUES (${freelancer.id}, 'open_to_opportunities', 'public')`);
+    expect((await send(guest, freelancer, "hi")).status).toBe(404);
+    const offer = await send(staff, freelancer, "Interested in a contract?");
+    expect(offer.status).toBe(201);
+    // The freelancer answers in that conversation (they have no organisation at all).
+    expect((await send(freelancer, staff, "Yes please")).status).toBe(201);
+    const names = await call("GET", "/conversations", freelancer.token);
+    expect(names.body.data[0].other_user.id).toBe(staff.id);
+
+    // Job applications: the employer's staff and the applicant, while it is open.
+    const applicant = await person(orgB);
+    const listing = await db.oneFirst(sql.type(z.object({ id: z.string() }))`
+      INSERT INTO job_listings (organization_id, posted_by, title, slug, description, employment_type, trade, status)
+      VALUES (${orgA}, ${staff.id}, 'Lift tech', ${`lift-tech-${applicant.id}`}, 'Sydney CBD', 'full_time', 'elevators', 'active')
+      RETURNING id`);
+    const application = await db.oneFirst(sql.type(z.object({ id: z.string() }))`
+      INSERT INTO job_applications (job_listing_id, applicant_id) VALUES (${listing}, ${applicant.id})
+      RETURNING id`);
+    expect((await send(applicant, staff, "About my application")).status).toBe(201);
+    expect((await send(colleague, applicant, "We would like to meet")).status).toBe(201);
+    // Another applicant whose application was rejected cannot start a conversation.
+    const rejected = await person(orgB);
+    await db.query(sql.unsafe`
+      INSERT INTO job_applications (job_listing_id, applicant_id, status)
+      VALUES (${listing}, ${rejected.id}, 'rejected')`);
+    expect((await send(rejected, staff, "Why?")).status).toBe(404);
+    expect(application).toBeTruthy();
+
+    // Deactivated users and oneself are out of reach.
+    const gone = await person(orgA);
+    await db.query(sql.unsafe`UPDATE users SET is_active = false WHERE id = ${gone.id}`);
+    expect((await send(staff, gone, "hi")).status).toBe(404);
+    expect((await send(staff, staff, "hi")).status).toBe(404);
+  });
+
+  it("attachments are documents both participants may see", async () => {
+    const ann = await person(orgA);
+    const bob = await person(orgA);
+    const outsider = await person(orgB);
+    await send(outsider, ann, "x").then((r) => expect(r.status).toBe(404));
+    const doc = async (owner: Person, visibility: string) =>
+      db.oneFirst(sql.type(z.object({ id: z.string() }))`
+        INSERT INTO documents (organization_id, uploaded_by, filename, original_filename, file_type,
+                               file_size_bytes, storage_path, visibility)
+        VALUES (${owner.orgId}, ${owner.id}, 'manual.pdf', 'manual.pdf', 'pdf', 1024, '/m.pdf', ${visibility})
+        RETURNING id`);
+    const shared = await doc(ann, "organization");
+    const mine = await doc(ann, "private");
+    const theirs = await doc(outsider, "organization");
+    const ok = await send(ann, bob, "the manual", { attachment_document_ids: [shared] });
+    expect(ok.status).toBe(201);
+    expect(ok.body.attachment_document_ids).toEqual([shared]);
+    for (const ids of [[mine], [theirs], [shared, "00000000-0000-4000-8000-000000000000"]]) {
+      const res = await send(ann, bob, "nope", { attachment_document_ids: ids });
+      expect(res.status).toBe(422);
+    }
+  });
+});
+
+describe("read receipts and unread counts", () => {
+  it("message.read reaches the sender live with read_at; counts follow", async () => {
+    const ann = await person(orgA);
+    const bob = await person(orgA);
+    const annSocket = rawSocket(hub.url, { token: ann.token });
+    const bobSocket = rawSocket(hub.url, { token: bob.token });
+    await Promise.all([connected(annSocket), connected(bobSocket)]);
+    const ids: string[] = [];
+    for (const text of ["one", "two", "three"]) ids.push((await send(ann, bob, text)).body.id);
+    expect((await call("GET", "/messages/unread-count", bob.token)).body).toEqual({ unread: 3 });
+    expect(await emitAck(bobSocket, "message.read", { message_ids: [ids[0]] })).toEqual({
+      ok: true,
+      updated: 1,
+    });
+    await waitFor(() => annSocket.events.some((e) => e.type === "message.read"));
+    const receipt = annSocket.events.find((e) => e.type === "message.read")!;
+    expect(receipt.data).toMatchObject({ id: ids[0], is_read: true });
+    expect(receipt.data.read_at).toBeTruthy();
+    const thread = (await call("GET", `/messages/${ids[0]}`, ann.token)).body.thread_id;
+    expect((await call("POST", `/conversations/${thread}/read`, bob.token)).body).toEqual({
+      updated: 2,
+    });
+    expect((await call("GET", "/messages/unread-count", bob.token)).body).toEqual({ unread: 0 });
+    // The sender cannot mark their own messages read.
+    expect((await call("POST", "/messages/read", ann.token, { message_ids: ids })).body).toEqual({
+      updated: 0,
+    });
+    await waitFor(() => annSocket.events.filter((e) => e.type === "message.read").length === 3);
+  });
+
+  it("stay exact under concurrent sends (REST and socket, both directions) and reads", async () => {
+    const ann = await person(orgA);
+    const bob = await person(orgA);
+    const annSocket = rawSocket(hub.url, { token: ann.token });
+    const bobSocket = rawSocket(hub.url, { token: bob.token });
+    await Promise.all([connected(annSocket), connected(bobSocket)]);
+    const toBob: string[] = [];
+    const reads: Promise<unknown>[] = [];
+    const sends: Promise<unknown>[] = [];
+    for (let i = 0; i < 24; i++) {
+      sends.push(
+        (i % 2
+          ? send(ann, bob, `rest ${i}`).then((r) => r.body.id as string)
+          : emitAck(annSocket, "message.send", { recipient_id: bob.id, content: `ws ${i}` }).then(
+              (a) => a.message.id as string,
+            )
+        ).then((id) => {
+          toBob.push(id);
+          // Bob reads every third message as soon as it exists, while others are still sent.
+          if (toBob.length % 3 === 0) {
+            reads.push(call("POST", "/messages/read", bob.token, { message_ids: [id] }));
+          }
+        }),
+      );
+      if (i % 4 === 0) sends.push(send(bob, ann, `back ${i}`));
+    }
+    await Promise.all(sends);
+    await Promise.all(reads);
+    const readIds = await db.anyFirst(sql.type(z.object({ id: z.string() }))`
+      SELECT id FROM messages WHERE recipient_id = ${bob.id} AND is_read`);
+    expect(readIds).toHaveLength(8);
+    expect((await call("GET", "/messages/unread-count", bob.token)).body).toEqual({ unread: 16 });
+    const convs = (await call("GET", "/conversations", bob.token)).body.data;
+    expect(convs).toHaveLength(1);
+    expect(convs[0].unread_count).toBe(16);
+    expect((await call("GET", "/conversations", ann.token)).body.data[0].unread_count).toBe(6);
+    const lastSent = await db.oneFirst(sql.type(z.object({ id: z.string() }))`
+      SELECT id FROM messages WHERE thread_id = ${convs[0].thread_id}
+       ORDER BY created_at DESC, id DESC LIMIT 1`);
+    expect(convs[0].last_message.id).toBe(lastSent);
+  });
+});
+
+describe("an offline recipient", () => {
+  it("is notified once per run of unread messages; a connected one is not; reading clears it", async () => {
+    const ann = await person(orgA);
+    const bob = await person(orgA);
+    for (const text of ["are you there?", "call me", "urgent"]) await send(ann, bob, text);
+    const notes = async () =>
+      (await call("GET", "/notifications?notification_type=message_received", bob.token)).body.data;
+    expect(await notes()).toHaveLength(1);
+    expect((await notes())[0]).toMatchObject({ link_type: "conversation", is_read: false });
+    const thread = (await notes())[0].link_id;
+    await call("POST", `/conversations/${thread}/read`, bob.token);
+    expect((await notes())[0].is_read).toBe(true);
+    await send(ann, bob, "one more");
+    expect(await notes()).toHaveLength(2);
+
+    const online = await connectClient(hub.url, bob.token);
+    await sleep(100);
+    await send(ann, bob, "you are online now");
+    expect(await notes()).toHaveLength(2);
+    online.close();
+  });
+});
+
+describe("limits", () => {
+  it("caps messages per user per minute across REST and the socket", async () => {
+    const limited = await testServer(await testRuntime({ MESSAGES_PER_MINUTE: "3" }), [
+      attachRealtime,
+    ]);
+    const ann = await person(orgA);
+    const bob = await person(orgA);
+    const post = () =>
+      api(limited.url, "POST", "/api/v1/messages", {
+        token: ann.token,
+        body: { recipient_id: bob.id, content: "hi" },
+      });
+    const socket = rawSocket(limited.url, { token: ann.token });
+    await connected(socket);
+    expect((await post()).status).toBe(201);
+    expect(
+      (await emitAck(socket, "message.send", { recipient_id: bob.id, content: "hi" })).ok,
+    ).toBe(true);
+    expect((await post()).status).toBe(201);
+    const over = await post();
+    expect(over.status).toBe(429);
+    expect(over.headers.get("retry-after")).toBeTruthy();
+    expect(
+      (await emitAck(socket, "message.send", { recipient_id: bob.id, content: "hi" })).error.code,
+    ).toBe("rate_limited");
+    expect(await messageCount(ann.id)).toBe(3);
+  });
+});

@@ -40,6 +40,7 @@ export const PERMISSIONS = [
   "messages:read",
   "messages:write",
   "notifications:read",
+  "jobs:manage",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -80,6 +81,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "work_orders:diagnose",
     "audit:read",
     "realtime:org",
+    "jobs:manage",
     ...PERSONAL,
   ],
   user: [

@@ -6,6 +6,7 @@ import { apiKeysRouter } from "./api-keys/router.ts";
 import { auditRouter } from "./audit/router.ts";
 import { authRouter } from "./auth/router.ts";
 import { dispatchBoardRouter } from "./dispatch-board/router.ts";
+import { jobApplicationsRouter } from "./job-applications/router.ts";
 import { meRouter } from "./me/router.ts";
 import { conversationsRouter, messagesRouter } from "./messages/router.ts";
 import { notificationPreferencesRouter } from "./notifications/preferences.ts";
@@ -31,6 +32,7 @@ export function apiRouter(runtime: Runtime): Router {
   router.use("/push-subscriptions", pushSubscriptionsRouter(runtime));
   router.use("/messages", messagesRouter(runtime));
   router.use("/conversations", conversationsRouter(runtime));
+  router.use("/job-applications", jobApplicationsRouter(runtime));
   for (const served of RESOURCES)
     router.use(`/${served.def.path}`, resourceRouter(runtime, served));
   router.use("/work-orders", workOrderActionsRouter(runtime));

@@ -77,6 +77,18 @@ export async function buildTenant(
   const pushSubscription = await post("/api/v1/push-subscriptions", pushSubscriptionBody());
   const invitedId: string = invite.user?.id ?? invite.id;
   const message = await post("/api/v1/messages", { recipient_id: invitedId, content: "Welcome" });
+  // No REST route creates listings or applications yet: one of each, with the invited user applying.
+  const application = await server.runtime.serviceDb.oneFirst(sql.type(
+    z.object({ id: z.string() }),
+  )`
+    WITH listing AS (
+      INSERT INTO job_listings (organization_id, posted_by, title, slug, description,
+                                employment_type, trade, status)
+      VALUES (${reg.organization.id}, ${reg.user.id}, 'Lift technician', ${`lift-tech-${slug}`},
+              'Sydney CBD', 'full_time', 'elevators', 'active')
+      RETURNING id)
+    INSERT INTO job_applications (job_listing_id, applicant_id)
+    SELECT id, ${invitedId} FROM listing RETURNING id`);
   return {
     token,
     password: PASSWORD,
@@ -98,6 +110,7 @@ export async function buildTenant(
       "push-subscriptions": pushSubscription.id,
       messages: message.id,
       conversations: message.thread_id,
+      "job-applications": application,
     },
   };
 }
@@ -178,6 +191,7 @@ export function sampleBody(route: CatalogRoute, t: Tenant): Record<string, unkno
     "patch /api/v1/me/notification-preferences": () => ({ email: { marketing: false } }),
     "post /api/v1/messages": () => ({ recipient_id: t.ids.users, content: "Lift 2 is back" }),
     "post /api/v1/messages/read": () => ({ message_ids: [t.ids.messages] }),
+    "post /api/v1/job-applications/:id/status": () => ({ status: "viewed" }),
   };
   return samples[key]?.();
 }
@@ -201,6 +215,7 @@ export async function databaseDigest(runtime: Runtime): Promise<string> {
     "push_subscriptions",
     "messages",
     "conversations",
+    "job_applications",
   ];
   const parts: string[] = [];
   for (const table of tables) {

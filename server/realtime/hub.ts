@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { Server as HttpServer } from "node:http";
 import { createAdapter } from "@socket.io/redis-adapter";
 import { Server } from "socket.io";
 import type { AckError } from "../../shared/realtime/events.ts";
@@ -8,7 +9,7 @@ import { detectCommitTimestamps, pruneOutbox } from "../db/realtime-events.ts";
 import { logger } from "../logger.ts";
 import { socketsConnected, subscriptionsActive } from "../metrics.ts";
 import { createRedis } from "../redis.ts";
-import type { ServerAttachment } from "../server.ts";
+import type { Runtime } from "../runtime.ts";
 import {
   handleMessageRead,
   handleMessageSend,
@@ -37,13 +38,16 @@ const log = logger.child({ component: "realtime-hub" });
 const REALTIME_CHANNEL = "sitesync_realtime";
 const RETENTION_EVERY_MS = 10 * 60_000;
 
+/** A running hub: `close` for the server (a ServerAttachment), `pump` for tests that hold it. */
+export type RealtimeHub = { close: () => Promise<void>; pump: Pump };
+
 /**
  * The realtime hub: socket.io on the API's HTTP server (docs/realtime.md).
  * outbox (triggers) -> LISTEN wake-up -> pump (ordered reads) -> this node's own sockets.
  * Cross-node traffic (presence, typing) goes through the Redis adapter; database events
  * never do, so every socket gets each event exactly once whatever the node count.
  */
-export const attachRealtime: ServerAttachment = async (server, runtime) => {
+export async function attachRealtime(server: HttpServer, runtime: Runtime): Promise<RealtimeHub> {
   const env = runtime.env;
   coalesceQueuedPackets();
   const io: HubServer = new Server(server, {
@@ -198,6 +202,7 @@ export const attachRealtime: ServerAttachment = async (server, runtime) => {
 
   log.info("realtime hub attached");
   return {
+    pump,
     close: async () => {
       clearInterval(retention);
       await listener.stop();
@@ -212,7 +217,7 @@ export const attachRealtime: ServerAttachment = async (server, runtime) => {
       await Promise.allSettled([pub.quit(), sub.quit()]);
     },
   };
-};
+}
 
 type Ack = (response: unknown) => void;
 

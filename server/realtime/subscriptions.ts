@@ -154,7 +154,10 @@ async function replay(
 /**
  * True when the socket already has this row through another of its topics: that topic's
  * subscription is complete, covers the row's position, lets its audience see the row, and
- * the pump has already handed the row out (so it did go out live, in that topic's order).
+ * either the pump has already handed the row out (so it went out live, in that topic's
+ * order) or the row lies inside that subscription's own replay (at or below its floor), which
+ * sent it. The second case matters when the pump is behind the replays: every topic's replay
+ * would otherwise send the rows the pump has not reached yet.
  */
 function deliveredByAnotherTopic(
   socket: HubSocket,
@@ -163,13 +166,14 @@ function deliveredByAnotherTopic(
   pumped: Position,
 ): boolean {
   const position = positionOf(row);
-  if (comparePositions(position, pumped) > 0) return false;
   for (const topic of row.topics) {
     if (topic === sub.topic) continue;
     const other = socket.data.subscriptions.get(topic);
     if (!other || other.buffer !== null || other.deliveredFrom === null) continue;
-    if (comparePositions(position, other.deliveredFrom) > 0 && visibleTo(row, other.audience))
-      return true;
+    if (comparePositions(position, other.deliveredFrom) <= 0) continue;
+    if (!visibleTo(row, other.audience)) continue;
+    if (comparePositions(position, pumped) <= 0) return true;
+    if (other.floor && comparePositions(position, other.floor) <= 0) return true;
   }
   return false;
 }

@@ -6,6 +6,7 @@ import { io, type Socket } from "socket.io-client";
 import { afterAll } from "vitest";
 import { z } from "zod";
 import { attachRealtime } from "../../server/realtime/hub.ts";
+import type { Pump } from "../../server/realtime/pump.ts";
 import type { Runtime } from "../../server/runtime.ts";
 import {
   createSiteSyncClient,
@@ -16,9 +17,19 @@ import { type Envelope, parseEnvelope } from "../../shared/realtime/envelope.ts"
 import { buildElevator, buildOrgWithUser, buildSite, buildWorkOrder } from "../factories.ts";
 import { testServer } from "./runtime.ts";
 
-/** The API + hub in this test process, on a free port. */
+/** The API + hub in this test process, on a free port, and the hub's pump (tests hold it). */
 export async function startHub(runtime?: Runtime) {
-  return testServer(runtime, [attachRealtime]);
+  const started: { pump?: Pump } = {};
+  const server = await testServer(runtime, [
+    async (http, rt) => {
+      const hub = await attachRealtime(http, rt);
+      started.pump = hub.pump;
+      return hub;
+    },
+  ]);
+  const { pump } = started;
+  if (!pump) throw new Error("the hub did not start its pump");
+  return { ...server, pump };
 }
 
 /** Typed client, connected, closed after the file. */

@@ -3,7 +3,7 @@
  * subscriptions and API key scopes (a key's scopes are permission names). Documented in
  * docs/permissions.md; keep the two in step.
  */
-export const ROLES = [
+export const STAFF_ROLES = [
   "owner",
   "admin",
   "manager",
@@ -12,7 +12,14 @@ export const ROLES = [
   "readonly",
   "guest",
 ] as const;
+/**
+ * `tenant` is a tenant portal user (docs/tenant-portal.md): it belongs to no organisation
+ * and is never given by invitation to one or by a role change; `POST /tenants/:id/invite`
+ * creates it.
+ */
+export const ROLES = [...STAFF_ROLES, "tenant"] as const;
 export type Role = (typeof ROLES)[number];
+export type StaffRole = (typeof STAFF_ROLES)[number];
 
 export const PERMISSIONS = [
   "org:read",
@@ -34,6 +41,11 @@ export const PERMISSIONS = [
   "work_orders:diagnose",
   "dispatch:read",
   "search:read",
+  "tenants:read",
+  "tenants:write",
+  "service_requests:read",
+  "service_requests:write",
+  "service_requests:manage",
   "audit:read",
   "api_keys:manage",
   "realtime:org",
@@ -64,6 +76,8 @@ const READ: Permission[] = [
   "work_orders:read",
   "dispatch:read",
   "search:read",
+  "tenants:read",
+  "service_requests:read",
 ];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
@@ -83,6 +97,9 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "realtime:org",
     "jobs:manage",
     ...PERSONAL,
+    "tenants:write",
+    "service_requests:write",
+    "service_requests:manage",
   ],
   user: [
     ...READ,
@@ -91,6 +108,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "work_orders:diagnose",
     "realtime:org",
     ...PERSONAL,
+    "service_requests:write",
   ],
   technician: [
     ...READ,
@@ -104,6 +122,10 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   readonly: [...READ, "realtime:org", ...PERSONAL],
   // Guests see their own profile and inbox and nothing of the organisation's operations.
   guest: ["org:read", "profiles:read", "profiles:write", ...PERSONAL],
+  // A tenant portal user: its tenant rows and their requests (row-level security decides
+  // which), opening and rating requests, its own notifications. Nothing of any
+  // organisation's operations, and no direct messages.
+  tenant: ["tenants:read", "service_requests:read", "service_requests:write", "notifications:read"],
 };
 
 export function roleCan(role: Role, permission: Permission): boolean {

@@ -17,3 +17,32 @@ export async function tenantAccess(tx: Tx, id: string): Promise<{ staff: boolean
     SELECT EXISTS (SELECT 1 FROM sites s WHERE s.id = t.site_id) AS staff
       FROM tenants t WHERE t.id = ${id}`);
 }
+
+/**
+ * The organisation of a site the caller works for or has an enabled tenant portal at, else
+ * null (migration 0095: portal users cannot read sites themselves).
+ */
+export async function siteOrganization(tx: Tx, siteId: string): Promise<string | null> {
+  return tx.oneFirst(sql.type(z.object({ organization_id: z.string().nullable() }))`
+    SELECT app_site_organization(${siteId}) AS organization_id`);
+}
+
+export const TenantElevator = z.object({
+  id: z.string(),
+  unit_number: z.string(),
+  status: z.string().nullable(),
+});
+export type TenantElevator = z.infer<typeof TenantElevator>;
+
+/** The lifts of a tenant's site as a tenant may know them; [] when the tenant is not visible. */
+export async function tenantSiteElevators(tx: Tx, tenantId: string) {
+  return tx.any(sql.type(TenantElevator)`
+    SELECT id, unit_number, status FROM tenant_site_elevators(${tenantId})`);
+}
+
+/** One lift of the tenant's site (as above), or null. */
+export async function tenantSiteElevator(tx: Tx, tenantId: string, elevatorId: string) {
+  return tx.maybeOne(sql.type(TenantElevator)`
+    SELECT id, unit_number, status FROM tenant_site_elevators(${tenantId})
+     WHERE id = ${elevatorId}`);
+}

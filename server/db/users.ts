@@ -86,6 +86,21 @@ export async function insertUser(
     RETURNING ${columnsOf(UserRow)}`);
 }
 
+/**
+ * A tenant portal user (docs/tenant-portal.md): no organisation, the `tenant` role, no
+ * password until the invitation is accepted. Inserted without RETURNING: the inviting
+ * staff may only see it once one of their tenants names it (migration 0095).
+ */
+export async function insertTenantPortalUser(
+  tx: Tx,
+  user: { id: string; email: string; first_name?: string | null; last_name?: string | null },
+): Promise<void> {
+  await tx.query(sql.type(z.object({}))`
+    INSERT INTO users (id, organization_id, email, password_hash, role, first_name, last_name)
+    VALUES (${user.id}, NULL, ${user.email}, NULL, 'tenant', ${user.first_name ?? null},
+            ${user.last_name ?? null})`);
+}
+
 const LoginCandidate = z.object({
   id: z.string(),
   email: z.string(),

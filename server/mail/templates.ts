@@ -50,6 +50,16 @@ export const templates = {
       `The link works once and expires in ${days(v.validDays)}. If you did not expect this invitation, ignore this e-mail.`,
     ]),
 
+  tenantInvitation: (
+    to: string,
+    v: { organization: string; inviter: string; link: string; validDays: number; tenant: string },
+  ) =>
+    renderMail("tenant_invitation", to, `Your tenant portal for ${v.tenant} on SiteSync`, [
+      `${v.inviter} of ${v.organization} invited you to the SiteSync tenant portal of ${v.tenant}: report lift problems and other requests to the building, and follow them until they are resolved.`,
+      { link: v.link, label: "Accept the invitation and choose a password" },
+      `The link works once and expires in ${days(v.validDays)}. If you did not expect this invitation, ignore this e-mail.`,
+    ]),
+
   registrationVerify: (to: string, v: { organization: string; link: string; validHours: number }) =>
     renderMail("registration_verify", to, "Confirm your e-mail to finish registering", [
       `Someone, hopefully you, asked to register the organisation "${v.organization}" on SiteSync with this address.`,

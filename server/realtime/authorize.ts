@@ -53,7 +53,11 @@ async function decide(tx: Tx, principal: Principal, topic: Topic): Promise<Admis
   switch (topic.kind) {
     case "org":
       // Tenant portal users never see the dispatch board, whatever their row says.
-      if (principal.role === "guest" || (await isTenantPortalUser(tx))) {
+      if (
+        principal.role === "guest" ||
+        principal.role === "tenant" ||
+        (await isTenantPortalUser(tx))
+      ) {
         return forbidden("Only the organisation's staff may watch its dispatch board");
       }
       return staffOnly(principal, "realtime:org");

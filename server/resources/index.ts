@@ -5,6 +5,8 @@ import { sites } from "../../shared/resources/sites.ts";
 import { technicianProfiles } from "../../shared/resources/technician-profiles.ts";
 import { elevatorRules } from "./elevators.ts";
 import { type Served, serve } from "./rules.ts";
+import { serviceRequestRules } from "./service-requests.ts";
+import { tenantRules } from "./tenants.ts";
 import { workOrderRules } from "./work-orders.ts";
 
 /**
@@ -20,4 +22,6 @@ export const RESOURCES: readonly Served[] = [
   serve(technicianProfiles),
   serve(managerProfiles),
   serve(notifications),
+  tenantRules,
+  serviceRequestRules,
 ];

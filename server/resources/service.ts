@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { AuditName, RowOf } from "../../shared/resources/define.ts";
 import { type AuditEvent, recordAudit } from "../audit/record.ts";
 import { type AnyResource, referenceExists, rowsOf } from "../db/resource-rows.ts";
+import { siteOrganization } from "../db/tenants.ts";
 import { notFound, unauthorized, unprocessable } from "../errors.ts";
 import type { ResourceContext, Served } from "./rules.ts";
 
@@ -47,17 +48,31 @@ function stamps(def: AnyResource, ctx: ResourceContext): Values {
 const mayWrite = (def: AnyResource, row: Values, ctx: ResourceContext) =>
   def.scope !== "user" || row.user_id === ctx.principal.userId;
 
+/**
+ * The organisation whose audit trail records a change of `row`: the caller's, or for a
+ * site-scoped row changed by a tenant portal user (who has none), the site's.
+ */
+export async function auditOrganization(
+  ctx: ResourceContext,
+  def: AnyResource,
+  row: Values,
+): Promise<string | null> {
+  if (ctx.principal.organizationId || def.scope !== "site") return ctx.principal.organizationId;
+  return siteOrganization(ctx.tx, String(row.site_id));
+}
+
 async function audit(
   ctx: ResourceContext,
   def: AnyResource,
   name: AuditName | undefined,
+  row: Values,
   event: Omit<AuditEvent, "organizationId" | "eventType" | "entityType">,
 ) {
   if (!name) return;
   const [type, action] = typeof name === "string" ? [name, undefined] : [name.type, name.action];
   await recordAudit(ctx.tx, ctx.audit, {
     ...event,
-    organizationId: ctx.principal.organizationId,
+    organizationId: await auditOrganization(ctx, def, row),
     eventType: type,
     entityType: def.entity,
     data: { ...(action ? { action } : {}), ...event.data },
@@ -73,7 +88,7 @@ export async function createResource<D extends AnyResource>(
   await checkReferences(ctx, def, body);
   const extra = await rules.beforeCreate?.(ctx, body);
   const created = await rowsOf(def).insert(ctx.tx, { ...body, ...extra, ...owner });
-  await audit(ctx, def, def.audit.created, {
+  await audit(ctx, def, def.audit.created, created, {
     entityId: String(created.id),
     data: rules.auditCreated?.(created),
     newState: created,
@@ -96,7 +111,7 @@ export async function updateResource<D extends AnyResource>(
   const after = await rows.update(ctx.tx, id, { ...body, ...extra });
   if (!after) throw notFound(def.label);
   const special = rules.auditUpdated?.({ before, after, body });
-  await audit(ctx, def, special?.type ?? def.audit.updated, {
+  await audit(ctx, def, special?.type ?? def.audit.updated, after, {
     entityId: id,
     data: special?.data ?? { fields: Object.keys(body) },
     previousState: before,
@@ -107,11 +122,9 @@ export async function updateResource<D extends AnyResource>(
 
 export async function deleteResource(ctx: ResourceContext, { def }: Served, id: string) {
   const rows = rowsOf(def);
-  if (def.scope === "user") {
-    const row = await rows.find(ctx.tx, id, "update");
-    if (!row || !mayWrite(def, row, ctx)) throw notFound(def.label);
-  }
+  const row = await rows.find(ctx.tx, id, "update");
+  if (!row || !mayWrite(def, row, ctx)) throw notFound(def.label);
   const cascaded = await rows.softDelete(ctx.tx, id);
   if (!cascaded) throw notFound(def.label);
-  await audit(ctx, def, def.audit.deleted, { entityId: id, data: cascaded });
+  await audit(ctx, def, def.audit.deleted, row, { entityId: id, data: cascaded });
 }

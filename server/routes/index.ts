@@ -14,6 +14,8 @@ import { pushSubscriptionsRouter } from "./notifications/push-subscriptions.ts";
 import { notificationActionsRouter } from "./notifications/router.ts";
 import { organizationsRouter } from "./organizations/router.ts";
 import { searchRouter } from "./search/router.ts";
+import { serviceRequestActionsRouter } from "./service-requests/router.ts";
+import { tenantActionsRouter } from "./tenants/router.ts";
 import { usersRouter } from "./users/router.ts";
 import { workOrderActionsRouter } from "./work-orders/router.ts";
 
@@ -36,6 +38,8 @@ export function apiRouter(runtime: Runtime): Router {
   for (const served of RESOURCES)
     router.use(`/${served.def.path}`, resourceRouter(runtime, served));
   router.use("/work-orders", workOrderActionsRouter(runtime));
+  router.use("/tenants", tenantActionsRouter(runtime));
+  router.use("/service-requests", serviceRequestActionsRouter(runtime));
   router.use("/dispatch-board", dispatchBoardRouter(runtime));
   router.use("/search", searchRouter(runtime));
   return router;

@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { elevators } from "../resources/elevators.ts";
 import { notifications } from "../resources/notifications.ts";
+import { serviceRequests } from "../resources/service-requests.ts";
 import { workOrders } from "../resources/work-orders.ts";
 import { ForumPostRow, ForumThreadRow } from "../schemas/forum.ts";
 import { MessageRow } from "../schemas/message.ts";
-import { ServiceRequestRow } from "../schemas/service-request.ts";
 import { type Entity, isEntity } from "./entities.ts";
 import type { TopicKind } from "./topics.ts";
 
@@ -107,8 +107,8 @@ export const STREAMS = {
     audiences: {},
   }),
   service_request: stream({
-    table: "service_requests",
-    row: ServiceRequestRow,
+    table: serviceRequests.table,
+    row: serviceRequests.row,
     organization: "site:site_id",
     topics: [
       "org",

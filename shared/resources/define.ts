@@ -88,9 +88,12 @@ export type ResourceSpec<C extends Columns, F extends Record<string, Filter>> = 
   /**
    * Who a row belongs to. "organization": inserts get the caller's organization_id and RLS
    * does the rest. "user": inserts get user_id = the caller, and only that user may change
-   * it (another user's row is 404 to write).
+   * it (another user's row is 404 to write). "site": the organisation of the site its
+   * `site_id` names (tenants, service requests): nothing is stamped, RLS decides who sees
+   * and writes it (staff, and tenant portal users, who have no organisation), and its audit
+   * events go to that organisation's trail.
    */
-  scope: "organization" | "user";
+  scope: "organization" | "user" | "site";
   /** Column stamped with the caller's user id at creation (e.g. created_by). */
   createdBy?: string;
   permissions: { read: Permission; write: Permission };

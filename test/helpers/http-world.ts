@@ -89,6 +89,12 @@ export async function buildTenant(
       RETURNING id)
     INSERT INTO job_applications (job_listing_id, applicant_id)
     SELECT id, ${invitedId} FROM listing RETURNING id`);
+  const tenant = await post("/api/v1/tenants", { site_id: site.id, name: `Tenant ${label}` });
+  const serviceRequest = await post("/api/v1/service-requests", {
+    tenant_id: tenant.id,
+    request_type: "issue_report",
+    subject: "Lift doors slow",
+  });
   return {
     token,
     password: PASSWORD,
@@ -106,6 +112,8 @@ export async function buildTenant(
       "api-keys": apiKey.id ?? apiKey.api_key?.id,
       "technician-profiles": techProfile.id,
       "manager-profiles": managerProfile.id,
+      tenants: tenant.id,
+      "service-requests": serviceRequest.id,
       notifications: notificationId,
       "push-subscriptions": pushSubscription.id,
       messages: message.id,
@@ -192,6 +200,26 @@ export function sampleBody(route: CatalogRoute, t: Tenant): Record<string, unkno
     "post /api/v1/messages": () => ({ recipient_id: t.ids.users, content: "Lift 2 is back" }),
     "post /api/v1/messages/read": () => ({ message_ids: [t.ids.messages] }),
     "post /api/v1/job-applications/:id/status": () => ({ status: "viewed" }),
+    "post /api/v1/tenants": () => ({ site_id: t.ids.sites, name: `Tenant ${unique}` }),
+    "patch /api/v1/tenants/:id": () => ({ unit_number: "Suite 402" }),
+    "post /api/v1/tenants/:id/invite": () => ({ email: `portal-${unique}@example.test` }),
+    "post /api/v1/service-requests": () => ({
+      tenant_id: t.ids.tenants,
+      request_type: "inquiry",
+      subject: "When is the next service?",
+    }),
+    "post /api/v1/service-requests/:id/acknowledge": () => ({ priority: "high" }),
+    "post /api/v1/service-requests/:id/priority": () => ({ priority: "urgent" }),
+    "post /api/v1/service-requests/:id/convert": () => ({
+      type: "breakdown",
+      elevator_id: t.ids.elevators,
+    }),
+    "post /api/v1/service-requests/:id/resolve": () => ({ resolution_notes: "Answered" }),
+    "post /api/v1/service-requests/:id/close": () => ({ resolution_notes: "Closed" }),
+    "post /api/v1/service-requests/:id/feedback": () => ({
+      satisfaction_rating: 5,
+      feedback_text: "Quick, thanks",
+    }),
   };
   return samples[key]?.();
 }
@@ -208,6 +236,8 @@ export async function databaseDigest(runtime: Runtime): Promise<string> {
     "api_keys",
     "technician_profiles",
     "manager_profiles",
+    "tenants",
+    "service_requests",
     "user_invitations",
     "user_sessions",
     "audit_events",

@@ -71,7 +71,8 @@ export function badBodies(schema: JsonSchema, valid: Record<string, unknown>) {
     const format = prop.format ?? prop.anyOf?.find((x) => x.format)?.format;
     if (format === "uuid")
       out.push([`${name} not a uuid`, { ...valid, [name]: "1; DROP TABLE users" }]);
-    if (/cost|price|fee|rate$|amount/.test(name) && types.has("string")) {
+    // Money fields by name (whole words, so feedback_text is not a fee).
+    if (/(^|_)(cost|price|fees?|amount)(_|$)|(^|_)rate$/.test(name) && types.has("string")) {
       out.push([`${name} negative`, { ...valid, [name]: "-1.00" }]);
     }
   }

@@ -1,3 +1,9 @@
+import {
+  REQUEST_STATUS_FOR_WORK_ORDER,
+  SERVICE_REQUEST_STATUSES,
+  type ServiceRequestStatus,
+} from "../../../shared/service-request-states.ts";
+import { WORK_ORDER_STATUSES } from "../../../shared/work-order-states.ts";
 import type { Manufacturer } from "./catalogue/equipment.ts";
 import { faultsFor } from "./catalogue/faults.ts";
 import { FIRST_NAMES, LAST_NAMES } from "./catalogue/places.ts";
@@ -24,15 +30,23 @@ const TENANT_NAMES = [
   "Wombat Physio",
 ];
 
-const SR_STATUSES = ["open", "acknowledged", "in_progress", "resolved", "closed"] as const;
-type SrStatus = (typeof SR_STATUSES)[number];
-/** Which work order statuses fit a linked request in each status. */
+const SR_STATUSES = SERVICE_REQUEST_STATUSES;
+type SrStatus = ServiceRequestStatus;
+/**
+ * Which work order statuses fit a linked request in each status: the ones whose
+ * transitions would have left it there (REQUEST_STATUS_FOR_WORK_ORDER); a closed request
+ * was resolved first. A cancelled work order is never linked in the demo.
+ */
+const fitting = (status: ServiceRequestStatus) =>
+  WORK_ORDER_STATUSES.filter(
+    (wo) => wo !== "cancelled" && REQUEST_STATUS_FOR_WORK_ORDER[wo] === status,
+  );
 const LINKABLE: Record<SrStatus, readonly string[]> = {
   open: [],
-  acknowledged: ["draft", "pending"],
-  in_progress: ["scheduled", "in_progress", "on_hold"],
-  resolved: ["completed", "invoiced"],
-  closed: ["completed", "invoiced"],
+  acknowledged: fitting("acknowledged"),
+  in_progress: fitting("in_progress"),
+  resolved: fitting("resolved"),
+  closed: fitting("resolved"),
 };
 const OTHER_REQUESTS = [
   {
@@ -110,6 +124,7 @@ function tenantsAndRequests(
   for (const org of ctx.orgs.filter((o) => o.spec.type === "building_owner")) {
     org.sites.forEach((site, siteIndex) => {
       const tenantIds: string[] = [];
+      let portalTenantId: string | null = null;
       for (const [i, name] of rng.sample(TENANT_NAMES, rng.int(2, 4)).entries()) {
         const id = rng.uuid();
         const level = rng.int(1, site.floors);
@@ -131,13 +146,14 @@ function tenantsAndRequests(
             last_name: last,
             display_name: `${contact} (${name})`,
             user_type: "standard",
-            role: "guest",
+            role: "tenant",
             state: site.state,
             country: "Australia",
             is_active: true,
           });
         }
         tenantIds.push(id);
+        if (portal) portalTenantId = id;
         out.tenants.push({
           id,
           site_id: site.id,
@@ -149,7 +165,8 @@ function tenantsAndRequests(
           primary_contact_phone: mobile(rng),
           portal_enabled: portal,
           portal_user_id: portalUserId,
-          is_active: rng.chance(0.9),
+          // A portal tenant is active: an inactive tenant's portal shows nothing.
+          is_active: rng.chance(0.9) || portal,
           move_in_date: isoDate(ctx.anchorMs - rng.int(90, 2500) * DAY),
         });
       }
@@ -162,11 +179,14 @@ function tenantsAndRequests(
         ? [...SR_STATUSES]
         : Array.from({ length: rng.int(3, 5) }, () => rng.pick(SR_STATUSES));
       firstSite = false;
-      for (const status of statuses) {
+      for (const [n, status] of statuses.entries()) {
         const wo = rng.chance(0.8)
           ? siteWos.find((w) => LINKABLE[status].includes(w.status) && !linked.has(w.id))
           : undefined;
-        const tenantId = rng.pick(tenantIds);
+        const drawn = rng.pick(tenantIds);
+        // Every other request of a site with a portal tenant is that tenant's, so each demo
+        // portal login has requests to follow.
+        const tenantId = portalTenantId && n % 2 === 0 ? portalTenantId : drawn;
         if (wo) linked.add(wo.id);
         const other = rng.pick(OTHER_REQUESTS);
         const createdMs = wo

@@ -102,13 +102,25 @@ export async function resendInvite(
   return result;
 }
 
-/** Writes the invitation row and renders its mail (sent by the caller after the commit). */
-async function issueInvitation(
+/** What an invitation mail says: who invites, on whose behalf, and the one-time link. */
+export type InvitationMailParts = {
+  organization: string;
+  inviter: string;
+  link: string;
+  validDays: number;
+};
+
+/**
+ * Writes the invitation row and renders its mail (sent by the caller after the commit):
+ * a member's invitation by default, or the caller's template (a tenant portal's).
+ */
+export async function issueInvitation(
   runtime: Runtime,
   tx: Tx,
   principal: Principal,
   organizationId: string,
   user: UserRow,
+  render: (to: string, parts: InvitationMailParts) => Mail = templates.invitation,
 ): Promise<{ invitationId: string; expiresAt: string; mail: Mail }> {
   const token = newOneTimeToken("ssi");
   const invitation = await insertInvitation(tx, {
@@ -127,7 +139,7 @@ async function issueInvitation(
   return {
     invitationId: invitation.id,
     expiresAt: invitation.expires_at,
-    mail: templates.invitation(user.email, {
+    mail: render(user.email, {
       organization: organization?.name ?? "an organisation",
       inviter: inviterName,
       link: appLink(runtime.env.APP_URL, "accept-invite", token),
@@ -158,7 +170,10 @@ export async function acceptInvite(
   const client = clientOf(req);
   const result = await withTenant(runtime.db, context, async (tx) => {
     const user = await getUser(tx, found.user_id);
-    if (!user?.is_active || user.organization_id !== found.organization_id) return null;
+    if (!user?.is_active) return null;
+    // A tenant portal user was invited by the site's organisation but belongs to none.
+    const portal = user.organization_id === null && user.role === "tenant";
+    if (!portal && user.organization_id !== found.organization_id) return null;
     if (!(await consumeInvitation(tx, found.id))) return null;
     await setUserPassword(tx, user.id, passwordHash, { verifiesEmail: true });
     await recordAudit(tx, actingUser(req, user), {
@@ -171,7 +186,7 @@ export async function acceptInvite(
     const { tokens } = await openSession(
       tx,
       runtime.env,
-      { id: user.id, organizationId: found.organization_id },
+      { id: user.id, organizationId: portal ? null : found.organization_id },
       client,
     );
     const fresh = await getUser(tx, user.id);

@@ -3,6 +3,7 @@ import type { WorkOrderRow } from "../../../shared/resources/work-orders.ts";
 import type { WorkOrderStatus } from "../../../shared/work-order-states.ts";
 import type { Tx } from "../../db/tenant-context.ts";
 import { notify } from "../../notifications/notify.ts";
+import { notifyTenantsOfWorkOrder } from "../service-requests/notifications.ts";
 
 /**
  * The notifications work order commands create, in the command's transaction
@@ -44,12 +45,9 @@ export async function notifyAssigned(tx: Tx, wo: WorkOrderRow, contractor: Contr
 
 /**
  * Everything a status change causes beyond the row itself, in the transition's
- * transaction: the work order's reporter (a user of the organisation) is told.
- *
- * Hook for the tenant portal: a service request linked to this work order
- * (service_requests.assigned_work_order_id) follows the status, and its tenant's portal
- * user is notified (type `service_request_updated`); that step belongs here, after the
- * reporter's notification, with the same `wo` and `from`.
+ * transaction: the work order's reporter (a user of the organisation) is told, and so are
+ * the portal users of the tenant service requests linked to it (which followWorkOrder has
+ * already moved; docs/tenant-portal.md).
  */
 export async function workOrderStatusChanged(tx: Tx, wo: WorkOrderRow, from: WorkOrderStatus) {
   const to = wo.status ?? "draft";
@@ -63,4 +61,5 @@ export async function workOrderStatusChanged(tx: Tx, wo: WorkOrderRow, from: Wor
       dedupeKey: `work_order_status_changed:${wo.id}:${to}:${wo.updated_at}`,
     });
   }
+  await notifyTenantsOfWorkOrder(tx, wo);
 }

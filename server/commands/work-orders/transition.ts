@@ -6,6 +6,7 @@ import { rowsOf } from "../../db/resource-rows.ts";
 import type { Tx } from "../../db/tenant-context.ts";
 import { setWorkOrderStatus } from "../../db/work-orders.ts";
 import { conflict, notFound } from "../../errors.ts";
+import { followWorkOrder } from "../service-requests/follow-work-order.ts";
 import type { CommandContext } from "./context.ts";
 import { workOrderStatusChanged } from "./notifications.ts";
 
@@ -25,7 +26,7 @@ export async function transitionWorkOrder(
   tx: Tx,
   ctx: CommandContext,
   id: string,
-  input: { to: WorkOrderStatus; reason?: string | null },
+  input: { to: WorkOrderStatus; reason?: string | null; tenant_note?: string | null },
 ) {
   const before = await rowsOf(workOrders).find(tx, id, "update");
   if (!before) throw notFound("Work order");
@@ -48,6 +49,8 @@ export async function transitionWorkOrder(
       completed_at: after.completed_at,
     },
   });
+  // Linked tenant requests follow, in this transaction (docs/tenant-portal.md).
+  await followWorkOrder(tx, ctx, after, input.tenant_note);
   await workOrderStatusChanged(tx, after, from);
   return after;
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ROLES } from "../../../shared/permissions.ts";
+import { STAFF_ROLES } from "../../../shared/permissions.ts";
 import { httpUrl, jsonObject, timeZone } from "../../../shared/schemas/fields.ts";
 import { ListQuery } from "../../../shared/schemas/list.ts";
 import { UserRow } from "../../db/users.ts";
@@ -8,7 +8,7 @@ import { Email } from "../auth/schema.ts";
 export const BooleanQuery = z.enum(["true", "false"]).transform((v) => v === "true");
 
 export const UserListQuery = ListQuery.extend({
-  role: z.enum(ROLES).optional(),
+  role: z.enum(STAFF_ROLES).optional(),
   is_active: BooleanQuery.optional(),
   q: z.string().trim().min(1).max(100).optional(),
 });
@@ -30,12 +30,12 @@ export const UserPatchBody = z.strictObject({
   notification_preferences: jsonObject.optional(),
   privacy_settings: jsonObject.optional(),
   preferences: jsonObject.optional(),
-  role: z.enum(ROLES).optional(),
+  role: z.enum(STAFF_ROLES).optional(),
 });
 
 export const InviteBody = z.strictObject({
   email: Email,
-  role: z.enum(ROLES),
+  role: z.enum(STAFF_ROLES),
   first_name: z.string().trim().max(100).optional(),
   last_name: z.string().trim().max(100).optional(),
 });

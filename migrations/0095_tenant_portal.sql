@@ -88,7 +88,7 @@ CREATE FUNCTION service_requests_portal_guard() RETURNS trigger
     LANGUAGE plpgsql
 AS $$
 DECLARE
-    staff boolean;
+    portal boolean;
 BEGIN
     IF TG_OP = 'UPDATE' AND OLD.satisfaction_rating IS NOT NULL
        AND (NEW.satisfaction_rating IS DISTINCT FROM OLD.satisfaction_rating
@@ -96,14 +96,16 @@ BEGIN
         RAISE EXCEPTION 'service request % has already been rated', OLD.id
             USING ERRCODE = '23514';
     END IF;
-    -- System work (no acting user) and the site organisation's staff are not limited here.
-    IF app_current_user() IS NULL THEN
-        RETURN NEW;
-    END IF;
-    SELECT EXISTS (SELECT 1 FROM sites s
-                    WHERE s.id = NEW.site_id AND s.organization_id = app_current_org())
-      INTO staff;
-    IF staff THEN
+    -- Only the tenant's portal user acting as such is limited here: staff of the site's
+    -- organisation, system work (no acting user) and anyone else RLS lets through are not.
+    SELECT app_current_user() IS NOT NULL
+       AND EXISTS (SELECT 1 FROM tenants t
+                    WHERE t.id IN (NEW.tenant_id, CASE WHEN TG_OP = 'UPDATE' THEN OLD.tenant_id END)
+                      AND t.portal_user_id = app_current_user())
+       AND NOT EXISTS (SELECT 1 FROM sites s
+                        WHERE s.id = NEW.site_id AND s.organization_id = app_current_org())
+      INTO portal;
+    IF NOT portal THEN
         RETURN NEW;
     END IF;
     IF TG_OP = 'INSERT' THEN

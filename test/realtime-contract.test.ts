@@ -108,9 +108,11 @@ describe("envelopes", () => {
       await tx.query(sql.unsafe`UPDATE elevators SET model = 'M' WHERE id = ${el.id}`);
       await tx.query(sql.unsafe`UPDATE elevators SET status = 'degraded' WHERE id = ${el.id}`);
       await tx.query(sql.unsafe`UPDATE elevators SET deleted_at = now() WHERE id = ${el.id}`);
+      const tenant = await tx.one(sql.type(Id)`
+        INSERT INTO tenants (site_id, name) VALUES (${world.siteId}, 'c') RETURNING id`);
       const sr = await tx.one(sql.type(Id)`
-        INSERT INTO service_requests (site_id, request_type, subject)
-        VALUES (${world.siteId}, 'inquiry', 'c') RETURNING id`);
+        INSERT INTO service_requests (site_id, tenant_id, request_type, subject)
+        VALUES (${world.siteId}, ${tenant.id}, 'inquiry', 'c') RETURNING id`);
       await tx.query(sql.unsafe`UPDATE service_requests SET status = 'closed' WHERE id = ${sr.id}`);
       await tx.query(sql.unsafe`DELETE FROM service_requests WHERE id = ${sr.id}`);
       const th = await tx.one(sql.type(Id)`

@@ -2,6 +2,7 @@ import { sql } from "slonik";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { Envelope, EnvelopeOf } from "../shared/realtime/envelope.ts";
+import { topicName } from "../shared/realtime/topics.ts";
 import { tokenIn } from "./helpers/mailbox.ts";
 import { connected, emitAck, rawSocket, startHub, waitFor } from "./helpers/realtime.ts";
 import { registerOwner } from "./helpers/register.ts";
@@ -105,10 +106,10 @@ describe("tenant portal, end to end", () => {
   let tenantB: Awaited<ReturnType<typeof watcher>>;
 
   it("a tenant watches their request go from open to resolved while staff work the linked work order through the API", async () => {
-    const board = await watcher(staff.token, [`site:${siteId}`]);
-    const dispatch = await watcher(staff.token, [`org:${staff.orgId}`]);
-    tenantA = await watcher(a.token, [`tenant:${a.tenantId}`]);
-    tenantB = await watcher(b.token, [`tenant:${b.tenantId}`]);
+    const board = await watcher(staff.token, [topicName("site", siteId)]);
+    const dispatch = await watcher(staff.token, [topicName("org", staff.orgId)]);
+    tenantA = await watcher(a.token, [topicName("tenant", a.tenantId)]);
+    tenantB = await watcher(b.token, [topicName("tenant", b.tenantId)]);
 
     // The tenant names a lift of its site, as the portal shows them.
     const lifts = await ok(await call("GET", `/tenants/${a.tenantId}/elevators`, a.token));
@@ -132,7 +133,7 @@ describe("tenant portal, end to end", () => {
       assigned_work_order_id: null,
     });
     expect(
-      (await emitAck(tenantA, "subscribe", { topic: `service_request:${requestId}` })).ok,
+      (await emitAck(tenantA, "subscribe", { topic: topicName("service_request", requestId) })).ok,
     ).toBe(true);
 
     // It appears live on the site organisation's board.
@@ -146,9 +147,11 @@ describe("tenant portal, end to end", () => {
         "service_request.created on the board",
       );
     }
-    expect(board.events.find((e) => e.entity.id === requestId)?.topic).toBe(`site:${siteId}`);
+    expect(board.events.find((e) => e.entity.id === requestId)?.topic).toBe(
+      topicName("site", siteId),
+    );
     expect(dispatch.events.find((e) => e.entity.id === requestId)).toMatchObject({
-      topic: `org:${staff.orgId}`,
+      topic: topicName("org", staff.orgId),
       organization_id: staff.orgId,
       actor_id: a.userId,
     });
@@ -179,9 +182,9 @@ describe("tenant portal, end to end", () => {
       assigned_work_order_id: workOrderId,
     });
     // The tenant may now watch the work order itself, as much of it as tenants see.
-    expect((await emitAck(tenantA, "subscribe", { topic: `work_order:${workOrderId}` })).ok).toBe(
-      true,
-    );
+    expect(
+      (await emitAck(tenantA, "subscribe", { topic: topicName("work_order", workOrderId) })).ok,
+    ).toBe(true);
 
     // Staff work the work order; its transitions drive the request.
     const transition = (to: string, extra: Record<string, unknown> = {}) =>
@@ -208,7 +211,7 @@ describe("tenant portal, end to end", () => {
     ]);
     const resolved = requestUpdates(tenantA.events, requestId).at(-1)!;
     // Named after the event's first topic the socket is in (it is in both).
-    expect(resolved.topic).toBe(`service_request:${requestId}`);
+    expect(resolved.topic).toBe(topicName("service_request", requestId));
     expect(resolved.data).toMatchObject({
       status: "resolved",
       resolution_notes: "Fixed: the door sensor was replaced. Thanks for reporting it.",
@@ -242,7 +245,7 @@ describe("tenant portal, end to end", () => {
       'Your request "Lift L1 doors keep reopening": the work is complete',
     ]);
     for (const e of told()) {
-      expect(e.topic).toBe(`user:${a.userId}`);
+      expect(e.topic).toBe(topicName("user", a.userId));
       expect(e.data).toMatchObject({
         notification_type: "service_request_updated",
         link_type: "service_request",
@@ -298,16 +301,18 @@ describe("tenant portal, end to end", () => {
     expect(tenantB.events).toEqual([]);
     // Not one of the topics it travelled on admits B.
     for (const topic of [
-      `service_request:${requestId}`,
-      `tenant:${a.tenantId}`,
-      `work_order:${workOrderId}`,
-      `site:${siteId}`,
-      `elevator:${elevatorId}`,
+      topicName("service_request", requestId),
+      topicName("tenant", a.tenantId),
+      topicName("work_order", workOrderId),
+      topicName("site", siteId),
+      topicName("elevator", elevatorId),
     ]) {
       const ack = await emitAck(tenantB, "subscribe", { topic });
       expect(ack, topic).toMatchObject({ ok: false, error: { code: "not_found" } });
     }
-    expect((await emitAck(tenantB, "subscribe", { topic: `org:${staff.orgId}` })).ok).toBe(false);
+    expect((await emitAck(tenantB, "subscribe", { topic: topicName("org", staff.orgId) })).ok).toBe(
+      false,
+    );
     // Nor any route: the request and tenant are 404, lists hold only B's own.
     for (const path of [
       `/service-requests/${requestId}`,

@@ -39,7 +39,8 @@ beforeAll(async () => {
 /**
  * Routes whose sample request is refused on purpose, with the documented status: links
  * whose tokens are made up (401), a wrong current password (403), an address that is
- * already verified (409), a second profile of a user who has one (409).
+ * already verified (409), a second profile of a user who has one (409), service request
+ * actions that the fixture request's state or the owner's role refuse.
  */
 const REFUSED: Record<string, number> = {
   "post /api/v1/auth/register/verify": 401,
@@ -50,6 +51,12 @@ const REFUSED: Record<string, number> = {
   "post /api/v1/me/email-verification": 409,
   "post /api/v1/technician-profiles": 409,
   "post /api/v1/manager-profiles": 409,
+  // The fixture request is acknowledged and converted into a work order first (catalogue
+  // order): it then follows its work order, so staff may not resolve or close it by hand,
+  // and only its tenant's portal user, not the owner, rates it.
+  "post /api/v1/service-requests/:id/resolve": 409,
+  "post /api/v1/service-requests/:id/close": 409,
+  "post /api/v1/service-requests/:id/feedback": 403,
 };
 
 /** Query strings a route needs to answer at all. */

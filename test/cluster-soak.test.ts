@@ -23,7 +23,10 @@ const runIt = missing.length === 0 || Boolean(process.env.CI);
 
 async function freeBase(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 400) * 100;
+    // Below Linux's ephemeral range (32768+): a port there can be taken between our check
+    // and the bind by any outgoing connection of the parallel test files (a sentinel died
+    // of EADDRINUSE in CI that way).
+    const base = 20_000 + Math.floor(Math.random() * 120) * 100;
     const busy = await Promise.all(allPorts(clusterPorts(base)).map((p) => portOpen(p)));
     if (!busy.some(Boolean)) return base;
   }

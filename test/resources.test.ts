@@ -181,7 +181,6 @@ describe.each(RESOURCES.map((served) => [served.def.table, served.def] as const)
       }
       const names = [has("create") && def.audit.created, has("update") && def.audit.updated];
       if (has("delete")) {
-        const patch = has("update") ? patchBody(def) : {};
         expect((await call("DELETE", `/${def.path}/${id}`, a.token)).status).toBe(204);
         expectProblem(await call("GET", `/${def.path}/${id}`, a.token), 404);
         if (has("update"))

@@ -31,6 +31,21 @@ export const INVITATION_TTL_DAYS = 7;
 export type InviteInput = { email: string; role: Role; first_name?: string; last_name?: string };
 
 /**
+ * Runs an invitation's writes in one transaction under the inviter's context and mails the
+ * link after the commit (never from inside it: the answer neither waits for nor fails with
+ * the SMTP server, and a rolled-back invitation sends nothing).
+ */
+export async function inviteThenMail<T>(
+  runtime: Runtime,
+  principal: Principal,
+  work: (tx: Tx) => Promise<{ mail: Mail; result: T }>,
+): Promise<T> {
+  const { mail, result } = await withTenant(runtime.db, tenantOf(principal), work);
+  runtime.mail.sendLater(mail);
+  return result;
+}
+
+/**
  * Creates the invited user (no password, so nobody can log in as them yet) and a
  * one-time invitation whose link is e-mailed to them after the commit. Only the token's
  * SHA-256 is stored and the inviter never sees the token: whoever holds it can choose
@@ -44,7 +59,7 @@ export async function invite(
 ): Promise<{ user: UserRow; invite_expires_at: string }> {
   const organizationId = requireOrg(principal);
   assertMayGrant(principal, input.role);
-  const { mail, result } = await withTenant(runtime.db, tenantOf(principal), async (tx) => {
+  return inviteThenMail(runtime, principal, async (tx) => {
     const user = await insertUser(tx, {
       organization_id: organizationId,
       email: input.email.trim(),
@@ -64,8 +79,6 @@ export async function invite(
     });
     return { mail: sent.mail, result: { user, invite_expires_at: sent.expiresAt } };
   });
-  runtime.mail.sendLater(mail);
-  return result;
 }
 
 /**
@@ -79,7 +92,7 @@ export async function resendInvite(
   userId: string,
 ): Promise<{ user: UserRow; invite_expires_at: string }> {
   const organizationId = requireOrg(principal);
-  const { mail, result } = await withTenant(runtime.db, tenantOf(principal), async (tx) => {
+  return inviteThenMail(runtime, principal, async (tx) => {
     const user = await lockOrgUser(tx, organizationId, userId);
     if (!user) throw notFound("User");
     // Re-inviting an owner is granting owner again: only an owner may.
@@ -98,8 +111,6 @@ export async function resendInvite(
     });
     return { mail: sent.mail, result: { user, invite_expires_at: sent.expiresAt } };
   });
-  runtime.mail.sendLater(mail);
-  return result;
 }
 
 /** What an invitation mail says: who invites, on whose behalf, and the one-time link. */

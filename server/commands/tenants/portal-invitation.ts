@@ -2,10 +2,9 @@ import { randomUUID } from "node:crypto";
 import type { Request } from "express";
 import { type TenantRow, tenants } from "../../../shared/resources/tenants.ts";
 import { auditContextOf, recordAudit } from "../../audit/record.ts";
-import { tenantOf } from "../../auth/access.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { rowsOf } from "../../db/resource-rows.ts";
-import { type Tx, withTenant } from "../../db/tenant-context.ts";
+import type { Tx } from "../../db/tenant-context.ts";
 import { tenantAccess } from "../../db/tenants.ts";
 import {
   expireOpenInvitations,
@@ -18,7 +17,7 @@ import { conflict, forbidden, notFound } from "../../errors.ts";
 import type { Mail } from "../../mail/mailer.ts";
 import { templates } from "../../mail/templates.ts";
 import type { Runtime } from "../../runtime.ts";
-import { issueInvitation } from "../auth/invite.ts";
+import { inviteThenMail, issueInvitation } from "../auth/invite.ts";
 import { requireOrg } from "../auth/membership.ts";
 
 export type PortalInviteInput = { email: string; first_name?: string; last_name?: string };
@@ -52,7 +51,7 @@ export async function invitePortalUser(
   input: PortalInviteInput,
 ): Promise<PortalInvitation> {
   const organizationId = requireOrg(principal);
-  const { mail, result } = await withTenant(runtime.db, tenantOf(principal), async (tx) => {
+  return inviteThenMail(runtime, principal, async (tx) => {
     const before = await lockTenantForStaff(tx, tenantId);
     if (!before.is_active) throw conflict("An inactive tenant has no portal");
     const userId = randomUUID();
@@ -87,8 +86,6 @@ export async function invitePortalUser(
     });
     return { mail: sent.mail, result: { tenant, user, invite_expires_at: sent.expiresAt } };
   });
-  runtime.mail.sendLater(mail);
-  return result;
 }
 
 /**
@@ -102,7 +99,7 @@ export async function resendPortalInvitation(
   tenantId: string,
 ): Promise<PortalInvitation> {
   const organizationId = requireOrg(principal);
-  const { mail, result } = await withTenant(runtime.db, tenantOf(principal), async (tx) => {
+  return inviteThenMail(runtime, principal, async (tx) => {
     const tenant = await lockTenantForStaff(tx, tenantId);
     const user = tenant.portal_user_id ? await getUser(tx, tenant.portal_user_id) : null;
     if (!user) throw conflict("The tenant has no portal user: invite one");
@@ -120,8 +117,6 @@ export async function resendPortalInvitation(
     });
     return { mail: sent.mail, result: { tenant, user, invite_expires_at: sent.expiresAt } };
   });
-  runtime.mail.sendLater(mail);
-  return result;
 }
 
 function send(

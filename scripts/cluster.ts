@@ -29,7 +29,7 @@ const dir = values.dir ?? path.join(os.tmpdir(), `sitesync-cluster-${ports.nginx
 const pidFile = path.join(dir, "cluster.pids.json");
 
 if (existsSync(pidFile)) {
-  const n = killLeftovers(pidFile);
+  const n = await killLeftovers(pidFile);
   if (n > 0) console.log(`stopped ${n} process(es) left by an earlier cluster in ${dir}`);
 }
 if (values.stop) process.exit(0);

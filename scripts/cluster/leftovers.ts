@@ -34,23 +34,31 @@ export function recordChildren(file: string, cluster: Cluster): void {
   writeFileSync(file, JSON.stringify(recorded));
 }
 
-/** Kills the recorded processes that still run the same command line; returns how many. */
-export function killLeftovers(file: string): number {
+/**
+ * Stops the recorded processes that still run the same command line (SIGTERM, then SIGKILL
+ * after 3 s: nginx's master takes its workers down only on a signal it can handle);
+ * returns how many.
+ */
+export async function killLeftovers(file: string): Promise<number> {
   let recorded: Recorded[] = [];
   try {
     recorded = JSON.parse(readFileSync(file, "utf8")) as Recorded[];
   } catch {
     return 0;
   }
-  let n = 0;
-  for (const { pid, cmdline } of recorded) {
-    if (cmdlineOf(pid) !== cmdline) continue; // gone, or the pid was reused
-    try {
-      process.kill(pid, "SIGKILL");
-      n++;
-    } catch {
-      // already gone
+  const alive = () => recorded.filter(({ pid, cmdline }) => cmdlineOf(pid) === cmdline);
+  const signal = (list: Recorded[], sig: NodeJS.Signals) => {
+    for (const { pid } of list) {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        // already gone
+      }
     }
-  }
-  return n;
+  };
+  const found = alive(); // the others are gone, or their pid was reused
+  signal(found, "SIGTERM");
+  for (let i = 0; i < 30 && alive().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  signal(alive(), "SIGKILL");
+  return found.length;
 }

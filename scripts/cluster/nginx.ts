@@ -127,5 +127,8 @@ export function nginxProcess(o: NginxOptions): Managed {
     args: ["-p", o.dir, "-c", conf, "-e", path.join(o.dir, "nginx-error.log")],
     logFile: path.join(o.dir, "nginx.log"),
     ready: () => portOpen(o.port),
+    // SIGTERM is nginx's fast shutdown (every connection closed at once); a SIGKILLed master
+    // would leave its worker listening.
+    exitSignal: "SIGTERM",
   });
 }

@@ -17,7 +17,7 @@ export type Managed = {
   exited: () => Promise<void>;
   /** SIGTERM (or `signal`), then SIGKILL after `graceMs`. */
   stop: (signal?: NodeJS.Signals, graceMs?: number) => Promise<void>;
-  /** The fault: SIGKILL, no goodbye. */
+  /** The fault: SIGKILL, no goodbye (nginx: use stop, see exitSignal). */
   kill: () => Promise<void>;
   /** Starts the child again (after a stop or kill) and waits until it is ready. */
   start: () => Promise<void>;
@@ -33,9 +33,14 @@ export type ProcessSpec = {
   /** Resolves true once the process serves; polled every 100 ms. */
   ready: () => Promise<boolean>;
   readyTimeoutMs?: number;
+  /**
+   * What this process gets if the orchestrator exits without stopping it (default SIGKILL).
+   * nginx gets SIGTERM: a SIGKILLed master leaves its workers running, still listening.
+   */
+  exitSignal?: NodeJS.Signals;
 };
 
-const everyChild = new Set<ChildProcess>();
+const everyChild = new Map<ChildProcess, NodeJS.Signals>();
 let exitHookInstalled = false;
 
 /** If this process exits without stopping the cluster, take the children with it. */
@@ -43,8 +48,8 @@ function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.once("exit", () => {
-    for (const child of everyChild) {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    for (const [child, signal] of everyChild) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     }
   });
 }
@@ -93,7 +98,7 @@ export function managed(spec: ProcessSpec): Managed {
       stdio: ["ignore", fd, fd],
     });
     closeSync(fd);
-    everyChild.add(c);
+    everyChild.set(c, spec.exitSignal ?? "SIGKILL");
     exited = new Promise<void>((resolve) => {
       c.once("exit", () => {
         everyChild.delete(c);

@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from "node:child_process";
 import path from "node:path";
 import { emptyTimeline, mergeWire, type Timeline } from "./timeline.ts";
-import type { SocketSpec, WorkerReply, WorkerRequest } from "./worker-protocol.ts";
+import type { PerSocket, SocketSpec, WorkerReply, WorkerRequest } from "./worker-protocol.ts";
 
 type Pending = { resolve: (r: WorkerReply & { ok: true }) => void; reject: (e: Error) => void };
 type Body<T> = T extends unknown ? Omit<T, "id"> : never;
@@ -45,18 +45,42 @@ export class ClientPool {
     });
   }
 
-  /** Connects and subscribes every socket; returns how many are connected. */
-  async connect(url: string, sockets: SocketSpec[], concurrency = 25): Promise<number> {
-    const shares = this.workers.map((): SocketSpec[] => []);
-    sockets.forEach((s, i) => {
+  /** Socket i goes to process i mod n, in order (connect and subscribe agree on it). */
+  private split<T>(items: T[]): T[][] {
+    const shares = this.workers.map((): T[] => []);
+    items.forEach((s, i) => {
       shares[i % shares.length]!.push(s);
     });
+    return shares;
+  }
+
+  /**
+   * Connects and subscribes every socket; returns how many are connected. `perSocket`
+   * counts each socket's deliveries per event id (collect reports them).
+   */
+  async connect(
+    url: string,
+    sockets: SocketSpec[],
+    concurrency = 25,
+    perSocket = false,
+  ): Promise<number> {
+    const shares = this.split(sockets);
     const replies = await Promise.all(
       this.workers.map((w, i) =>
-        this.ask(w, { type: "connect", url, sockets: shares[i]!, concurrency }),
+        this.ask(w, { type: "connect", url, sockets: shares[i]!, concurrency, perSocket }),
       ),
     );
     return replies.reduce((n, r) => n + (r.connected ?? 0), 0);
+  }
+
+  /** The i-th socket connected (over all processes) subscribes to topics[i] too. */
+  async subscribe(topics: string[][], concurrency = 25): Promise<void> {
+    const shares = this.split(topics);
+    await Promise.all(
+      this.workers.map((w, i) =>
+        this.ask(w, { type: "subscribe", topics: shares[i]!, concurrency }),
+      ),
+    );
   }
 
   /** Everything received since the last collect, merged over the processes. */
@@ -69,6 +93,28 @@ export class ClientPool {
       unstamped += r.unstamped ?? 0;
     }
     return { timeline, unstamped };
+  }
+
+  /**
+   * Each socket's deliveries since the last call (perSocket connections): the least and
+   * most any socket got, and how often a socket got an event id it already had.
+   */
+  async counts(): Promise<PerSocket | undefined> {
+    const replies = await Promise.all(this.workers.map((w) => this.ask(w, { type: "counts" })));
+    let perSocket: PerSocket | undefined;
+    for (const r of replies) {
+      if (r.perSocket) {
+        perSocket = perSocket
+          ? {
+              sockets: perSocket.sockets + r.perSocket.sockets,
+              min: Math.min(perSocket.min, r.perSocket.min),
+              max: Math.max(perSocket.max, r.perSocket.max),
+              duplicates: perSocket.duplicates + r.perSocket.duplicates,
+            }
+          : r.perSocket;
+      }
+    }
+    return perSocket;
   }
 
   async disconnect(): Promise<void> {

@@ -32,10 +32,18 @@ export async function freePort(): Promise<number> {
 export async function spawnHub(options: {
   jwtSecret: string;
   redisPrefix: string;
+  /** The database (default: the relay benchmark's). */
+  urls?: { app: string; service: string; owner: string };
+  /** Extra node flags (bench:cluster's memory step opens the inspector). */
+  nodeArgs?: string[];
 }): Promise<HubProcess> {
+  const urls = options.urls ?? benchUrls;
   const port = await freePort();
   // e.g. BENCH_HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/hub-prof" to profile the hub.
-  const nodeArgs = (process.env.BENCH_HUB_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const nodeArgs = [
+    ...(process.env.BENCH_HUB_NODE_ARGS ?? "").split(" ").filter(Boolean),
+    ...(options.nodeArgs ?? []),
+  ];
   const child = spawn(process.execPath, [...nodeArgs, "server/main.ts"], {
     cwd: ROOT,
     env: {
@@ -47,9 +55,9 @@ export async function spawnHub(options: {
       SITESYNC_SKIP_DOTENV: "1",
       JWT_SECRET: options.jwtSecret,
       REDIS_KEY_PREFIX: options.redisPrefix,
-      DATABASE_URL: benchUrls.app,
-      SERVICE_DATABASE_URL: benchUrls.service,
-      MIGRATION_DATABASE_URL: benchUrls.owner,
+      DATABASE_URL: urls.app,
+      SERVICE_DATABASE_URL: urls.service,
+      MIGRATION_DATABASE_URL: urls.owner,
       // Production demands an SMTP server; the bench sends no mail.
       SMTP_URL: process.env.SMTP_URL ?? "smtp://127.0.0.1:1025",
       METRICS_TOKEN: BENCH_METRICS_TOKEN,

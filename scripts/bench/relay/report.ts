@@ -208,14 +208,19 @@ says how it was measured.
 `;
 
 /** Replaces (or appends) only the "Realtime relay" section; other sections are untouched. */
-export async function writeSection(file: string, section: string): Promise<void> {
+/** Replaces the section under `heading` (or appends it) in docs/benchmarks.md. */
+export async function writeSection(
+  file: string,
+  section: string,
+  heading = "## Realtime relay",
+): Promise<void> {
   let doc: string;
   try {
     doc = await readFile(file, "utf8");
   } catch {
     doc = INTRO;
   }
-  const start = doc.indexOf("## Realtime relay");
+  const start = doc.indexOf(heading);
   if (start === -1) {
     doc = `${doc.trimEnd()}\n\n${section}`;
   } else {

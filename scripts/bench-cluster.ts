@@ -1,0 +1,183 @@
+/**
+ * Scale-out benchmark (docs/benchmarks.md, "Scale-out"; docs/cluster.md).
+ *
+ *   npm run bench:cluster              full run: 10,000 sockets, a 5,000-socket storm, …
+ *   npm run bench:cluster -- --quick   a small smoke (seconds, a few hundred sockets)
+ *
+ * In one run: memory per idle socket and per subscription on one hub; bench:relay's
+ * latency and fan-out 100 steps on one hub beside nginx + 3 hubs, with per-client delivery
+ * counts; a reconnect storm through nginx; the dispatch board over REST through PgBouncer
+ * and direct. Its own database (sitesync_bench_cluster, dropped at the end), the cluster's
+ * own Redis, loopback only; bounded in count and time.
+ */
+import { execSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { clusterBenchConfig } from "./bench/cluster/config.ts";
+import { memoryPerSocket } from "./bench/cluster/memory.ts";
+import { relayScenarios } from "./bench/cluster/relay.ts";
+import { HEADING, renderClusterBench } from "./bench/cluster/report.ts";
+import { restThroughPgBouncer } from "./bench/cluster/rest.ts";
+import { reconnectStorm } from "./bench/cluster/storm.ts";
+import { buildFixtures } from "./bench/relay/fixtures.ts";
+import {
+  BENCH_METRICS_TOKEN,
+  freePort,
+  type HubProcess,
+  spawnHub,
+} from "./bench/relay/hub-process.ts";
+import { writeSection } from "./bench/relay/report.ts";
+import { closeWriters, openWriters } from "./bench/relay/writers.ts";
+import { type Cluster, clusterPorts, startCluster } from "./cluster/cluster.ts";
+import { scratchDatabase } from "./lib/scratch-database.ts";
+
+const sh = (cmd: string) => {
+  try {
+    return execSync(cmd, { encoding: "utf8", shell: "/bin/sh" }).trim();
+  } catch {
+    return "n/a";
+  }
+};
+
+const quick = process.argv.includes("--quick");
+const cfg = clusterBenchConfig(quick);
+const base = Number(process.env.SITESYNC_BENCH_CLUSTER_BASE_PORT ?? 7800);
+const fdLimit = sh("ulimit -n");
+const need = Math.max(cfg.memory.sockets, cfg.storm.sockets * 2) + 1_000;
+if (fdLimit !== "unlimited" && Number(fdLimit) < need) {
+  console.error(`ulimit -n is ${fdLimit}; this run needs at least ${need}`);
+  process.exit(1);
+}
+
+const db = scratchDatabase("sitesync_bench_cluster");
+const dir = path.join(os.tmpdir(), `sitesync-bench-cluster-${base}`);
+const jwtSecret = randomBytes(32).toString("hex");
+const started = performance.now();
+const log = (line: string) => console.log(line);
+let cluster: Cluster | null = null;
+let hub: HubProcess | null = null;
+let writers: pg.Client[] = [];
+
+try {
+  const loadBefore = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
+  console.log(`bench:cluster${quick ? " --quick" : ""}: creating ${db.name}…`);
+  rmSync(dir, { recursive: true, force: true });
+  await db.create();
+  const setup = new pg.Client({ connectionString: db.urls.service });
+  await setup.connect();
+  const orgs = await buildFixtures(setup, {
+    orgs: cfg.orgs,
+    usersPerOrg: cfg.usersPerOrg,
+    workOrdersPerOrg: 6,
+    jwtSecret,
+  });
+  // The REST board's organisation gets more open work orders.
+  await setup.query(
+    `INSERT INTO work_orders (organization_id, site_id, elevator_id, created_by, type, status, priority, title)
+     SELECT w.organization_id, w.site_id, w.elevator_id, w.created_by, 'breakdown', 'pending', 'medium', 'board ' || g
+       FROM (SELECT * FROM work_orders WHERE organization_id = $1 LIMIT 1) w, generate_series(1, $2) g`,
+    [orgs[0]?.id, cfg.rest.workOrders],
+  );
+  const postgres = (await setup.query<{ v: string }>("SELECT version() AS v")).rows[0]?.v ?? "";
+  await setup.end();
+
+  const appEnv = {
+    SITESYNC_SKIP_DOTENV: "1",
+    NODE_ENV: "production",
+    LOG_LEVEL: "warn",
+    JWT_SECRET: jwtSecret,
+    METRICS_TOKEN: BENCH_METRICS_TOKEN,
+    // Production demands an SMTP server; the bench sends no mail.
+    SMTP_URL: process.env.SMTP_URL ?? "smtp://127.0.0.1:1025",
+  };
+  console.log("one hub (pools straight to Postgres, the dev Redis)…");
+  const inspectPort = await freePort();
+  hub = await spawnHub({
+    jwtSecret,
+    redisPrefix: `bench-cluster-${process.pid}`,
+    urls: db.urls,
+    // The memory step runs a full GC in it before each reading (memory.ts).
+    nodeArgs: [`--inspect=127.0.0.1:${inspectPort}`],
+  });
+  console.log("the cluster: nginx, 3 hubs, workers, PgBouncer, Redis + Sentinel…");
+  cluster = await startCluster({
+    dir,
+    ports: clusterPorts(base),
+    database: db.urls,
+    env: appEnv,
+    log: (l) => console.log(`  ${l}`),
+  });
+
+  console.log(`memory per socket (${cfg.memory.sockets} sockets on one hub)…`);
+  const memory = await memoryPerSocket(
+    cfg,
+    { url: hub.url, pid: hub.child.pid ?? 0, metricsToken: BENCH_METRICS_TOKEN, inspectPort },
+    orgs,
+    log,
+  );
+
+  console.log(`relay: one hub beside nginx + 3 hubs (${cfg.relay.sockets} sockets each)…`);
+  writers = await openWriters(db.urls.service, 4);
+  const c = cluster;
+  const relay = await relayScenarios(
+    cfg,
+    [
+      { label: "one hub", url: hub.url, pids: { hub: [hub.child.pid ?? 0] } },
+      {
+        label: "nginx + 3 hubs",
+        url: c.url,
+        pids: {
+          hub: c.hubs.map((h) => h.pid() ?? 0),
+          nginx: [c.nginx.pid() ?? 0],
+          pgbouncer: [c.pgbouncer.pid() ?? 0],
+        },
+      },
+    ],
+    orgs,
+    writers,
+    log,
+  );
+
+  console.log(`reconnect storm (${cfg.storm.sockets} sockets through nginx)…`);
+  const storm = await reconnectStorm(cfg, c, orgs, db.urls.service, log);
+
+  console.log(`REST: the dispatch board at ${cfg.rest.concurrency} concurrent requests…`);
+  const rest = await restThroughPgBouncer(
+    cfg,
+    [
+      { label: "direct to Postgres", url: hub.url },
+      { label: "through PgBouncer (transaction mode)", url: c.hubs[0]?.url ?? "" },
+    ],
+    orgs[0]?.tokens[0] ?? "",
+    log,
+  );
+
+  const section = renderClusterBench({
+    cfg,
+    memory,
+    relay,
+    storm,
+    rest,
+    header: [
+      `- Date: ${sh("date -u")}; commit ${sh("git rev-parse --short HEAD")}${quick ? " (--quick: small counts, a smoke, not the targets' sizes)" : ""}`,
+      `- Machine: ${sh("nproc")} CPUs (\`nproc\`), ${os.cpus()[0]?.model ?? "unknown CPU"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, ${postgres.split(" on ")[0]}; load average before the run ${loadBefore} (the machine is shared with other engineers' test runs); \`ulimit -n\` ${fdLimit}. Run took ${((performance.now() - started) / 1000).toFixed(0)} s.`,
+      "- Everything on the same cores over loopback: Postgres, one hub (`node server/main.ts`, SITESYNC_ROLES=api, NODE_ENV=production, pools straight to Postgres), the cluster of scripts/cluster (nginx with the sticky cookie, 3 hubs and a workers process with their pools through PgBouncer in transaction mode and LISTEN direct, Redis primary + replica + 3 sentinels), the clients in 2 socket.io-client processes, the writers and the orchestrator in the script's process.",
+    ],
+  });
+  console.log(`\n${section}`);
+  const doc = path.resolve(import.meta.dirname, "../docs/benchmarks.md");
+  await writeSection(doc, section, HEADING);
+  console.log(`wrote the "Scale-out" section of ${path.relative(process.cwd(), doc)}`);
+} finally {
+  await closeWriters(writers);
+  await hub?.stop();
+  await cluster?.stop();
+  await db.drop().catch((err: Error) => console.error(`drop failed: ${err.message}`));
+}
+process.exit(0);

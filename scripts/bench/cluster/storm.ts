@@ -1,0 +1,159 @@
+import path from "node:path";
+import pg from "pg";
+import type { Cluster } from "../../cluster/cluster.ts";
+import type { BenchOrg } from "../relay/fixtures.ts";
+import type { ClusterBenchConfig } from "./config.ts";
+import { ForkPool } from "./fork-pool.ts";
+
+/**
+ * The reconnect storm: `sockets` typed clients through nginx, on their organisations'
+ * `org:` topics, while changes commit steadily. nginx is stopped (its fast shutdown closes
+ * every connection at once) and started again; every client reconnects through it to some
+ * hub and re-subscribes from its cursor. A marker committed right after nginx is back
+ * reaches a client only once it is re-subscribed and has replayed what it missed, so "all
+ * caught up" is the moment the last client has it. Then every client's deliveries are
+ * checked against what the database committed on its topic since before the drop.
+ */
+export type StormResult = {
+  sockets: number;
+  connectSeconds: number;
+  writesPerSec: number;
+  /** nginx down and up again. */
+  restartMs: number;
+  /** From the drop until every client was connected again. */
+  reconnectedMs: number;
+  /** From the drop until every client had the marker (re-subscribed and caught up). */
+  caughtUpMs: number;
+  committed: number;
+  delivered: number;
+  lost: number;
+  duplicates: number;
+  timedOut: boolean;
+};
+
+type Status = {
+  clients: number;
+  reconnected: number;
+  lastReconnect: number;
+  marked: number;
+  lastMarker: number;
+};
+type Account = { committed: number; delivered: number; lost: number; duplicates: number };
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export async function reconnectStorm(
+  cfg: ClusterBenchConfig,
+  cluster: Cluster,
+  orgs: BenchOrg[],
+  serviceUrl: string,
+  log: (line: string) => void,
+): Promise<StormResult> {
+  const { sockets, writesPerSec, warmMs, timeoutMs } = cfg.storm;
+  const pool = new ForkPool(path.join(import.meta.dirname, "storm-worker.ts"), cfg.clientProcesses);
+  const db = new pg.Pool({ connectionString: serviceUrl, max: 4 });
+  try {
+    const specs = Array.from({ length: sockets }, (_, i) => {
+      const org = orgs[i % orgs.length] as BenchOrg;
+      const u = Math.floor(i / orgs.length) % org.tokens.length;
+      return { token: org.tokens[u] as string, orgId: org.id };
+    });
+    const t0 = performance.now();
+    const shares = pool.split(specs);
+    await pool.all((i) => ({ type: "connect", url: cluster.url, specs: shares[i] }));
+    const connectSeconds = (performance.now() - t0) / 1000;
+    log(`  ${sockets} typed clients through nginx in ${connectSeconds.toFixed(1)} s`);
+    const since = (
+      await db.query<{ id: string }>("SELECT coalesce(max(id), 0)::text AS id FROM realtime_events")
+    ).rows[0]?.id as string;
+
+    let stop = false;
+    let seq = 0;
+    const writer = (async () => {
+      const start = performance.now();
+      while (!stop) {
+        const org = orgs[seq % orgs.length] as BenchOrg;
+        const wo =
+          org.workOrderIds[1 + (Math.floor(seq / orgs.length) % (org.workOrderIds.length - 1))];
+        await db
+          .query("UPDATE work_orders SET title = $1 WHERE id = $2", [
+            `storm ${seq} ${Date.now()}`,
+            wo,
+          ])
+          .catch(() => {});
+        seq++;
+        const due = start + (seq * 1000) / writesPerSec - performance.now();
+        if (due > 0) await sleep(due);
+      }
+    })();
+    await sleep(warmMs);
+
+    const drop = Date.now();
+    const t1 = performance.now();
+    await cluster.nginx.stop("SIGTERM", 5_000);
+    await cluster.nginx.start();
+    const restartMs = performance.now() - t1;
+    const marker = `marker storm ${Date.now()}`;
+    await Promise.all(
+      orgs.map((o) =>
+        db.query("UPDATE work_orders SET title = $1 WHERE id = $2", [marker, o.workOrderIds[0]]),
+      ),
+    );
+
+    let status: Status[] = [];
+    const deadline = Date.now() + timeoutMs;
+    const done = () => status.every((s) => s.reconnected === s.clients && s.marked === s.clients);
+    do {
+      await sleep(200);
+      status = await pool.all<Status>(() => ({ type: "status", marker, since: drop }));
+    } while (!done() && Date.now() < deadline);
+    const timedOut = !done();
+    const reconnectedMs = Math.max(...status.map((s) => s.lastReconnect)) - drop;
+    const caughtUpMs = Math.max(...status.map((s) => s.lastMarker)) - drop;
+    log(
+      `  nginx restarted in ${restartMs.toFixed(0)} ms; all reconnected after ${(reconnectedMs / 1000).toFixed(1)} s, all caught up after ${(caughtUpMs / 1000).toFixed(1)} s${timedOut ? " (TIMED OUT)" : ""}`,
+    );
+    await sleep(2_000);
+    stop = true;
+    await writer;
+
+    // Every client against the database: ids committed on its topic since before the drop.
+    let acc: Account = { committed: 0, delivered: 0, lost: 0, duplicates: 0 };
+    const until = Date.now() + 20_000;
+    do {
+      const committed: Record<string, string[]> = {};
+      for (const o of orgs) {
+        const { rows } = await db.query<{ id: string }>(
+          "SELECT id::text AS id FROM realtime_events WHERE id > $1 AND topics @> ARRAY[$2]::text[]",
+          [since, `org:${o.id}`],
+        );
+        committed[o.id] = rows.map((r) => r.id);
+      }
+      const parts = await pool.all<Account>(() => ({ type: "account", committed }));
+      acc = parts.reduce(
+        (a, p) => ({
+          committed: a.committed + p.committed,
+          delivered: a.delivered + p.delivered,
+          lost: a.lost + p.lost,
+          duplicates: a.duplicates + p.duplicates,
+        }),
+        { committed: 0, delivered: 0, lost: 0, duplicates: 0 },
+      );
+      if (acc.lost > 0) await sleep(500);
+    } while (acc.lost > 0 && Date.now() < until);
+    await pool.all(() => ({ type: "close" }));
+    return {
+      sockets,
+      connectSeconds,
+      writesPerSec,
+      restartMs,
+      reconnectedMs,
+      caughtUpMs,
+      ...acc,
+      timedOut,
+    };
+  } finally {
+    pool.close();
+    await db.end();
+  }
+}

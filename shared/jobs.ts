@@ -55,6 +55,64 @@ export const JOBS = {
     queue: "notifications",
     payload: z.strictObject({ notification_ids: z.array(uuid).min(1).max(500) }),
   },
+  /**
+   * Every 15 minutes (workers/schedules.ts): queues today's reminders once for each
+   * organisation (and organisation-less user with a certificate to remind of) whose local
+   * time has passed 07:00. `at` stands in for now (tests).
+   */
+  "reminders.dispatch": {
+    queue: "reminders",
+    payload: z.strictObject({ at: z.iso.datetime({ offset: true }).optional() }),
+  },
+  /** One organisation's reminders for its local day `local_date` (docs/workers.md). */
+  "reminders.organization": {
+    queue: "reminders",
+    payload: z.strictObject({ organization_id: uuid, local_date: z.iso.date() }),
+  },
+  /** Certificate reminders of a user who belongs to no organisation, for their local day. */
+  "reminders.user": {
+    queue: "reminders",
+    payload: z.strictObject({ user_id: uuid, local_date: z.iso.date() }),
+  },
+  /**
+   * Deletes realtime events older than the retention (REALTIME_RETENTION_HOURS unless
+   * given) in batches, raising the replay floor with each batch.
+   */
+  "maintenance.prune-realtime-events": {
+    queue: "maintenance",
+    payload: z.strictObject({
+      retention_hours: z
+        .number()
+        .positive()
+        .max(24 * 365)
+        .optional(),
+      batch_size: z.number().int().min(1).max(100_000).default(10_000),
+    }),
+  },
+  /** Daily: queues health.recompute for every organisation, all judged at the same `at`. */
+  "health.dispatch": {
+    queue: "maintenance",
+    payload: z.strictObject({ at: z.iso.datetime({ offset: true }).optional() }),
+  },
+  /** Recomputes one organisation's site and elevator health scores as at `at`. */
+  "health.recompute": {
+    queue: "maintenance",
+    payload: z.strictObject({
+      organization_id: uuid,
+      at: z.iso.datetime({ offset: true }),
+    }),
+  },
+  /**
+   * Rolls up technician_metrics_history for the last `months` calendar months (UTC) and the
+   * technician profiles' all-time metrics, judged at `at` (default now).
+   */
+  "technicians.rollup-metrics": {
+    queue: "maintenance",
+    payload: z.strictObject({
+      months: z.number().int().min(1).max(24).default(3),
+      at: z.iso.datetime({ offset: true }).optional(),
+    }),
+  },
 } as const satisfies Record<string, { queue: string; payload: z.ZodType }>;
 
 export type JobName = keyof typeof JOBS;

@@ -25,6 +25,32 @@ export const SCHEDULES: readonly Schedule[] = [
     repeat: { pattern: "15 3 * * *", tz: "UTC" },
   },
   {
+    // Each organisation's reminders run once a day from 07:00 in its own timezone: the
+    // dispatcher looks every 15 minutes for organisations whose local day has reached it.
+    id: "reminders-dispatch",
+    job: "reminders.dispatch",
+    data: {},
+    repeat: { pattern: "*/15 * * * *", tz: "UTC" },
+  },
+  {
+    id: "prune-realtime-events",
+    job: "maintenance.prune-realtime-events",
+    data: { batch_size: 10_000 },
+    repeat: { every: 10 * 60_000 },
+  },
+  {
+    id: "health-daily",
+    job: "health.dispatch",
+    data: {},
+    repeat: { pattern: "30 2 * * *", tz: "UTC" },
+  },
+  {
+    id: "technician-metrics-daily",
+    job: "technicians.rollup-metrics",
+    data: { months: 3 },
+    repeat: { pattern: "45 2 * * *", tz: "UTC" },
+  },
+  {
     id: "embeddings-sweep",
     job: "embeddings.sweep",
     data: { batch_size: 100 },

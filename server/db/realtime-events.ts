@@ -163,12 +163,27 @@ export async function retentionFloor(db: CommonQueryMethods): Promise<Position> 
   return positionOf(row);
 }
 
-/** Deletes events older than the retention window and raises the floor; idempotent. */
-export async function pruneOutbox(db: CommonQueryMethods, retentionHours: number): Promise<number> {
+/**
+ * Deletes events older than the retention window (up to `limit` of the oldest, when given)
+ * and raises the floor to the highest position deleted, in the same statement: a replay
+ * from a cursor below a deleted event then answers reset. Idempotent; concurrent calls
+ * take different rows (SKIP LOCKED) and the floor only ever rises.
+ */
+export async function pruneOutbox(
+  db: CommonQueryMethods,
+  retentionHours: number,
+  limit?: number,
+): Promise<number> {
+  const cutoff = sql.fragment`now() - make_interval(secs => ${retentionHours * 3600})`;
+  const batch =
+    limit === undefined
+      ? sql.fragment`SELECT id FROM realtime_events WHERE occurred_at < ${cutoff}`
+      : sql.fragment`
+          SELECT id FROM realtime_events WHERE occurred_at < ${cutoff}
+           ORDER BY occurred_at LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
   return db.oneFirst(sql.type(z.object({ deleted: z.number() }))`
     WITH gone AS (
-      DELETE FROM realtime_events
-       WHERE occurred_at < now() - make_interval(secs => ${retentionHours * 3600})
+      DELETE FROM realtime_events WHERE id IN (${batch})
       RETURNING xid, id
     ), top AS (
       SELECT xid, id FROM gone ORDER BY xid DESC, id DESC LIMIT 1

@@ -5,7 +5,7 @@ import { Server } from "socket.io";
 import type { AckError } from "../../shared/realtime/events.ts";
 import { topicName } from "../../shared/realtime/topics.ts";
 import { AuthError, authenticate } from "../auth/principal.ts";
-import { detectCommitTimestamps, pruneOutbox } from "../db/realtime-events.ts";
+import { detectCommitTimestamps } from "../db/realtime-events.ts";
 import { logger } from "../logger.ts";
 import { socketsConnected, subscriptionsActive } from "../metrics.ts";
 import { createRedis } from "../redis.ts";
@@ -36,7 +36,6 @@ const log = logger.child({ component: "realtime-hub" });
 
 /** Channel the 0050 outbox triggers NOTIFY (wake-up only, empty payload). */
 const REALTIME_CHANNEL = "sitesync_realtime";
-const RETENTION_EVERY_MS = 10 * 60_000;
 
 /** A running hub: `close` for the server (a ServerAttachment), `pump` for tests that hold it. */
 export type RealtimeHub = { close: () => Promise<void>; pump: Pump };
@@ -126,14 +125,7 @@ export async function attachRealtime(server: HttpServer, runtime: Runtime): Prom
     name: "realtime_listener",
     check: () => listener.state === "connected",
   });
-
-  const prune = () =>
-    void pruneOutbox(runtime.serviceDb, env.REALTIME_RETENTION_HOURS).catch((err: Error) =>
-      log.warn({ err: err.message }, "outbox pruning failed"),
-    );
-  prune();
-  const retention = setInterval(prune, RETENTION_EVERY_MS);
-  retention.unref();
+  // The outbox is pruned by the workers (maintenance.prune-realtime-events), not here.
 
   io.use((socket, next) => {
     const token: unknown = socket.handshake.auth?.token;
@@ -204,7 +196,6 @@ export async function attachRealtime(server: HttpServer, runtime: Runtime): Prom
   return {
     pump,
     close: async () => {
-      clearInterval(retention);
       await listener.stop();
       await pump.stop();
       // Goodbye first, so the other nodes hear this node's users go offline.

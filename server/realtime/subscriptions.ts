@@ -116,6 +116,10 @@ async function replay(
       if (!last || page.length < REPLAY_PAGE) break;
       from = positionOf(last);
     }
+    // A prune that committed while the pages were read may have deleted events after
+    // `since` (pruning raises the floor in the same transaction): then the replay has a
+    // gap, and only a reset is honest.
+    if (rows !== null && comparePositions(since, await retentionFloor(db)) < 0) rows = null;
   } else {
     rows = null;
   }

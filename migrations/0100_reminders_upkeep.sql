@@ -39,35 +39,27 @@ GRANT ALL ON reminder_runs TO sitesync_service;
 -- Reminder flags follow their date
 -- =============================================================================
 
--- A flag belongs to the date it reminded of. When an UPDATE moves the date and leaves
--- the flags as they were, they are cleared; an UPDATE that sets a flag itself wins.
+-- A flag belongs to the date it reminded of. When an UPDATE moves the date (the trigger's
+-- argument names its column) and leaves the flags as they were, they are cleared; an
+-- UPDATE that sets a flag itself wins.
 CREATE FUNCTION reminder_flags_follow_date() RETURNS trigger
     LANGUAGE plpgsql
 AS $$
 BEGIN
-    IF TG_TABLE_NAME = 'compliance_tracking' THEN
-        IF NEW.next_due_date IS DISTINCT FROM OLD.next_due_date THEN
-            IF NEW.reminder_sent_30 IS NOT DISTINCT FROM OLD.reminder_sent_30 THEN
-                NEW.reminder_sent_30 := false;
-            END IF;
-            IF NEW.reminder_sent_7 IS NOT DISTINCT FROM OLD.reminder_sent_7 THEN
-                NEW.reminder_sent_7 := false;
-            END IF;
-        END IF;
-    ELSIF TG_TABLE_NAME = 'insurance_policies' THEN
-        IF NEW.expiry_date IS DISTINCT FROM OLD.expiry_date THEN
-            IF NEW.reminder_sent_30 IS NOT DISTINCT FROM OLD.reminder_sent_30 THEN
-                NEW.reminder_sent_30 := false;
-            END IF;
-            IF NEW.reminder_sent_7 IS NOT DISTINCT FROM OLD.reminder_sent_7 THEN
-                NEW.reminder_sent_7 := false;
-            END IF;
-        END IF;
-    ELSIF TG_TABLE_NAME = 'user_certifications' THEN
-        IF NEW.expiry_date IS DISTINCT FROM OLD.expiry_date
-           AND NEW.reminder_sent IS NOT DISTINCT FROM OLD.reminder_sent THEN
+    IF to_jsonb(NEW) -> TG_ARGV[0] IS NOT DISTINCT FROM to_jsonb(OLD) -> TG_ARGV[0] THEN
+        RETURN NEW;
+    END IF;
+    IF TG_TABLE_NAME = 'user_certifications' THEN
+        IF NEW.reminder_sent IS NOT DISTINCT FROM OLD.reminder_sent THEN
             NEW.reminder_sent := false;
         END IF;
+        RETURN NEW;
+    END IF;
+    IF NEW.reminder_sent_30 IS NOT DISTINCT FROM OLD.reminder_sent_30 THEN
+        NEW.reminder_sent_30 := false;
+    END IF;
+    IF NEW.reminder_sent_7 IS NOT DISTINCT FROM OLD.reminder_sent_7 THEN
+        NEW.reminder_sent_7 := false;
     END IF;
     RETURN NEW;
 END
@@ -75,13 +67,13 @@ $$;
 
 CREATE TRIGGER compliance_tracking_reminder_flags
     BEFORE UPDATE OF next_due_date ON compliance_tracking
-    FOR EACH ROW EXECUTE FUNCTION reminder_flags_follow_date();
+    FOR EACH ROW EXECUTE FUNCTION reminder_flags_follow_date('next_due_date');
 CREATE TRIGGER insurance_policies_reminder_flags
     BEFORE UPDATE OF expiry_date ON insurance_policies
-    FOR EACH ROW EXECUTE FUNCTION reminder_flags_follow_date();
+    FOR EACH ROW EXECUTE FUNCTION reminder_flags_follow_date('expiry_date');
 CREATE TRIGGER user_certifications_reminder_flags
     BEFORE UPDATE OF expiry_date ON user_certifications
-    FOR EACH ROW EXECUTE FUNCTION reminder_flags_follow_date();
+    FOR EACH ROW EXECUTE FUNCTION reminder_flags_follow_date('expiry_date');
 
 -- =============================================================================
 -- Fixes and first-time fixes

@@ -2,7 +2,6 @@ import { sql } from "slonik";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createQueues, enqueueNow, type Queues } from "../server/jobs/queues.ts";
-import { logger } from "../server/logger.ts";
 import type { Runtime } from "../server/runtime.ts";
 import type { JobContext } from "../workers/handlers/context.ts";
 import {
@@ -13,6 +12,7 @@ import {
 import type { ReminderHooks } from "../workers/reminders/run.ts";
 import { startWorkers } from "../workers/start.ts";
 import { buildElevator, buildOrganization, buildSite, buildUser } from "./factories.ts";
+import { jobContext, waitForJob } from "./helpers/jobs.ts";
 import { sleep } from "./helpers/realtime.ts";
 import { testRuntime } from "./helpers/runtime.ts";
 
@@ -40,13 +40,7 @@ const day = (n: number) => {
   return d.toISOString().slice(0, 10);
 };
 
-const ctx = (signal = new AbortController().signal): JobContext => ({
-  runtime,
-  signal,
-  jobId: "test",
-  attempt: 1,
-  log: logger,
-});
+const ctx = () => jobContext(runtime);
 
 const Id = z.object({ id: z.string() });
 
@@ -186,16 +180,8 @@ const terminate = (pid: number) =>
 
 const reminderQueue = () => queues.get("reminders");
 
-async function waitForState(id: string, wanted: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let state = "";
-  while (Date.now() < deadline) {
-    state = String(await (await reminderQueue().getJob(id))?.getState());
-    if (state === wanted) return;
-    await sleep(50);
-  }
-  throw new Error(`job ${id} is ${state}, expected ${wanted}`);
-}
+const waitForState = (id: string, wanted: string, timeoutMs?: number) =>
+  waitForJob(queues, "reminders", id, wanted, timeoutMs);
 
 /** Workers without schedules or relay (the jobs are queued directly), fast stall checks. */
 const FAST = { schedules: [], relay: false, stalledIntervalMs: 300 } as const;

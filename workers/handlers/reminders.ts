@@ -1,5 +1,6 @@
 import { enqueueAfterCommit } from "../../server/db/job-outbox.ts";
 import { recordDueReminderRuns } from "../../server/db/reminders.ts";
+import type { TenantContext } from "../../server/db/tenant-context.ts";
 import type { JobPayload } from "../../shared/jobs.ts";
 import { MAX_LEAD_DAYS } from "../reminders/rules.ts";
 import { type ReminderCounts, type ReminderHooks, runReminders } from "../reminders/run.ts";
@@ -48,27 +49,26 @@ export async function dispatchReminders(
  */
 export function remindOrganization(
   payload: JobPayload<"reminders.organization">,
-  { runtime, signal }: JobContext,
+  ctx: JobContext,
   hooks?: ReminderHooks,
 ): Promise<ReminderCounts> {
-  return runReminders(
-    runtime.db,
-    { organizationId: payload.organization_id, userId: null },
-    payload.local_date,
-    { signal, hooks },
-  );
+  return remindFor({ organizationId: payload.organization_id, userId: null }, payload, ctx, hooks);
 }
 
 /** A user without an organisation: their own certificates, as them (their RLS context). */
 export function remindUser(
   payload: JobPayload<"reminders.user">,
-  { runtime, signal }: JobContext,
+  ctx: JobContext,
   hooks?: ReminderHooks,
 ): Promise<ReminderCounts> {
-  return runReminders(
-    runtime.db,
-    { organizationId: null, userId: payload.user_id },
-    payload.local_date,
-    { signal, hooks },
-  );
+  return remindFor({ organizationId: null, userId: payload.user_id }, payload, ctx, hooks);
+}
+
+function remindFor(
+  context: TenantContext,
+  payload: { local_date: string },
+  { runtime, signal }: JobContext,
+  hooks: ReminderHooks | undefined,
+): Promise<ReminderCounts> {
+  return runReminders(runtime.db, context, payload.local_date, { signal, hooks });
 }

@@ -1,8 +1,9 @@
 import { parseArgs } from "node:util";
 import { createDatabasePool } from "../server/db/pool.ts";
 import { env } from "../server/env.ts";
+import type { DemoLogin } from "../shared/demo.ts";
 import { DEMO_PASSWORD, ROLES } from "./data/demo/catalogue/organizations.ts";
-import { type DemoLogin, seedDemo } from "./data/demo/seed.ts";
+import { seedDemo } from "./data/demo/seed.ts";
 
 /**
  * `npm run seed:demo [-- --seed N] [-- --reset] [-- --today YYYY-MM-DD]`: loads the demo

@@ -5,6 +5,7 @@ import { pinoHttp } from "pino-http";
 import { countOutbox } from "./db/job-outbox.ts";
 import { notFound } from "./errors.ts";
 import { requireMetricsToken } from "./http/auth.ts";
+import { consoleRouter } from "./http/console.ts";
 import { errorHandler } from "./http/error-handler.ts";
 import { buildOpenApi } from "./http/openapi.ts";
 import { routeCatalog } from "./http/route-catalog.ts";
@@ -27,7 +28,15 @@ export function createApp(runtime: Runtime): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", "loopback");
-  app.use(helmet());
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        // The console is served over plain HTTP in development (http://<host>:3000): an
+        // upgrade to https would break its scripts there. HSTS still applies behind TLS.
+        directives: { upgradeInsecureRequests: null },
+      },
+    }),
+  );
   app.use(
     pinoHttp({
       logger,
@@ -80,6 +89,7 @@ export function createApp(runtime: Runtime): Express {
     res.json(openApi);
   });
   app.use("/api/v1", api);
+  app.use(consoleRouter());
   app.use((_req, _res, next) => next(notFound("Route")));
   app.use(errorHandler);
   return app;

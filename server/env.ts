@@ -106,6 +106,15 @@ const EnvSchema = z.object({
     .refine((v) => /^https?:\/\//.test(v), "must be an http(s):// URL")
     .default("http://localhost:3000"),
   /**
+   * Demo mode: GET /api/v1/demo/logins lists the demo data's logins and their shared
+   * password, and the web console's login page shows them (`npm run up` turns it on). Off,
+   * that route is a 404: never on a deployment with real users.
+   */
+  DEMO_MODE: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
+  /**
    * Embeddings for search and diagnosis (server/ai/embeddings.ts). `lexical` works offline
    * (hashed word and character n-grams: lexical, not semantic); `openai` calls any
    * OpenAI-compatible POST {EMBEDDINGS_BASE_URL}/embeddings.

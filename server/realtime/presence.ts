@@ -33,8 +33,41 @@ return 0`;
  * state the Presence of every node keeps in Redis under `<keyPrefix>:presence`.
  */
 export async function isUserOnline(redis: Redis, keyPrefix: string, userId: string) {
+  const keys = presenceKeys(keyPrefix);
+  return (await redis.eval(ONLINE_ANYWHERE, 1, keys.nodes, keys.prefix, userId)) === 1;
+}
+
+/** The Redis keys presence lives under (one layout for the hub and for readers). */
+function presenceKeys(keyPrefix: string) {
   const prefix = `${keyPrefix}:presence`;
-  return (await redis.eval(ONLINE_ANYWHERE, 1, `${prefix}:nodes`, prefix, userId)) === 1;
+  return {
+    prefix,
+    heartbeat: (node: string) => `${prefix}:node:${node}`,
+    users: (node: string) => `${prefix}:users:${node}`,
+    nodes: `${prefix}:nodes`,
+  };
+}
+
+/**
+ * The users of one organisation online now: held by a node whose heartbeat is alive (a
+ * dead node's users are someone else's to claim and announce). Reads every live node's
+ * hash, so it costs O(connected users); GET /api/v1/presence calls it once per page load.
+ */
+export async function onlineUsersOf(
+  redis: Redis,
+  keyPrefix: string,
+  organizationId: string,
+): Promise<string[]> {
+  const keys = presenceKeys(keyPrefix);
+  const online = new Set<string>();
+  for (const node of await redis.smembers(keys.nodes)) {
+    if (!(await redis.exists(keys.heartbeat(node)))) continue;
+    const users = await redis.hgetall(keys.users(node));
+    for (const [userId, orgId] of Object.entries(users)) {
+      if (orgId === organizationId) online.add(userId);
+    }
+  }
+  return [...online];
 }
 
 /**
@@ -59,7 +92,7 @@ export class Presence {
   private readonly io: HubServer;
   private readonly redis: Redis;
   private readonly nodeId: string;
-  private readonly prefix: string;
+  private readonly keys: ReturnType<typeof presenceKeys>;
   private readonly heartbeatMs: number;
   private readonly ttlMs: number;
   private readonly sweepMs: number;
@@ -75,17 +108,17 @@ export class Presence {
   ) {
     this.io = io;
     this.redis = redis;
-    this.prefix = `${prefix}:presence`;
+    this.keys = presenceKeys(prefix);
     this.nodeId = nodeId;
     this.heartbeatMs = options.heartbeatMs ?? 3_000;
     this.ttlMs = options.ttlMs ?? 10_000;
     this.sweepMs = options.sweepMs ?? 5_000;
   }
 
-  private heartbeatKey = (node: string) => `${this.prefix}:node:${node}`;
-  private usersKey = (node: string) => `${this.prefix}:users:${node}`;
+  private heartbeatKey = (node: string) => this.keys.heartbeat(node);
+  private usersKey = (node: string) => this.keys.users(node);
   private get nodesKey() {
-    return `${this.prefix}:nodes`;
+    return this.keys.nodes;
   }
 
   async start(): Promise<void> {

@@ -5,6 +5,7 @@ import type { Runtime } from "../runtime.ts";
 import { apiKeysRouter } from "./api-keys/router.ts";
 import { auditRouter } from "./audit/router.ts";
 import { authRouter } from "./auth/router.ts";
+import { demoRouter } from "./demo/router.ts";
 import { dispatchBoardRouter } from "./dispatch-board/router.ts";
 import { jobApplicationsRouter } from "./job-applications/router.ts";
 import { meRouter } from "./me/router.ts";
@@ -13,6 +14,7 @@ import { notificationPreferencesRouter } from "./notifications/preferences.ts";
 import { pushSubscriptionsRouter } from "./notifications/push-subscriptions.ts";
 import { notificationActionsRouter } from "./notifications/router.ts";
 import { organizationsRouter } from "./organizations/router.ts";
+import { presenceRouter } from "./presence/router.ts";
 import { searchRouter } from "./search/router.ts";
 import { serviceRequestActionsRouter } from "./service-requests/router.ts";
 import { tenantActionsRouter } from "./tenants/router.ts";
@@ -42,5 +44,7 @@ export function apiRouter(runtime: Runtime): Router {
   router.use("/service-requests", serviceRequestActionsRouter(runtime));
   router.use("/dispatch-board", dispatchBoardRouter(runtime));
   router.use("/search", searchRouter(runtime));
+  router.use("/presence", presenceRouter(runtime));
+  router.use("/demo", demoRouter(runtime));
   return router;
 }

@@ -1,12 +1,9 @@
 import argon2 from "argon2";
 import { type CommonQueryMethods, type DatabasePool, type FragmentSqlToken, sql } from "slonik";
 import { z } from "zod";
-import {
-  DEMO_EMAIL_SUFFIX,
-  DEMO_ORG_SLUGS,
-  DEMO_PASSWORD,
-  ROLES,
-} from "./catalogue/organizations.ts";
+import { demoLogins } from "../../../server/db/demo-logins.ts";
+import type { DemoLogin } from "../../../shared/demo.ts";
+import { DEMO_EMAIL_SUFFIX, DEMO_ORG_SLUGS, DEMO_PASSWORD } from "./catalogue/organizations.ts";
 import { DEMO_TABLES, type DemoTable, generateDemoData } from "./generate.ts";
 import { DEMO_FORUM_CATEGORY_IDS } from "./generate-community.ts";
 import { Rng } from "./prng.ts";
@@ -19,8 +16,6 @@ export type SeedDemoOptions = {
   /** 'YYYY-MM-DD' the dates are relative to; defaults to today (UTC). */
   today?: string;
 };
-
-export type DemoLogin = { email: string; role: string; organization: string };
 
 export type SeedDemoResult = {
   /** True when the demo organisations already existed and nothing was loaded. */
@@ -155,23 +150,6 @@ async function demoPasswordHash(seed: number): Promise<string> {
   const rng = new Rng(seed).fork("password-salt");
   const salt = Buffer.from(Array.from({ length: 16 }, () => rng.int(0, 255)));
   return argon2.hash(DEMO_PASSWORD, { type: argon2.argon2id, salt });
-}
-
-const LoginRow = z.object({
-  email: z.string(),
-  role: z.string(),
-  organization: z.string().nullable(),
-});
-
-/** Every demo login, role logins first (owner → guest), then named technicians and tenant portal users. */
-export async function demoLogins(db: CommonQueryMethods): Promise<DemoLogin[]> {
-  const rows = await db.any(sql.type(LoginRow)`
-    SELECT u.email, u.role, o.name AS organization
-    FROM (SELECT * FROM users WHERE ${SCOPES.users}) u
-    LEFT JOIN organizations o ON o.id = u.organization_id
-    ORDER BY o.name NULLS LAST, array_position(${sql.array([...ROLES], "text")}, u.role),
-             u.email LIKE (u.role || '@%') DESC, u.email`);
-  return rows.map((r) => ({ ...r, organization: r.organization ?? "tenant portal" }));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Router } from "express";
-import { z } from "zod";
+import { DispatchBoard } from "../../../shared/schemas/dispatch-board.ts";
 import { tenantOf } from "../../auth/access.ts";
-import { DispatchColumn, dispatchBoard } from "../../db/dispatch-board.ts";
+import { dispatchBoard } from "../../db/dispatch-board.ts";
 import { withTenant } from "../../db/tenant-context.ts";
 import { principalOf, requireAuth, requirePermission } from "../../http/auth.ts";
 import { handler } from "../../http/handler.ts";
@@ -19,7 +19,7 @@ export function dispatchBoardRouter(runtime: Runtime): Router {
     "/",
     requirePermission("dispatch:read"),
     handler(
-      { query: DispatchBoardQuery, response: z.object({ columns: z.array(DispatchColumn) }) },
+      { query: DispatchBoardQuery, response: DispatchBoard },
       async ({ query }, _req, res) => {
         const columns = await withTenant(runtime.db, tenantOf(principalOf(res)), (tx) =>
           dispatchBoard(tx, query),

@@ -105,11 +105,7 @@ export const DEMO_ORGS: readonly DemoOrgSpec[] = [
 
 export const DEMO_ORG_SLUGS: readonly string[] = DEMO_ORGS.map((o) => o.slug);
 
-/** Every demo login's email ends in this, so --reset can find demo users without an org. */
-export const DEMO_EMAIL_SUFFIX = ".demo";
-
-/** The documented password of every demo user (docs/demo-data.md). */
-export const DEMO_PASSWORD = "sitesync-demo-1";
+export { DEMO_EMAIL_SUFFIX, DEMO_PASSWORD } from "../../../../shared/demo.ts";
 
 export const ROLES = [
   "owner",

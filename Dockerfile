@@ -1,5 +1,5 @@
-# SiteSync API + realtime hub + workers. Node 24 runs the TypeScript sources
-# directly (type stripping), so there is no build step.
+# SiteSync API + realtime hub + workers + web console. Node 24 runs the server's
+# TypeScript sources directly (type stripping); only the web console is built (esbuild).
 FROM node:24-slim
 
 WORKDIR /app
@@ -9,6 +9,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund && npm cache clean --force
 
 COPY . .
+RUN npm run build
 
 # NODE_ENV=production refuses the dev-only JWT_SECRET and a missing SMTP_URL or
 # SMTP_HOST: set real ones when running this image outside docker-compose.yml

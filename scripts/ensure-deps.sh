@@ -14,3 +14,9 @@ case $version in
   v2[4-9].*|v[3-9][0-9].*) ;;
   *) echo "expected Node >= 24 in node_modules/.bin, got $version" >&2; exit 1 ;;
 esac
+# The web console (console/, docs/console.md) is bundled into console/dist, which the server
+# serves at /: rebuilt when it is missing or its sources, shared/ or the lockfile changed.
+if [[ ! -f console/dist/index.html ]] \
+  || [[ -n $(find console/src console/index.html shared package-lock.json -newer console/dist/index.html -print -quit) ]]; then
+  node_modules/.bin/node scripts/build-console.ts
+fi

@@ -262,6 +262,25 @@ ensure_cluster_packages() {
   log "installed ${need[*]} (their services stay off)"
 }
 
+# ------------------------------------------ browser (web console tests) ----
+# Debian's Chromium, driven by playwright-core in test/console-*.test.ts (docs/console.md):
+# Playwright's own browser download cannot work offline. A font so pages render text.
+BROWSER_PKGS=(chromium fonts-dejavu-core)
+
+ensure_browser_packages() {
+  [[ "${SITESYNC_SKIP_BROWSER_PACKAGES:-0}" == 1 ]] && return 0
+  local need=() p
+  for p in "${BROWSER_PKGS[@]}"; do pkg_installed "$p" || need+=("$p"); done
+  (( ${#need[@]} )) || return 0
+  if ! is_root || ! is_debian; then
+    have chromium || warn "missing ${need[*]}: the web console's browser tests need /usr/bin/chromium (install it, or re-run as root on Debian)"
+    return 0
+  fi
+  apt_update_once
+  apt_install "${need[@]}"
+  log "installed ${need[*]}"
+}
+
 # ------------------------------------------------- bare metal: postgres ----
 # pid_alive_as PID NAME: is PID a live (not zombie) process named NAME*?
 # Killed daemons re-parented to a PID 1 that does not reap stay as zombies,
@@ -504,6 +523,7 @@ MANAGED_PG=0   # 1 when this script configures the server (docker, or Debian clu
 if [[ "${SITESYNC_USE_DOCKER:-}" != 0 ]] && have docker && timeout 10 docker info >/dev/null 2>&1; then
   run_docker_path
   MANAGED_PG=1
+  ensure_browser_packages
   have psql || { log "psql not on PATH: skipping host-side verification"; summary; exit 0; }
   wait_for postgres pg_ready || die "PostgreSQL container not reachable on $PG_HOST:$PG_PORT"
 elif pg_ready && redis_ping && roles_and_dbs_ok; then
@@ -520,6 +540,7 @@ elif pg_ready && redis_ping && roles_and_dbs_ok; then
   fi
   run_bootstrap optional
   ensure_cluster_packages
+  ensure_browser_packages
 else
   MODE=bare-metal
   is_debian || die "PostgreSQL $PG_MAJOR/Redis 7 are not running on $PG_HOST:$PG_PORT/$REDIS_PORT and this is not Debian/Ubuntu: start a docker engine, or start them yourself (see docs/setup.md)"
@@ -531,6 +552,7 @@ else
   ensure_redis
   run_bootstrap required
   ensure_cluster_packages
+  ensure_browser_packages
 fi
 
 verify

@@ -40,7 +40,8 @@ beforeAll(async () => {
  * Routes whose sample request is refused on purpose, with the documented status: links
  * whose tokens are made up (401), a wrong current password (403), an address that is
  * already verified (409), a second profile of a user who has one (409), service request
- * actions that the fixture request's state or the owner's role refuse.
+ * actions that the fixture request's state or the owner's role refuse, and the demo logins,
+ * which exist only in demo mode (test/console-serving.test.ts checks their answer there).
  */
 const REFUSED: Record<string, number> = {
   "post /api/v1/auth/register/verify": 401,
@@ -57,6 +58,7 @@ const REFUSED: Record<string, number> = {
   "post /api/v1/service-requests/:id/resolve": 409,
   "post /api/v1/service-requests/:id/close": 409,
   "post /api/v1/service-requests/:id/feedback": 403,
+  "get /api/v1/demo/logins": 404,
 };
 
 /** Query strings a route needs to answer at all. */

@@ -51,6 +51,12 @@ export const outboxRowsRead = new Counter({
   registers: [registry],
 });
 
+export const outboxBacklogReads = new Counter({
+  name: "sitesync_outbox_backlog_reads_total",
+  help: "Outbox reads whose oldest row had waited for the hub's previous work long enough to widen the read gap",
+  registers: [registry],
+});
+
 export const listenerReconnects = new Counter({
   name: "sitesync_listener_reconnects_total",
   help: "Times the Postgres LISTEN connection was re-established",

@@ -2,7 +2,8 @@ import pg from "pg";
 import { sql } from "slonik";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { boundedGap, Pump } from "../server/realtime/pump.ts";
+import { outboxHead, readOutboxAfter } from "../server/db/realtime-events.ts";
+import { BACKLOG_MS, nextGap, Pump } from "../server/realtime/pump.ts";
 import type { Position } from "../shared/realtime/cursor.ts";
 import { buildWorld, sleep, waitFor } from "./helpers/realtime.ts";
 import { api, testServer } from "./helpers/runtime.ts";
@@ -137,70 +138,127 @@ describe("pump", () => {
   });
 });
 
-describe("pump gap under load", () => {
-  /** A pump whose delivery of a row titled "slow" keeps the event loop busy for 400 ms. */
-  function slowPump(maxGapMs: number) {
+describe("pump gap: wider only with a backlog", () => {
+  const CPU = () => {
+    const { user, system } = process.threadCpuUsage();
+    return (user + system) / 1_000;
+  };
+  /** Spends `ms` of this thread's CPU (however long the machine makes that take). */
+  const burnCpu = (ms: number) => {
+    const until = CPU() + ms;
+    while (CPU() < until);
+  };
+  /** Blocks this thread for `ms` of wall time without using CPU (as a descheduled hub). */
+  const sleepBlocking = (ms: number) => {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  };
+
+  /**
+   * A pump reading 10 rows at a time whose delivery of a row titled "<kind> …" costs `ms`:
+   * of CPU ("cpu") or of wall time alone ("wall"); other rows are quick.
+   */
+  function costlyPump(maxGapMs: number, ms: number) {
     const turns = turnCounter();
     const rows: Array<{ title: string; turn: number }> = [];
     const pump = new Pump(
       db,
       (row) => {
         const title = String(row.data.title);
-        if (title.startsWith("slow")) {
-          const until = performance.now() + 400;
-          while (performance.now() < until);
-        }
+        if (title.startsWith("cpu")) burnCpu(ms);
+        if (title.startsWith("wall")) sleepBlocking(ms);
         rows.push({ title, turn: turns.now() });
         return 100;
       },
-      { minGapMs: 4, maxGapMs },
+      { minGapMs: 4, maxGapMs, batchSize: 10 },
     );
-    const update = (title: string) =>
-      db.query(sql.unsafe`UPDATE work_orders SET title = ${title} WHERE id = ${world.workOrderId}`);
-    return { pump, rows, update };
+    return { pump, rows };
+  }
+  const update = (title: string) =>
+    db.query(sql.unsafe`UPDATE work_orders SET title = ${title} WHERE id = ${world.workOrderId}`);
+  /** `n` changes committed at once (one transaction): one read cannot take them all. */
+  async function burst(kind: string, n: number) {
+    await db.transaction(async (tx) => {
+      for (let i = 0; i < n; i++)
+        await tx.query(
+          sql.unsafe`UPDATE work_orders SET title = ${`${kind} ${i}`} WHERE id = ${world.workOrderId}`,
+        );
+    });
   }
 
-  it("a read whose delivery took D ms is followed by a gap of 2·D (bounded): the commits meanwhile share one read, then the gap settles back", async () => {
-    const { pump, rows, update } = slowPump(2_000);
+  it("a delivery slow in wall time but cheap in CPU, with no rows waiting for it, leaves the gap at the minimum", async () => {
+    const { pump, rows } = costlyPump(2_000, 300);
     await pump.start();
     try {
-      await update("slow gap");
+      await update("wall alone");
       pump.wake();
       await waitFor(() => rows.length === 1, 5_000, "the slow row");
-      // Read plus a 400 ms delivery: the next read waits at least 800 ms.
-      await waitFor(() => pump.readGapMs >= 800, 1_000, "the gap to grow");
-      for (let i = 0; i < 5; i++) {
-        await update(`after ${i}`);
-        pump.wake();
-      }
-      await waitFor(() => rows.length === 6, 5_000, "five more rows");
-      expect(new Set(rows.slice(1).map((r) => r.turn)).size).toBe(1);
-      // That read was quick: the gap is back near the minimum.
-      await waitFor(() => pump.readGapMs < 200, 1_000, "the gap to settle");
-    } finally {
-      await pump.stop();
-    }
-  });
-
-  it("with maxGapMs equal to minGapMs the gap stays fixed however long delivery takes", async () => {
-    const { pump, rows, update } = slowPump(4);
-    await pump.start();
-    try {
-      await update("slow fixed");
-      pump.wake();
-      await waitFor(() => rows.length === 1, 5_000, "the slow row");
-      await sleep(20);
+      // The old rule waited twice the 300 ms that read and delivery took.
       expect(pump.readGapMs).toBe(4);
     } finally {
       await pump.stop();
     }
   });
 
-  it("boundedGap: twice the busy time, within [min, max]", () => {
-    expect(boundedGap(1, 4, 100)).toBe(4);
-    expect(boundedGap(10, 4, 100)).toBe(20);
-    expect(boundedGap(80, 4, 100)).toBe(100);
-    expect(boundedGap(80, 4, 4)).toBe(4);
+  it("a burst backlog widens the gap (the commits meanwhile share one read), then it settles back", async () => {
+    // 29 rows, 10 per read, 40 ms of CPU each: the second and third reads' rows waited for
+    // the hub's work on the first, so after the third (9 rows, 360 ms of CPU) the pump rests.
+    const { pump, rows } = costlyPump(2_000, 40);
+    await pump.start();
+    try {
+      await burst("cpu burst", 29);
+      pump.wake();
+      await waitFor(() => rows.length === 29, 20_000, "the burst");
+      expect(pump.readGapMs).toBeGreaterThanOrEqual(360);
+      for (let i = 0; i < 5; i++) {
+        await update(`after ${i}`);
+        pump.wake();
+      }
+      await waitFor(() => rows.length === 34, 5_000, "five more rows");
+      expect(new Set(rows.slice(29).map((r) => r.turn)).size).toBe(1);
+      // Those rows waited only for the gap, not for the hub's work: no backlog.
+      expect(pump.readGapMs).toBe(4);
+    } finally {
+      await pump.stop();
+    }
+  });
+
+  it("with maxGapMs equal to minGapMs the gap stays fixed, backlog or not", async () => {
+    const { pump, rows } = costlyPump(4, 40);
+    await pump.start();
+    try {
+      await burst("cpu fixed", 29);
+      pump.wake();
+      await waitFor(() => rows.length === 29, 20_000, "the burst");
+      expect(pump.readGapMs).toBe(4);
+    } finally {
+      await pump.stop();
+    }
+  });
+
+  it("readOutboxAfter reports how long the first ready row had been committed when the read ran (Postgres's clock), null without rows", async () => {
+    const from = await outboxHead(db);
+    expect((await readOutboxAfter(db, from, 10)).waitedMs).toBeNull();
+    await update("waited");
+    await sleep(60);
+    const read = await readOutboxAfter(db, from, 10);
+    expect(read.ready.map((r) => r.data.title)).toEqual(["waited"]);
+    // At least the 60 ms slept between the commit and the read, whatever the load.
+    expect(read.waitedMs).toBeGreaterThanOrEqual(60);
+  });
+
+  it("nextGap: the minimum without a backlog however long the read took; with one, the read's time plus a rest as long as its CPU, within [min, max]", () => {
+    const gap = (busyMs: number, cpuMs: number, backlogMs: number, max = 100) =>
+      nextGap({ busyMs, cpuMs, backlogMs }, 4, max);
+    // No backlog: a slow read on a busy machine changes nothing.
+    expect(gap(500, 400, BACKLOG_MS - 1)).toBe(4);
+    expect(gap(40, 2, Number.NEGATIVE_INFINITY)).toBe(4);
+    // Backlog: slow in wall time, cheap in CPU: no rest beyond the read itself.
+    expect(gap(60, 1, 80)).toBe(61);
+    // Backlog and dear delivery: rest as long as the CPU, up to the maximum.
+    expect(gap(30, 25, BACKLOG_MS)).toBe(55);
+    expect(gap(80, 60, 200)).toBe(100);
+    expect(gap(1, 0.5, 200)).toBe(4);
+    expect(gap(80, 60, 200, 4)).toBe(4);
   });
 });
 

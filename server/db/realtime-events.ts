@@ -78,7 +78,22 @@ const ourHorizon = sql.fragment`
            AND a.datname IS NOT NULL AND a.datname <> current_database())),
     pg_snapshot_xmax(pg_current_snapshot()))`;
 
-const WithHorizon = OutboxRow.extend({ horizon: z.string() });
+/** Each read also returns the horizon and the statement's start (Postgres's clock, epoch ms). */
+const WithHorizon = OutboxRow.extend({ horizon: z.string(), read_at: z.number() });
+type Read = z.infer<typeof WithHorizon>;
+const strip = ({ horizon: _h, read_at: _r, ...row }: Read): OutboxRow => row;
+const readAt = sql.fragment`(extract(epoch FROM statement_timestamp()) * 1000)::float8 AS read_at`;
+
+/**
+ * How long the oldest of `rows` had been committed when the read ran, in ms, both times on
+ * Postgres's clock (so no clock skew between the hub and the database enters it). The commit
+ * time when the server records it, else the row's statement time. Null without rows.
+ */
+function oldestWait(rows: readonly Read[]): number | null {
+  const first = rows[0];
+  if (!first) return null;
+  return first.read_at - Date.parse(first.committed_at ?? first.occurred_at);
+}
 
 /**
  * The next rows after `from`. `ready` is the prefix that is safe to deliver; `blocked` says
@@ -86,6 +101,8 @@ const WithHorizon = OutboxRow.extend({ horizon: z.string() });
  * NOTIFY if it writes no events itself). The cheap xmin test runs first; the per-database
  * horizon (a pg_locks join, costly at hundreds of reads a second) only when `refine` is
  * asked for, which the pump does once the cheap test has stopped making progress.
+ * `waitedMs`: how long the first ready row had been committed when the read ran (the pump's
+ * backlog measure), null when nothing is ready.
  */
 export async function readOutboxAfter(
   db: CommonQueryMethods,
@@ -93,39 +110,44 @@ export async function readOutboxAfter(
   limit: number,
   refine = true,
   commitTimes = false,
-): Promise<{ ready: OutboxRow[]; blocked: boolean; full: boolean }> {
+): Promise<{ ready: OutboxRow[]; blocked: boolean; full: boolean; waitedMs: number | null }> {
   const liveColumns = commitTimes ? withCommitTime : withoutCommitTime;
   const rows = await db.any(sql.type(WithHorizon)`
-    SELECT ${liveColumns}, pg_snapshot_xmin(pg_current_snapshot())::text AS horizon
+    SELECT ${liveColumns}, pg_snapshot_xmin(pg_current_snapshot())::text AS horizon, ${readAt}
       FROM realtime_events e
      WHERE ${after(from)}
      ORDER BY e.xid, e.id
      LIMIT ${limit}`);
   const first = rows[0];
-  if (!first) return { ready: [], blocked: false, full: false };
-  const split = (list: readonly z.infer<typeof WithHorizon>[], horizon: bigint) => {
-    // (xid, id) order puts every deliverable row before every blocked one.
-    const cut = list.findIndex((r) => BigInt(r.xid) >= horizon);
+  if (!first) return { ready: [], blocked: false, full: false, waitedMs: null };
+  // (xid, id) order puts every deliverable row before every blocked one.
+  const cut = rows.findIndex((r) => BigInt(r.xid) >= BigInt(first.horizon));
+  if (cut < 0)
     return {
-      ready: (cut < 0 ? list : list.slice(0, cut)).map(({ horizon: _h, ...row }) => row),
-      cut,
+      ready: rows.map(strip),
+      blocked: false,
+      full: rows.length === limit,
+      waitedMs: oldestWait(rows),
     };
-  };
-  const fast = split(rows, BigInt(first.horizon));
-  if (fast.cut < 0) return { ready: fast.ready, blocked: false, full: rows.length === limit };
-  if (!refine) return { ready: fast.ready, blocked: true, full: false };
+  const fast = rows.slice(0, cut);
+  if (!refine)
+    return { ready: fast.map(strip), blocked: true, full: false, waitedMs: oldestWait(fast) };
 
   const refined = await db.any(sql.type(WithHorizon)`
     WITH h AS (SELECT ${ourHorizon} AS horizon)
-    SELECT ${liveColumns}, h.horizon::text AS horizon
+    SELECT ${liveColumns}, h.horizon::text AS horizon, ${readAt}
       FROM realtime_events e, h
      WHERE ${after(from)} AND e.xid < h.horizon
      ORDER BY e.xid, e.id
      LIMIT ${limit}`);
-  const ready = refined.map(({ horizon: _h, ...row }) => row);
   const horizon = refined[0] ? BigInt(refined[0].horizon) : 0n;
   const blocked = horizon === 0n || rows.some((r) => BigInt(r.xid) >= horizon);
-  return { ready, blocked, full: refined.length === limit };
+  return {
+    ready: refined.map(strip),
+    blocked,
+    full: refined.length === limit,
+    waitedMs: oldestWait(refined),
+  };
 }
 
 /** Position of the newest deliverable row: where a freshly started pump begins. */

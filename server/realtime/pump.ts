@@ -2,7 +2,7 @@ import type { DatabasePool } from "slonik";
 import { comparePositions, type Position } from "../../shared/realtime/cursor.ts";
 import { type OutboxRow, outboxHead, positionOf, readOutboxAfter } from "../db/realtime-events.ts";
 import { logger } from "../logger.ts";
-import { outboxReads, outboxRowsRead } from "../metrics.ts";
+import { outboxBacklogReads, outboxReads, outboxRowsRead } from "../metrics.ts";
 
 const log = logger.child({ component: "realtime-pump" });
 
@@ -18,8 +18,7 @@ type PumpOptions = {
   safetyIntervalMs?: number;
   minGapMs?: number;
   /**
-   * Upper bound of the read gap under load: the gap after a read is twice as long as that
-   * read and its delivery took, between minGapMs and this (see Pump). Equal to minGapMs:
+   * Upper bound of the read gap while rows are backed up (see nextGap). Equal to minGapMs:
    * a fixed gap.
    */
   maxGapMs?: number;
@@ -35,21 +34,52 @@ type PumpOptions = {
 };
 
 /**
- * The gap after a read, per ms that the read and its delivery took. At 2 the hub spends at
- * most a third of its time delivering before it waits longer: below that the gap settles
- * back to the minimum, above it grows to the maximum (each read then takes more commits,
- * and its delivery costs less per event). Measured at fan-out 100, 2,000 sockets, on the
- * 2-core bench machine: with 1 the gap never grew far enough to lift saturation (72k msgs/s,
- * inside the fixed gap's 55-83k); 2 and 3 reached 98-111k. With 2 the gap stays at the
- * minimum up to 200 changes/s (100 sockets each) and grows from about 300/s; 3 starts
- * earlier, at a quarter of the hub's time (docs/realtime.md, Performance notes).
+ * A backlog: the oldest row of a read had waited this long for the hub's previous read and
+ * delivery (its wait since commit, minus the time the pump sat idle before this read). Below
+ * it the hub is keeping up, whatever the machine's load makes the reads' wall time: the gap
+ * stays at the minimum. Below saturation a read and its delivery take a few ms, and tens of
+ * ms of wall time only when other processes hold the cores; rows that waited 25 ms for the
+ * hub's own work mean it has fallen behind. A false alarm (e.g. the read reached Postgres
+ * late) costs little: the rest after it is the read's own CPU time (nextGap).
  */
-const GAP_PER_BUSY = 2;
+export const BACKLOG_MS = 25;
 
-/** The gap after a read that took `busyMs` (read plus delivery), within [min, max]. */
-export function boundedGap(busyMs: number, minGapMs: number, maxGapMs: number): number {
-  return Math.min(maxGapMs, Math.max(minGapMs, GAP_PER_BUSY * busyMs));
+/**
+ * With a backlog, the pump rests for as long as the read and its delivery cost in CPU before
+ * it reads again: the hub then spends at most about half of its time delivering, each read
+ * takes more commits, and each socket gets more events per packet (outgoing.ts), which is
+ * what lets an overloaded hub deliver more per CPU second. The rest follows CPU time, not
+ * wall time: wall time also counts the hub waiting for Postgres and for a core, and a gap
+ * that grew with it fed itself (longer gap, more rows per read, longer delivery) until it
+ * sat at the maximum on a busy machine at 100 changes/s (docs/realtime.md).
+ */
+const REST_PER_CPU_MS = 1;
+
+/** What one read and its delivery cost, for the gap after it. */
+export type ReadCost = {
+  /** Wall time from the read's start to the end of its delivery. */
+  busyMs: number;
+  /** This thread's CPU time over the same span. */
+  cpuMs: number;
+  /** How long the oldest row had waited for the hub's previous work (see BACKLOG_MS). */
+  backlogMs: number;
+};
+
+/**
+ * The gap before the next read, counted from the start of this one (so a read and delivery
+ * that took longer than the gap are followed by a read at once): the minimum unless rows
+ * were backed up, else the time this one took plus a rest as long as its CPU time, within
+ * [min, max].
+ */
+export function nextGap(cost: ReadCost, minGapMs: number, maxGapMs: number): number {
+  if (!(cost.backlogMs >= BACKLOG_MS)) return minGapMs;
+  return Math.min(maxGapMs, Math.max(minGapMs, cost.busyMs + REST_PER_CPU_MS * cost.cpuMs));
 }
+
+const threadCpuMs = (): number => {
+  const { user, system } = process.threadCpuUsage();
+  return (user + system) / 1_000;
+};
 
 /**
  * Reads the outbox in (xid, id) order from this process's position and hands each batch to
@@ -66,13 +96,12 @@ export function boundedGap(busyMs: number, minGapMs: number, maxGapMs: number): 
  * one read take all the commits of that window, which cuts the reads (Postgres and hub CPU)
  * at hundreds of changes a second and adds nothing when changes are further apart than that.
  *
- * Under load the gap follows the work: after a read that took D ms with its delivery the next
- * read waits 2·D ms (at most `maxGapMs`, REALTIME_READ_GAP_MAX_MS, default 100). While
- * delivery is quick (a few sockets per event, or few events) nothing changes; once the hub
- * spends more than a third of its time delivering, each read takes more commits, so each
- * socket gets more events per slice, in one `events` packet (outgoing.ts) and one TCP
- * write: delivery gets cheaper per event exactly when the hub is short of CPU, at the price
- * of up to maxGapMs more latency while it is (docs/realtime.md, Performance notes).
+ * Only when rows back up (the oldest row of a read waited BACKLOG_MS for the hub's previous
+ * read and delivery) does the gap grow, by a rest as long as that read and delivery cost in
+ * CPU, up to `maxGapMs` (REALTIME_READ_GAP_MAX_MS, default 100): each read then takes more
+ * commits, so each socket gets more events per slice, in one `events` packet (outgoing.ts)
+ * and one TCP write, and delivery gets cheaper per event exactly when the hub cannot keep
+ * up. Once reads find no backlog the gap is back at the minimum (nextGap).
  */
 export class Pump {
   position: Position = { xid: 0n, id: 0n };
@@ -96,12 +125,14 @@ export class Pump {
   private readonly safetyIntervalMs: number;
   private readonly minGapMs: number;
   private readonly maxGapMs: number;
-  /** The gap before the next read, from how long the last read and its delivery took. */
+  /** The gap before the next read, from the last read's backlog and cost (nextGap). */
   private gapMs: number;
   private readonly deliveryBudget: number;
   private readonly commitTimes: () => boolean;
   private readonly endOfSlice: () => void;
   private lastReadAt = Number.NEGATIVE_INFINITY;
+  /** When the last delivery of rows ended: from then until the next read the pump was idle. */
+  private lastDeliveredAt = Number.NEGATIVE_INFINITY;
   private gapTimer: NodeJS.Timeout | null = null;
   private idle: Promise<void> = Promise.resolve();
 
@@ -152,7 +183,10 @@ export class Pump {
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       try {
         for (;;) {
-          this.lastReadAt = performance.now();
+          const start = performance.now();
+          const cpuAtStart = threadCpuMs();
+          const idleMs = start - this.lastDeliveredAt;
+          this.lastReadAt = start;
           const batch = await readOutboxAfter(
             this.db,
             this.position,
@@ -165,8 +199,16 @@ export class Pump {
           blocked = batch.blocked;
           this.trackStall(batch.blocked, batch.ready.length > 0);
           await this.deliverInSlices(batch.ready);
-          this.gapMs = boundedGap(
-            performance.now() - this.lastReadAt,
+          const end = performance.now();
+          // The oldest row's wait since commit, less the time the pump sat idle before this
+          // read: what it waited for the hub's own previous read and delivery. A read that
+          // found nothing to deliver (rows held back by another transaction) is no work of
+          // the hub's: the idle time runs on through it.
+          const backlogMs = (batch.waitedMs ?? Number.NEGATIVE_INFINITY) - idleMs;
+          if (batch.ready.length > 0) this.lastDeliveredAt = end;
+          if (backlogMs >= BACKLOG_MS) outboxBacklogReads.inc();
+          this.gapMs = nextGap(
+            { busyMs: end - start, cpuMs: threadCpuMs() - cpuAtStart, backlogMs },
             this.minGapMs,
             this.maxGapMs,
           );

@@ -66,6 +66,8 @@ export type PoolOptions = {
    * set_config, a prepared statement) outlives the request that made it.
    */
   resetOnRelease?: boolean;
+  /** More slonik interceptors after the row parser (a benchmark capturing its statements). */
+  interceptors?: Interceptor[];
 };
 
 export async function createDatabasePool(
@@ -73,7 +75,7 @@ export async function createDatabasePool(
   options: PoolOptions = {},
 ): Promise<DatabasePool> {
   return createPool(url, {
-    interceptors: [resultParserInterceptor],
+    interceptors: [resultParserInterceptor, ...(options.interceptors ?? [])],
     typeParsers,
     maxPoolSize: options.maxPoolSize ?? 10,
     statementTimeout: options.statementTimeoutMs ?? 30_000,

@@ -12,19 +12,17 @@ import {
 import { tenantOf } from "../../auth/access.ts";
 import {
   conversationHistory,
-  conversationPartners,
   countUnreadMessages,
   findMessage,
   inConversation,
-  listConversations,
   markConversationRead,
   markMessagesRead,
-  messagesByIds,
 } from "../../db/messages.ts";
 import { type Tx, withTenant } from "../../db/tenant-context.ts";
 import { notFound } from "../../errors.ts";
 import { principalOf, requireAuth, requirePermission } from "../../http/auth.ts";
 import { handler } from "../../http/handler.ts";
+import { conversationPage } from "../../messages/conversations.ts";
 import { messageView, sendMessage } from "../../messages/send.ts";
 import type { Runtime } from "../../runtime.ts";
 
@@ -95,39 +93,7 @@ export function conversationsRouter(runtime: Runtime): Router {
   router.get(
     "/",
     handler({ query: ListQuery, response: pageOf(ConversationView) }, ({ query }, _req, res) =>
-      asCaller(res, async (tx) => {
-        const page = await listConversations(tx, query);
-        const ids = page.data.map((c) => c.last_message_id);
-        const messages = new Map((await messagesByIds(tx, ids)).map((m) => [m.id, m]));
-        const partners = new Map(
-          (
-            await conversationPartners(
-              tx,
-              page.data.map((c) => c.other_user_id),
-            )
-          ).map((p) => [p.id, p]),
-        );
-        const data = page.data.flatMap((c) => {
-          const last = messages.get(c.last_message_id);
-          if (!last) return [];
-          const other = partners.get(c.other_user_id) ?? {
-            id: c.other_user_id,
-            display_name: null,
-            first_name: null,
-            last_name: null,
-            avatar_url: null,
-          };
-          return [
-            {
-              thread_id: c.thread_id,
-              other_user: other,
-              last_message: messageView(last),
-              unread_count: c.unread_count,
-            },
-          ];
-        });
-        return { data, next_cursor: page.next_cursor };
-      }),
+      asCaller(res, (tx) => conversationPage(tx, query)),
     ),
   );
 

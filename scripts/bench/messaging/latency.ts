@@ -1,0 +1,204 @@
+import { type ChildProcess, fork, spawn } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { sha256, signAccessToken } from "../../../server/auth/tokens.ts";
+import { runHeader, table } from "../quality-db.ts";
+import { freePort } from "../relay/hub-process.ts";
+import { benchUrls } from "./dataset.ts";
+import { ms, stats } from "./stats.ts";
+
+const ROOT = path.resolve(import.meta.dirname, "../../..");
+const USERS = 2_000;
+const RATE = 200;
+const WORKERS = 4;
+const WARMUP_SECONDS = 5;
+const TARGET_P95_MS = 15;
+
+type Pair = { senderToken: string; recipientToken: string; recipientId: string };
+
+/** 1,000 pairs of colleagues from the data set, each with a session and an access token. */
+async function pairsOf(secret: string): Promise<Pair[]> {
+  const c = new pg.Client({ connectionString: benchUrls.service });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ id: string; organization_id: string }>(
+      `SELECT id, organization_id FROM users WHERE email LIKE 'bench-msg-%'
+        ORDER BY organization_id, email LIMIT $1`,
+      [USERS],
+    );
+    const tokens: string[] = [];
+    for (const u of rows) {
+      const sessionId = randomUUID();
+      await c.query(
+        `INSERT INTO user_sessions (id, user_id, session_token_hash, expires_at)
+         VALUES ($1, $2, $3, now() + interval '1 day')`,
+        [sessionId, u.id, sha256(sessionId)],
+      );
+      tokens.push(
+        await signAccessToken(
+          secret,
+          { userId: u.id, organizationId: u.organization_id, sessionId },
+          3600,
+        ),
+      );
+    }
+    const pairs: Pair[] = [];
+    for (let i = 0; i + 1 < rows.length; i += 2) {
+      if (rows[i]!.organization_id !== rows[i + 1]!.organization_id) continue;
+      pairs.push({
+        senderToken: tokens[i]!,
+        recipientToken: tokens[i + 1]!,
+        recipientId: rows[i + 1]!.id,
+      });
+    }
+    return pairs;
+  } finally {
+    await c.end();
+  }
+}
+
+/** The API + hub as its own process against the benchmark database (as deployed). */
+async function spawnHub(secret: string, prefix: string) {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["server/main.ts"], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      SITESYNC_ROLES: "api",
+      NODE_ENV: "production",
+      LOG_LEVEL: "warn",
+      SITESYNC_SKIP_DOTENV: "1",
+      JWT_SECRET: secret,
+      REDIS_KEY_PREFIX: prefix,
+      DATABASE_URL: benchUrls.app,
+      SERVICE_DATABASE_URL: benchUrls.service,
+      MIGRATION_DATABASE_URL: benchUrls.owner,
+      SMTP_URL: process.env.SMTP_URL ?? "smtp://127.0.0.1:1025",
+    },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    await exited;
+  };
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error("hub exited during boot");
+    try {
+      if ((await fetch(`${url}/readyz`)).status === 200) return { url, stop };
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error("hub not ready in 30 s");
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+type Reply = {
+  ok: boolean;
+  error?: string;
+  connected?: number;
+  sent?: number;
+  samples?: Array<{ ack: number; deliver: number }>;
+  lost?: number;
+  refused?: number;
+};
+
+function ask(worker: ChildProcess, message: unknown): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    worker.once("message", (reply: Reply) =>
+      reply.ok ? resolve(reply) : reject(new Error(reply.error)),
+    );
+    worker.send(message as object);
+  });
+}
+
+/**
+ * message.send → ack → the recipient's `message.created`: 2,000 connected users (1,000
+ * pairs of colleagues), 200 messages/s in total from the senders, for `seconds` after a
+ * warm-up, against one hub process. Returns the run's Markdown.
+ */
+export async function runLatencyBench(options: {
+  seconds: number;
+  loadBefore: number[];
+}): Promise<string> {
+  const secret = randomBytes(32).toString("hex");
+  const pairs = await pairsOf(secret);
+  const hub = await spawnHub(secret, `bench-msg-${randomBytes(4).toString("hex")}`);
+  const workers = Array.from({ length: WORKERS }, () =>
+    fork(path.join(import.meta.dirname, "latency-worker.ts"), [], {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    }),
+  );
+  try {
+    const shares = workers.map((_, w) => pairs.filter((_, i) => i % WORKERS === w));
+    const connected = (
+      await Promise.all(
+        workers.map((w, i) => ask(w, { type: "connect", url: hub.url, pairs: shares[i] })),
+      )
+    ).reduce((n, r) => n + (r.connected ?? 0), 0);
+    console.log(`${connected} sockets connected; sending ${RATE}/s for ${options.seconds} s`);
+    const replies = await Promise.all(
+      workers.map((w) =>
+        ask(w, {
+          type: "run",
+          perSecond: RATE / WORKERS,
+          seconds: options.seconds,
+          warmupSeconds: WARMUP_SECONDS,
+        }),
+      ),
+    );
+    await Promise.all(workers.map((w) => ask(w, { type: "close" })));
+    const samples = replies.flatMap((r) => r.samples ?? []);
+    const deliver = stats(samples.map((s) => Math.max(0, s.deliver)));
+    const ack = stats(samples.map((s) => s.ack));
+    const early = samples.filter((s) => s.deliver < 0).length;
+    const lost = replies.reduce((n, r) => n + (r.lost ?? 0), 0);
+    const refused = replies.reduce((n, r) => n + (r.refused ?? 0), 0);
+    const sent = replies.reduce((n, r) => n + (r.sent ?? 0), 0);
+    const verdict = deliver.p95 <= TARGET_P95_MS ? "PASS" : "FAIL";
+    return `### Latency, run of ${new Date().toISOString().slice(0, 10)}
+
+${runHeader()}
+- Load average before the run: ${options.loadBefore.map((l) => l.toFixed(2)).join(" ")}; after: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}
+- Setup: one hub process (\`node server/main.ts\`, SITESYNC_ROLES=api, NODE_ENV=production) on the
+  benchmark database; ${connected} sockets (${pairs.length} pairs of colleagues, \`auth.batch\`) in ${WORKERS}
+  client processes on the same two cores; the senders send ${RATE} messages/s in total
+  (\`message.send\`), each pair's sender and recipient in one process (one clock); ${WARMUP_SECONDS} s warm-up,
+  then ${options.seconds} s measured; ${sent} messages sent, ${samples.length} measured, ${lost} never received,
+  ${refused} refused or timed out.
+- Delivery = the recipient's \`message.created\` minus the sender's ack (${early} arrived before the ack and
+  count as 0); ack = the ack minus the emit.
+
+${table(
+  ["measure", "n", "p50 ms", "p95 ms", "p99 ms", "max ms"],
+  [
+    [
+      "ack → recipient socket",
+      deliver.n,
+      ms(deliver.p50),
+      ms(deliver.p95),
+      ms(deliver.p99),
+      ms(deliver.max),
+    ],
+    ["message.send → ack", ack.n, ms(ack.p50), ms(ack.p95), ms(ack.p99), ms(ack.max)],
+  ],
+)}
+
+p95 target ≤ ${TARGET_P95_MS} ms: **${verdict}**`;
+  } finally {
+    for (const w of workers) w.kill();
+    await hub.stop();
+  }
+}

@@ -26,6 +26,7 @@ import { createDatabasePool } from "../server/db/pool.ts";
 import { withTenant } from "../server/db/tenant-context.ts";
 import { env } from "../server/env.ts";
 import { admin, withDatabase } from "./bench/quality-db.ts";
+import { ms, type Stats, stats } from "./bench/stats.ts";
 import { explainDispatch, type PlanNode, planNodes, scanSummary } from "./data/explain-dispatch.ts";
 import { loadDispatchDataset } from "./data/generate-dispatch.ts";
 
@@ -79,23 +80,6 @@ async function prepareDatabase(fresh: boolean): Promise<void> {
   const { seconds } = await loadDispatchDataset(ownerUrl, { orgs: ORGS, perOrg: PER_ORG });
   console.log(`loaded in ${seconds.toFixed(1)} s (insert + VACUUM ANALYZE)`);
 }
-
-type Stats = { n: number; p50: number; p95: number; p99: number; max: number; mean: number };
-
-function stats(samples: number[]): Stats {
-  const s = [...samples].sort((a, b) => a - b);
-  const at = (p: number) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)] ?? Number.NaN;
-  return {
-    n: s.length,
-    p50: at(0.5),
-    p95: at(0.95),
-    p99: at(0.99),
-    max: s.at(-1) ?? Number.NaN,
-    mean: s.reduce((a, b) => a + b, 0) / s.length,
-  };
-}
-
-const ms = (v: number) => v.toFixed(2);
 
 function seqScanNote(...plans: PlanNode[]): string {
   const seq = plans

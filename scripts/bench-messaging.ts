@@ -2,7 +2,7 @@
  * Messaging benchmark (issue 13, docs/benchmarks.md "Direct messages").
  *
  *   npm run bench:messaging -- --queries            the read queries at 1,000,000 messages
- *   npm run bench:messaging -- --latency [--seconds N]   message.send ack → recipient socket
+ *   npm run bench:messaging -- --latency [--seconds N] [--rate R]   message.send ack → recipient socket
  *   npm run bench:messaging -- --fresh ...          rebuild the benchmark database first
  *
  * Both parts use a dedicated database, sitesync_bench_messaging (never the test or dev
@@ -13,8 +13,8 @@ import os from "node:os";
 import { DATASET, prepareMessagingDatabase } from "./bench/messaging/dataset.ts";
 import { runLatencyBench } from "./bench/messaging/latency.ts";
 import { runQueryBench, TARGET_P95_MS } from "./bench/messaging/queries.ts";
-import { ms } from "./bench/messaging/stats.ts";
 import { appendRun, runHeader, table } from "./bench/quality-db.ts";
+import { ms } from "./bench/stats.ts";
 
 const HEADING = "Direct messages";
 const INTRO = `\`npm run bench:messaging\` (scripts/bench-messaging.ts): the direct message read queries at
@@ -83,7 +83,12 @@ ${plans}`;
   }
   if (doLatency) {
     const seconds = Number(arg("--seconds") ?? 30);
-    const run = await runLatencyBench({ seconds, loadBefore });
+    const rate = arg("--rate");
+    const run = await runLatencyBench({
+      seconds,
+      loadBefore,
+      ...(rate ? { rate: Number(rate) } : {}),
+    });
     console.log(run);
     await appendRun(HEADING, INTRO, run);
   }

@@ -1,6 +1,7 @@
 import { sql } from "slonik";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { withTenant } from "../server/db/tenant-context.ts";
 import { attachRealtime } from "../server/realtime/hub.ts";
 import { topicName } from "../shared/realtime/topics.ts";
 import { buildOrganization, buildUser, sessionFor } from "./factories.ts";
@@ -203,6 +204,83 @@ describe("conversations", () => {
     // Someone else's conversation cannot be continued, or even named.
     const intrude = await send(cat, bob, "hi", { thread_id: first.thread_id });
     expect(intrude.status).toBe(404);
+    // A conversation is between two people for every writer, plain SQL included: a
+    // message of two others cannot join this thread, and no message can move into it.
+    const dan = await person(orgA);
+    const eve = await person(orgA);
+    await expect(
+      db.query(sql.unsafe`
+        INSERT INTO messages (sender_id, recipient_id, thread_id, content)
+        VALUES (${eve.id}, ${dan.id}, ${first.thread_id}, 'not for Ann or Bob')`),
+    ).rejects.toMatchObject({ constraint: "messages_thread_pair" });
+    await expect(
+      db.query(sql.unsafe`
+        INSERT INTO messages (sender_id, recipient_id, thread_id, content)
+        VALUES (${ann.id}, ${cat.id}, ${first.thread_id}, 'not for Bob')`),
+    ).rejects.toMatchObject({ constraint: "messages_thread_pair" });
+    const elsewhere = (await send(dan, eve, "ours")).body;
+    await expect(
+      db.query(
+        sql.unsafe`UPDATE messages SET thread_id = ${first.thread_id} WHERE id = ${elsewhere.id}`,
+      ),
+    ).rejects.toMatchObject({ constraint: "messages_thread_pair" });
+    await expect(
+      db.query(sql.unsafe`UPDATE messages SET recipient_id = ${ann.id} WHERE id = ${elsewhere.id}`),
+    ).rejects.toMatchObject({ constraint: "messages_thread_pair" });
+    const all = await call(
+      "GET",
+      `/conversations/${first.thread_id}/messages?limit=200`,
+      bob.token,
+    );
+    expect(all.body.data.map((m: { content: string }) => m.content)).toEqual([
+      "m7",
+      "m6",
+      "m5",
+      "m4",
+      "m3",
+      "m2",
+      "m1",
+    ]);
+  });
+
+  it("a page's ids (conversation_page_ids, SECURITY DEFINER) go to the conversation's participants only, as the app role", async () => {
+    const ann = await person(orgA);
+    const bob = await person(orgA);
+    const cat = await person(orgA, "admin");
+    const outsider = await person(orgB, "admin");
+    const freelancer = await person(null, "guest");
+    await db.query(sql.unsafe`
+      INSERT INTO technician_profiles (user_id, availability_status, profile_visibility)
+      VALUES (${freelancer.id}, 'open_to_opportunities', 'public')`);
+    const inside = (await send(ann, bob, "inside")).body;
+    await send(bob, ann, "inside 2");
+    // Across organisations: Ann's organisation and a freelancer of none.
+    const across = (await send(ann, freelancer, "across")).body;
+
+    const pageIds = (as: Person | null, threadId: string) =>
+      withTenant(runtime.db, { organizationId: as?.orgId ?? null, userId: as?.id ?? null }, (tx) =>
+        tx.anyFirst(sql.type(z.object({ id: z.string() }))`
+            SELECT id FROM conversation_page_ids(${threadId}, NULL, NULL, 1000)`),
+      );
+    expect(await pageIds(ann, inside.thread_id)).toHaveLength(2);
+    expect(await pageIds(bob, inside.thread_id)).toHaveLength(2);
+    expect(await pageIds(freelancer, across.thread_id)).toEqual([across.id]);
+    // A colleague (even an admin), another organisation's admin, the freelancer for a
+    // conversation not theirs, Bob for Ann's other conversation, and no user at all.
+    for (const [who, thread] of [
+      [cat, inside.thread_id],
+      [outsider, inside.thread_id],
+      [outsider, across.thread_id],
+      [freelancer, inside.thread_id],
+      [bob, across.thread_id],
+      [null, inside.thread_id],
+    ] as const) {
+      expect(await pageIds(who, thread)).toEqual([]);
+    }
+    for (const who of [cat, outsider, freelancer]) {
+      const res = await call("GET", `/conversations/${inside.thread_id}/messages`, who.token);
+      expect(res.status).toBe(404);
+    }
   });
 
   it("two first messages racing in opposite directions land in one conversation", async () => {

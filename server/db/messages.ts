@@ -194,16 +194,20 @@ export function messagesByIds(tx: Tx, ids: readonly string[]) {
 
 const HistoryRow = MessageRow.extend({ position: z.string(), key: z.string() });
 
-/** One page of a conversation's messages, newest first (idx_messages_thread_created). */
+/**
+ * One page of a conversation's messages, newest first: the page's ids along
+ * idx_messages_thread_created (conversation_page_ids(), migration 0101: for participants
+ * only), then those rows under the messages policy as always.
+ */
 export async function conversationHistory(tx: Tx, threadId: string, page: Page) {
   const after = decodePosition(`history:${threadId}`, page.cursor);
   const rows = await tx.any(sql.type(HistoryRow)`
     SELECT ${COLUMNS}, ${micros(sql.fragment`m.created_at`)} AS position, m.id::text AS key
       FROM messages m
-     WHERE m.thread_id = ${threadId}
-       ${after ? sql.fragment`AND (m.created_at, m.id) < (${after.at}, ${after.id}::uuid)` : sql.fragment``}
-     ORDER BY m.created_at DESC, m.id DESC
-     LIMIT ${page.limit + 1}`);
+     WHERE m.id IN (SELECT p.id FROM conversation_page_ids(
+                      ${threadId}, ${after ? after.at : null}, ${after ? after.id : null},
+                      ${page.limit + 1}) p)
+     ORDER BY m.created_at DESC, m.id DESC`);
   return pageFrom(`history:${threadId}`, rows, page.limit);
 }
 

@@ -22,15 +22,19 @@ const acked = new Map<string, number>();
 const received = new Map<string, number>();
 const sentAt = new Map<string, number>();
 const samples: Sample[] = [];
+/** Deliveries that came before their ack (kept until the ack says whether it is tracked). */
+const early = new Map<string, number>();
+const tracked = new Set<string>();
 let measuring = false;
 let refused = 0;
+let errors: string[] = [];
 
 function settle(id: string): void {
   const a = acked.get(id);
   const r = received.get(id);
   const s = sentAt.get(id);
   if (a === undefined || r === undefined || s === undefined) return;
-  if (measuring) samples.push({ ack: a - s, deliver: r - a });
+  samples.push({ ack: a - s, deliver: r - a });
   acked.delete(id);
   received.delete(id);
   sentAt.delete(id);
@@ -38,6 +42,11 @@ function settle(id: string): void {
 
 function onEnvelope(envelope: { type?: string; data?: { id?: unknown } }): void {
   if (envelope?.type !== "message.created" || typeof envelope.data?.id !== "string") return;
+  // Only messages sent while measuring are waited for (warm-up messages are not tracked).
+  if (!tracked.has(envelope.data.id) && !acked.has(envelope.data.id)) {
+    early.set(envelope.data.id, performance.now());
+    return;
+  }
   received.set(envelope.data.id, performance.now());
   settle(envelope.data.id);
 }
@@ -86,14 +95,23 @@ async function run(perSecond: number, seconds: number, warmupSeconds: number) {
             (ack: { ok: boolean; message?: { id: string } }) => {
               if (!ack?.ok || !ack.message) {
                 refused++;
+                if (errors.length < 5) errors.push(JSON.stringify(ack).slice(0, 200));
                 return;
               }
+              const id = ack.message.id;
+              const before = early.get(id);
+              early.delete(id);
               if (!counted) return;
-              sentAt.set(ack.message.id, t0);
-              acked.set(ack.message.id, performance.now());
-              settle(ack.message.id);
+              tracked.add(id);
+              sentAt.set(id, t0);
+              acked.set(id, performance.now());
+              if (before !== undefined) received.set(id, before);
+              settle(id);
             },
-            () => refused++,
+            (err: Error) => {
+              refused++;
+              if (errors.length < 5) errors.push(err.message);
+            },
           );
         sent++;
       }
@@ -102,11 +120,15 @@ async function run(perSecond: number, seconds: number, warmupSeconds: number) {
     };
     tick();
   });
-  // Stragglers.
-  await new Promise((r) => setTimeout(r, 2_000));
+  // Stragglers: until every tracked message settled, at most 15 s.
+  const deadline = performance.now() + 15_000;
+  while (sentAt.size > 0 && performance.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
   measuring = false;
   const lost = sentAt.size;
-  return { sent, samples: samples.splice(0), lost, refused };
+  const report = { sent, samples: samples.splice(0), lost, refused, errors };
+  errors = [];
+  return report;
 }
 
 process.on("message", async (req: Request) => {

@@ -1,17 +1,16 @@
-import { type ChildProcess, fork, spawn } from "node:child_process";
+import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { sha256, signAccessToken } from "../../../server/auth/tokens.ts";
 import { runHeader, table } from "../quality-db.ts";
-import { freePort } from "../relay/hub-process.ts";
+import { spawnHub } from "../relay/hub-process.ts";
+import { ms, stats } from "../stats.ts";
 import { benchUrls } from "./dataset.ts";
-import { ms, stats } from "./stats.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "../../..");
 const USERS = 2_000;
-const RATE = 200;
+const DEFAULT_RATE = 200;
 const WORKERS = 4;
 const WARMUP_SECONDS = 5;
 const TARGET_P95_MS = 15;
@@ -59,49 +58,6 @@ async function pairsOf(secret: string): Promise<Pair[]> {
   }
 }
 
-/** The API + hub as its own process against the benchmark database (as deployed). */
-async function spawnHub(secret: string, prefix: string) {
-  const port = await freePort();
-  const child = spawn(process.execPath, ["server/main.ts"], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      SITESYNC_ROLES: "api",
-      NODE_ENV: "production",
-      LOG_LEVEL: "warn",
-      SITESYNC_SKIP_DOTENV: "1",
-      JWT_SECRET: secret,
-      REDIS_KEY_PREFIX: prefix,
-      DATABASE_URL: benchUrls.app,
-      SERVICE_DATABASE_URL: benchUrls.service,
-      MIGRATION_DATABASE_URL: benchUrls.owner,
-      SMTP_URL: process.env.SMTP_URL ?? "smtp://127.0.0.1:1025",
-    },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-    await exited;
-  };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error("hub exited during boot");
-    try {
-      if ((await fetch(`${url}/readyz`)).status === 200) return { url, stop };
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error("hub not ready in 30 s");
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 type Reply = {
   ok: boolean;
   error?: string;
@@ -110,6 +66,7 @@ type Reply = {
   samples?: Array<{ ack: number; deliver: number }>;
   lost?: number;
   refused?: number;
+  errors?: string[];
 };
 
 function ask(worker: ChildProcess, message: unknown): Promise<Reply> {
@@ -129,10 +86,16 @@ function ask(worker: ChildProcess, message: unknown): Promise<Reply> {
 export async function runLatencyBench(options: {
   seconds: number;
   loadBefore: number[];
+  rate?: number;
 }): Promise<string> {
+  const RATE = options.rate ?? DEFAULT_RATE;
   const secret = randomBytes(32).toString("hex");
   const pairs = await pairsOf(secret);
-  const hub = await spawnHub(secret, `bench-msg-${randomBytes(4).toString("hex")}`);
+  const hub = await spawnHub({
+    jwtSecret: secret,
+    redisPrefix: `bench-msg-${randomBytes(4).toString("hex")}`,
+    urls: benchUrls,
+  });
   const workers = Array.from({ length: WORKERS }, () =>
     fork(path.join(import.meta.dirname, "latency-worker.ts"), [], {
       stdio: ["ignore", "inherit", "inherit", "ipc"],
@@ -164,6 +127,8 @@ export async function runLatencyBench(options: {
     const lost = replies.reduce((n, r) => n + (r.lost ?? 0), 0);
     const refused = replies.reduce((n, r) => n + (r.refused ?? 0), 0);
     const sent = replies.reduce((n, r) => n + (r.sent ?? 0), 0);
+    const errors = replies.flatMap((r) => r.errors ?? []);
+    if (errors.length > 0) console.log("refusals (first few):", errors);
     const verdict = deliver.p95 <= TARGET_P95_MS ? "PASS" : "FAIL";
     return `### Latency, run of ${new Date().toISOString().slice(0, 10)}
 

@@ -4,8 +4,8 @@ import { conversationHistory, countUnreadMessages } from "../../../server/db/mes
 import { createDatabasePool } from "../../../server/db/pool.ts";
 import { type TenantContext, withTenant } from "../../../server/db/tenant-context.ts";
 import { conversationPage } from "../../../server/messages/conversations.ts";
+import { type Stats, stats } from "../stats.ts";
 import { benchUrls } from "./dataset.ts";
-import { type Stats, stats } from "./stats.ts";
 
 /**
  * The read side of direct messages at 1,000,000 messages, the way requests run it: as

@@ -68,10 +68,14 @@ describe("two users chat across two hub processes", () => {
     expect(receipt.data).toMatchObject({ id: sent.message.id, is_read: true });
     expect(typeof receipt.data.read_at).toBe("string");
     expect(await ann.readMessages([reply.body.id])).toEqual({ ok: true, updated: 1 });
+    // Both participants get each read mark (Ann's own devices too), on their own schedules.
     await waitFor(
-      () => bob.events.some((e) => e.type === "message.read" && e.data.id === reply.body.id),
+      () =>
+        [ann, bob].every((c) =>
+          c.events.some((e) => e.type === "message.read" && e.data.id === reply.body.id),
+        ),
       5_000,
-      "receipt at Bob",
+      "receipt at Bob, read mark at Ann",
     );
 
     // Each socket got each event once, and the conversation looks the same from both nodes.

@@ -19,6 +19,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { parseEnv } from "../server/env.ts";
 import { type Cluster, clusterPorts, startCluster } from "./cluster/cluster.ts";
+import { basePort } from "./cluster/config.ts";
 import { scratchDatabase } from "./lib/scratch-database.ts";
 import { FAULT_KINDS, type FaultKind } from "./soak/faults.ts";
 import { renderSoak } from "./soak/report.ts";
@@ -55,7 +56,10 @@ const faults: FaultKind[] = values.faults
 const clients = Number(values.clients);
 if (!Number.isInteger(clients) || clients < 3 || clients > 2_000)
   throw new Error("--clients must be 3-2000");
-const base = Number(values["base-port"] ?? process.env.SITESYNC_SOAK_BASE_PORT ?? 7500);
+const base = basePort(
+  values["base-port"] ?? process.env.SITESYNC_SOAK_BASE_PORT ?? "7500",
+  "--base-port",
+);
 
 const sh = (cmd: string) => {
   try {

@@ -4,6 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { findBinary } from "../scripts/cluster/binaries.ts";
+import { clusterPorts, startCluster } from "../scripts/cluster/cluster.ts";
+import { basePort, CLUSTER_PORT_SPAN, clusterPortsFromEnv } from "../scripts/cluster/config.ts";
 import { nginxConfig } from "../scripts/cluster/nginx.ts";
 import { pgbouncerConfig } from "../scripts/cluster/pgbouncer.ts";
 
@@ -73,5 +75,24 @@ describe("cluster configuration", () => {
       { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
     );
     expect(out).toBe("");
+  });
+});
+
+describe("cluster ports", () => {
+  it("stay below the ephemeral range: base ports are checked, startCluster refuses one inside", async () => {
+    expect(clusterPortsFromEnv("7400").sentinels).toEqual([7430, 7431, 7432]);
+    expect(basePort("32735", "--base-port")).toBe(32_735);
+    expect(() => basePort("32736", "--base-port")).toThrow(/1024-32735 .*got 32736/);
+    expect(() => basePort("40000", "--base-port")).toThrow(/ephemeral range from 32768/);
+    expect(() => basePort("7400.5", "--base-port")).toThrow(/integer/);
+    // The bench listens past the cluster's span (its lone hub and inspector).
+    expect(() => basePort("32730", "--base-port", CLUSTER_PORT_SPAN + 9)).toThrow(/1024-32726/);
+    await expect(
+      startCluster({
+        dir: path.join(dir, "ephemeral"),
+        ports: clusterPorts(40_000),
+        database: { app: "", service: "", owner: "" },
+      }),
+    ).rejects.toThrow(/40000, 40001.* lie in the ephemeral range/);
   });
 });

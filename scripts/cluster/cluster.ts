@@ -4,6 +4,7 @@ import path from "node:path";
 import { clusterBinaries } from "./binaries.ts";
 import { nginxProcess } from "./nginx.ts";
 import { pgbouncerProcess } from "./pgbouncer.ts";
+import { assertBelowEphemeral } from "./ports.ts";
 import { type Managed, managed, portOpen } from "./process.ts";
 import { type RedisGroup, startRedisGroup } from "./redis.ts";
 
@@ -116,6 +117,7 @@ function workersStarted(logFile: string, since: number): boolean {
 }
 
 export async function startCluster(o: ClusterOptions): Promise<Cluster> {
+  assertBelowEphemeral(allPorts(o.ports));
   const log = o.log ?? (() => {});
   const bin = clusterBinaries();
   mkdirSync(o.dir, { recursive: true });

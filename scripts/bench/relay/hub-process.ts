@@ -36,9 +36,11 @@ export async function spawnHub(options: {
   urls?: { app: string; service: string; owner: string };
   /** Extra node flags (bench:cluster's memory step opens the inspector). */
   nodeArgs?: string[];
+  /** A fixed port (bench:cluster keeps its ports below the ephemeral range); default any free one. */
+  port?: number;
 }): Promise<HubProcess> {
   const urls = options.urls ?? benchUrls;
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   // e.g. BENCH_HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/hub-prof" to profile the hub.
   const nodeArgs = [
     ...(process.env.BENCH_HUB_NODE_ARGS ?? "").split(" ").filter(Boolean),

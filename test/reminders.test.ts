@@ -1,6 +1,7 @@
 import { sql } from "slonik";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { REMINDER_KINDS, type ReminderKind } from "../server/db/reminders.ts";
 import { createQueues, enqueueNow, type Queues } from "../server/jobs/queues.ts";
 import type { Runtime } from "../server/runtime.ts";
 import type { JobContext } from "../workers/handlers/context.ts";
@@ -288,14 +289,16 @@ describe("reminder delivery", () => {
     await expectRemindedOnce(w);
   });
 
-  it("exactly once when the database connection dies between sending and flagging (retried)", async () => {
+  it("exactly once for every kind when the database connection dies between sending and flagging (retried)", async () => {
     const w = await world();
-    let killed = 0;
-    const crashOnce: ReminderHooks = {
-      afterNotify: async (tx) => {
-        if (killed > 0) return;
-        killed++;
-        // The notifications are written and the flag is not: the connection goes away.
+    // The first reminder of each kind loses its connection after notify() and before its
+    // flag (or, for the kinds without one, before the commit that makes its notifications
+    // real); the other reminders of the run go out, and the job fails for the retry.
+    const crashed = new Map<ReminderKind, string>();
+    const crashOncePerKind: ReminderHooks = {
+      afterNotify: async (tx, kind, item, stage) => {
+        if (crashed.has(kind)) return;
+        crashed.set(kind, `reminder:${kind}:${item.id}:${item.due_date}:${stage}`);
         const pid = await tx.oneFirst(
           sql.type(z.object({ pid: z.number() }))`SELECT pg_backend_pid() AS pid`,
         );
@@ -306,9 +309,26 @@ describe("reminder delivery", () => {
     const workers = await startWorkers(runtime, {
       ...FAST,
       handlers: {
-        "reminders.organization": (p, c) => remindOrganization(p, c, crashOnce),
+        "reminders.organization": async (p, c) => {
+          // What the crashed attempt left, seen by the retry before it does anything.
+          if (c.attempt === 2) {
+            leftBehind = await db.anyFirst(sql.type(z.object({ k: z.string() }))`
+              SELECT dedupe_key AS k FROM notifications
+               WHERE dedupe_key = ANY(${sql.array([...crashed.values()], "text")})`);
+            flagsBehind = [
+              (await complianceFlags(w.ids.overdue)).status,
+              (await policyFlags(w.ids.policyExpired)).status,
+              await certificateSent(w.ids.certificate),
+            ];
+            othersSent = (await remindersOf(w.owner.id)).length;
+          }
+          return remindOrganization(p, c, crashOncePerKind);
+        },
       },
     });
+    let leftBehind: readonly string[] | null = null;
+    let flagsBehind: (string | boolean)[] = [];
+    let othersSent = 0;
     try {
       const id = await enqueueNow(queues, "reminders.organization", {
         organization_id: w.org.id,
@@ -319,7 +339,23 @@ describe("reminder delivery", () => {
     } finally {
       await workers.close(0);
     }
-    expect(killed).toBe(1);
+    // Each kind's first item crashed (the past-due ones first: they are the earliest).
+    const { ids } = w;
+    expect([...crashed.values()].sort()).toEqual(
+      [
+        `reminder:compliance:${ids.overdue}:${day(-3)}:overdue`,
+        `reminder:insurance_policy:${ids.policyExpired}:${day(-1)}:overdue`,
+        `reminder:certification:${ids.certificate}:${day(10)}:30`,
+        `reminder:contractor_licence:${ids.contractor}:${day(6)}:7`,
+        `reminder:contractor_insurance:${ids.contractor}:${day(29)}:30`,
+        `reminder:elevator_inspection:${ids.elevator}:${day(14)}:30`,
+      ].sort(),
+    );
+    // The crashed reminders left neither notifications nor flags or statuses; the others
+    // went out in the first attempt.
+    expect(leftBehind).toEqual([]);
+    expect(flagsBehind).toEqual(["pending", "active", false]);
+    expect(othersSent).toBe(9 - REMINDER_KINDS.length);
     await expectRemindedOnce(w);
   });
 
@@ -443,6 +479,26 @@ describe("reminder delivery", () => {
       "2026-06-03",
     ]);
     // Nothing here runs the queued jobs; leave no outbox rows for later files' relays.
+    await db.query(sql.unsafe`DELETE FROM job_outbox`);
+  });
+
+  it("two dispatchers at the same moment (two workers' ticks) queue each run once", async () => {
+    const w = await world();
+    const at = "2026-07-01T21:30:00Z"; // 07:30 on 2 July in Sydney
+    const runsOf = () =>
+      db.any(sql.type(z.object({ local_date: z.string() }))`
+        SELECT payload ->> 'local_date' AS local_date FROM job_outbox
+         WHERE job_name = 'reminders.organization'
+           AND payload ->> 'organization_id' = ${w.org.id}`);
+    const [one, two] = await Promise.all([
+      dispatchReminders({ at }, ctx()),
+      dispatchReminders({ at }, ctx()),
+    ]);
+    expect(await runsOf()).toEqual([{ local_date: "2026-07-02" }]);
+    // Every run recorded now was queued by exactly one of the two.
+    const recorded = await db.oneFirst(sql.type(z.object({ n: z.number() }))`
+      SELECT count(*)::int AS n FROM reminder_runs WHERE local_date = '2026-07-02'`);
+    expect(one.queued + two.queued).toBe(recorded);
     await db.query(sql.unsafe`DELETE FROM job_outbox`);
   });
 

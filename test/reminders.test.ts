@@ -2,6 +2,7 @@ import { sql } from "slonik";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { REMINDER_KINDS, type ReminderKind } from "../server/db/reminders.ts";
+import { withTenant } from "../server/db/tenant-context.ts";
 import { createQueues, enqueueNow, type Queues } from "../server/jobs/queues.ts";
 import type { Runtime } from "../server/runtime.ts";
 import type { JobContext } from "../workers/handlers/context.ts";
@@ -212,6 +213,23 @@ describe("reminder delivery", () => {
     const again = await remindOrganization({ organization_id: w.org.id, local_date: D }, ctx());
     expect(Object.values(again).every((c) => c.reminders === 0)).toBe(true);
     await expectRemindedOnce(w);
+
+    // The kinds without a seed flag are recorded in reminder_deliveries, the organisation's
+    // own (RLS): an admin who joins later is not sent what already went out, of any kind.
+    const deliveries = (organizationId: string) =>
+      withTenant(runtime.db, { organizationId, userId: null }, (tx) =>
+        tx.anyFirst(sql.type(z.object({ k: z.string() }))`
+          SELECT kind || ':' || stage AS k FROM reminder_deliveries ORDER BY 1`),
+      );
+    expect(await deliveries(w.org.id)).toEqual([
+      "contractor_insurance:30",
+      "contractor_licence:7",
+      "elevator_inspection:30",
+    ]);
+    expect(await deliveries((await buildOrganization(db)).id)).toEqual([]);
+    const newcomer = await buildUser(db, { organizationId: w.org.id, role: "admin" });
+    await remindOrganization({ organization_id: w.org.id, local_date: day(1) }, ctx());
+    expect(await remindersOf(newcomer.id)).toEqual([]);
 
     // 15 days later the first item is 5 days away: its 7-day reminder, once.
     const later = await remindOrganization(

@@ -44,8 +44,18 @@ export const ReminderItem = z.object({
 export type ReminderItem = z.infer<typeof ReminderItem>;
 
 const flags = {
-  none: sql.fragment`NULL::boolean AS sent_30, NULL::boolean AS sent_7, NULL::boolean AS sent`,
   pair: sql.fragment`t.reminder_sent_30 AS sent_30, t.reminder_sent_7 AS sent_7, NULL::boolean AS sent`,
+  /**
+   * The kinds without a seed flag read theirs from reminder_deliveries (migrations/0101),
+   * for the row's current date; a 7-day reminder settles the 30-day one, as with flags.
+   */
+  ledger: (kind: ReminderKind, date: FragmentSqlToken) => {
+    const sent = (stages: readonly string[]) => sql.fragment`EXISTS (
+      SELECT 1 FROM reminder_deliveries rd
+       WHERE rd.kind = ${kind} AND rd.item_id = t.id AND rd.due_date = ${date}
+         AND rd.stage = ANY(${sql.array([...stages], "text")}))`;
+    return sql.fragment`${sent(["30", "7"])} AS sent_30, ${sent(["7"])} AS sent_7, NULL::boolean AS sent`;
+  },
 };
 
 /**
@@ -99,7 +109,7 @@ function kindSelect(kind: ReminderKind, d: string): FragmentSqlToken {
           : sql.fragment`t.insurance_expiry`;
       const what = kind === "contractor_licence" ? "licence" : "insurance";
       return sql.fragment`
-        SELECT t.id, ${col}::text AS due_date, ${days(col)}, ${flags.none},
+        SELECT t.id, ${col}::text AS due_date, ${days(col)}, ${flags.ledger(kind, col)},
                NULL::text AS status,
                concat(coalesce(t.company_name, t.contact_name), ' ', ${what}::text, ' ',
                       coalesce(${kind === "contractor_licence" ? sql.fragment`t.license_number` : sql.fragment`t.insurance_policy`}, '')) AS label,
@@ -110,7 +120,8 @@ function kindSelect(kind: ReminderKind, d: string): FragmentSqlToken {
     case "elevator_inspection":
       return sql.fragment`
         SELECT t.id, t.next_inspection_due::text AS due_date,
-               ${days(sql.fragment`t.next_inspection_due`)}, ${flags.none},
+               ${days(sql.fragment`t.next_inspection_due`)},
+               ${flags.ledger(kind, sql.fragment`t.next_inspection_due`)},
                NULL::text AS status,
                concat_ws(', ', s.name, 'lift ' || t.unit_number) AS label, NULL::text AS place,
                t.id AS elevator_id, NULL::uuid AS user_id
@@ -157,6 +168,28 @@ export async function loadReminderItem(
     ${kindSelect(kind, d)} AND t.id = ${id} ${lock ? sql.fragment`FOR UPDATE OF t` : sql.fragment``}`);
 }
 
+/**
+ * Claims one reminder of a kind without a seed flag (contractor licence or insurance,
+ * elevator inspection: the table's CHECK names them), in the reminder's transaction,
+ * before notify(): false when it is already recorded. The primary key makes a
+ * concurrent run of the same reminder wait for this transaction and, if it commits, find
+ * the reminder taken; if it rolls back (a crash), the other one claims it.
+ */
+export async function claimReminder(
+  tx: Tx,
+  kind: ReminderKind,
+  id: string,
+  dueDate: string,
+  stage: "30" | "7",
+): Promise<boolean> {
+  const claimed = await tx.maybeOne(sql.type(z.object({ item_id: z.string() }))`
+    INSERT INTO reminder_deliveries (organization_id, kind, item_id, due_date, stage)
+    VALUES (app_current_org(), ${kind}, ${id}, ${dueDate}::date, ${stage})
+    ON CONFLICT DO NOTHING
+    RETURNING item_id`);
+  return claimed !== null;
+}
+
 /** What a reminder changes on its row; "overdue" moves the status. */
 export type ReminderMark =
   | { flags: "sent_30" | "sent_7" | "sent" }
@@ -176,7 +209,7 @@ export async function markReminded(
   mark: ReminderMark,
 ): Promise<void> {
   const table = TABLE_OF[kind];
-  if (!table) return; // no flag: the notifications' dedupe key is the record
+  if (!table) return; // no flag: claimReminder() recorded it
   let set: FragmentSqlToken;
   if ("status" in mark) set = sql.fragment`status = ${mark.status}`;
   else if (mark.flags === "sent") set = sql.fragment`reminder_sent = true`;

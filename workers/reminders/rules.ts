@@ -15,8 +15,11 @@ type Rule = {
   /** Statuses that become `overdueStatus` once the date has passed (with one reminder). */
   overdueFrom: readonly string[];
   overdueStatus?: "overdue" | "expired";
-  /** Where the seed keeps the record; null: the dedupe key of the notifications. */
-  flags: "pair" | "single" | null;
+  /**
+   * Where the record of a reminder is: the seed's pair of flags (30, 7) or single flag on
+   * the row, or, for tables without one, reminder_deliveries (migrations/0101).
+   */
+  flags: "pair" | "single" | "ledger";
   /** The contractor's or certified user is told too, besides the organisation's staff. */
   tellsItemUser: boolean;
   noun: string;
@@ -57,7 +60,7 @@ export const RULES: Record<ReminderKind, Rule> = {
     leadDays: 30,
     sevenDay: true,
     overdueFrom: [],
-    flags: null,
+    flags: "ledger",
     tellsItemUser: true,
     noun: "Contractor licence",
     link: (i) => ({ type: "contractor", id: i.id, url: `/contractors/${i.id}` }),
@@ -66,7 +69,7 @@ export const RULES: Record<ReminderKind, Rule> = {
     leadDays: 30,
     sevenDay: true,
     overdueFrom: [],
-    flags: null,
+    flags: "ledger",
     tellsItemUser: true,
     noun: "Contractor insurance",
     link: (i) => ({ type: "contractor", id: i.id, url: `/contractors/${i.id}` }),
@@ -75,7 +78,7 @@ export const RULES: Record<ReminderKind, Rule> = {
     leadDays: 30,
     sevenDay: true,
     overdueFrom: [],
-    flags: null,
+    flags: "ledger",
     tellsItemUser: false,
     noun: "Inspection",
     link: (i) => ({ type: "elevator", id: i.id, url: `/elevators/${i.id}` }),
@@ -97,7 +100,10 @@ export function stageFor(kind: ReminderKind, item: ReminderItem): Stage | null {
   return item.sent_30 || item.sent_7 ? null : "30";
 }
 
-/** What records that the reminder went out, on the row itself (null: the dedupe key only). */
+/**
+ * What records on the row itself that the reminder went out (set after notify()); null
+ * for the kinds recorded in reminder_deliveries, which the run claims before notify().
+ */
 export function markFor(kind: ReminderKind, stage: Stage): ReminderMark | null {
   const rule = RULES[kind];
   if (stage === "overdue") return rule.overdueStatus ? { status: rule.overdueStatus } : null;
@@ -108,8 +114,8 @@ export function markFor(kind: ReminderKind, stage: Stage): ReminderMark | null {
 
 /**
  * The identity of one reminder: the row, the date it reminds of and the stage. notify()
- * never tells a user twice under one key, so for tables without flags this is the record
- * that it went out, and for the others a second guard. A new date is a new reminder.
+ * never tells a user twice under one key: a second guard behind the flags and
+ * reminder_deliveries. A new date is a new reminder.
  */
 export function dedupeKey(kind: ReminderKind, item: ReminderItem, stage: Stage): string {
   return `reminder:${kind}:${item.id}:${item.due_date}:${stage}`;

@@ -1,5 +1,6 @@
 import type { DatabasePool } from "slonik";
 import {
+  claimReminder,
   findReminderItems,
   loadReminderItem,
   markReminded,
@@ -28,9 +29,9 @@ export type ReminderCounts = Record<ReminderKind, { reminders: number; notificat
  * and SMS are queued by notify() through the job outbox, so they exist only if this
  * commits) and sets the flag or status that records it. A second run, or a concurrent one
  * that waited for the lock, finds the flag set; a crash before the commit leaves neither
- * the notifications nor the flag, and the retry sends once. Kinds without a flag are
- * recorded by the notifications' dedupe key (unique per user), which concurrent runs
- * also serialise on.
+ * the notifications nor the flag, and the retry sends once. Kinds without a seed flag
+ * claim the reminder in reminder_deliveries before notifying instead of locking: a
+ * concurrent run waits on its primary key, then finds it taken.
  */
 export async function runReminders(
   db: DatabasePool,
@@ -88,10 +89,16 @@ async function remindOne(
   hooks: ReminderHooks | undefined,
 ): Promise<number | null> {
   const rule = RULES[kind];
-  const item = await loadReminderItem(tx, kind, id, localDate, rule.flags !== null);
+  // Rows with the seed's flags are locked; the others are claimed in reminder_deliveries,
+  // whose primary key serialises concurrent runs of the same reminder instead.
+  const item = await loadReminderItem(tx, kind, id, localDate, rule.flags !== "ledger");
   if (!item) return null;
   const stage = stageFor(kind, item);
   if (!stage) return null;
+  if (rule.flags === "ledger") {
+    if (stage === "overdue") return null; // no such reminder for these kinds
+    if (!(await claimReminder(tx, kind, item.id, item.due_date, stage))) return null;
+  }
   const recipients = [...staff];
   if (rule.tellsItemUser && item.user_id) recipients.push(item.user_id);
   const { title, body } = messageFor(kind, item, stage);
@@ -107,8 +114,6 @@ async function remindOne(
   });
   await hooks?.afterNotify?.(tx, kind, item, stage);
   const mark = markFor(kind, stage);
-  // Without a flag, the dedupe key is the record: nobody new told means it went out before.
-  if (!mark) return created.length > 0 ? created.length : null;
-  await markReminded(tx, kind, item.id, mark);
+  if (mark) await markReminded(tx, kind, item.id, mark);
   return created.length;
 }

@@ -46,7 +46,7 @@ export type ReminderItem = z.infer<typeof ReminderItem>;
 const flags = {
   pair: sql.fragment`t.reminder_sent_30 AS sent_30, t.reminder_sent_7 AS sent_7, NULL::boolean AS sent`,
   /**
-   * The kinds without a seed flag read theirs from reminder_deliveries (migrations/0101),
+   * The kinds without a seed flag read theirs from reminder_deliveries (migrations/0102),
    * for the row's current date; a 7-day reminder settles the 30-day one, as with flags.
    */
   ledger: (kind: ReminderKind, date: FragmentSqlToken) => {

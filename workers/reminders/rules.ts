@@ -17,7 +17,7 @@ type Rule = {
   overdueStatus?: "overdue" | "expired";
   /**
    * Where the record of a reminder is: the seed's pair of flags (30, 7) or single flag on
-   * the row, or, for tables without one, reminder_deliveries (migrations/0101).
+   * the row, or, for tables without one, reminder_deliveries (migrations/0102).
    */
   flags: "pair" | "single" | "ledger";
   /** The contractor's or certified user is told too, besides the organisation's staff. */

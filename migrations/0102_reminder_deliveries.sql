@@ -1,4 +1,4 @@
--- 0101 reminder_deliveries: the record of reminders whose rows have no flag in the seed
+-- 0102 reminder_deliveries: the record of reminders whose rows have no flag in the seed
 --
 -- compliance_tracking, insurance_policies and user_certifications record a reminder in
 -- their own flags (0100). contractors (licence, insurance) and elevators

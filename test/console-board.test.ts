@@ -7,6 +7,7 @@ import {
   savePageShot,
   signIn,
   startConsoleServer,
+  tokenOf,
 } from "./helpers/console.ts";
 import { api } from "./helpers/runtime.ts";
 
@@ -38,14 +39,6 @@ async function firstCard(page: Page, status: string): Promise<string> {
     .getAttribute("data-work-order");
   if (!id) throw new Error(`no ${status} card`);
   return id;
-}
-
-async function tokenOf(email: string): Promise<string> {
-  const res = await api(url, "POST", "/api/v1/auth/login", {
-    body: { email, password: "sitesync-demo-1" },
-  });
-  expect(res.status).toBe(200);
-  return res.body.access_token;
 }
 
 describe("login", () => {
@@ -141,7 +134,7 @@ describe("dispatch board", () => {
   });
 
   it("after going offline it says so, then catches up from its cursor without a reload or duplicates", async () => {
-    const a = await tokenOf(MANAGER);
+    const a = await tokenOf(url, MANAGER);
     const b = await signIn(browser, url, ADMIN);
     const first = await firstCard(b.page, "pending");
     const second = await firstCard(b.page, "scheduled");

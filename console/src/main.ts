@@ -4,6 +4,7 @@ import { type ConnectionState, connectionBadge, watchConnection } from "./connec
 import type { Page, PageContext } from "./page.ts";
 import { boardPage } from "./pages/board.ts";
 import { loginPage } from "./pages/login.ts";
+import { messagesPage } from "./pages/messages.ts";
 import { can, displayName, type Me, Session } from "./session.ts";
 
 /**
@@ -26,6 +27,14 @@ const ROUTES: Route[] = [
     title: "Dispatch board",
     nav: "#/board",
     allowed: (me) => can(me, "dispatch:read"),
+  },
+  {
+    // #/messages, #/messages/<thread_id>, #/messages/to/<user_id>
+    pattern: /^#\/messages(?:\/(to))?(?:\/([0-9a-f-]{36}))?$/,
+    page: messagesPage,
+    title: "Messages",
+    nav: "#/messages",
+    allowed: (me) => can(me, "messages:read"),
   },
 ];
 

@@ -6,11 +6,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { afterAll, beforeEach, type TestContext } from "vitest";
+import { afterAll, beforeEach, expect, type TestContext } from "vitest";
 import { seedDemo } from "../../scripts/data/demo/seed.ts";
+import { DEMO_PASSWORD } from "../../shared/demo.ts";
 import { startWorkers } from "../../workers/start.ts";
 import { startHub } from "./realtime.ts";
-import { testRuntime } from "./runtime.ts";
+import { api, testRuntime } from "./runtime.ts";
 
 /**
  * The web console in a real browser (docs/console.md, "Tests"): Debian's Chromium driven
@@ -72,22 +73,25 @@ export async function launchBrowser(): Promise<Browser> {
     args: CHROMIUM_ARGS,
   });
   afterAll(() => browser.close());
-  beforeEach((ctx: TestContext) => {
-    ctx.onTestFailed(async () => {
-      const dir = path.join(ARTIFACTS, "failures");
-      await mkdir(dir, { recursive: true });
-      const name = ctx.task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 80);
-      for (const page of pages) {
-        if (page.isClosed()) continue;
-        failureShots++;
-        await page
-          .screenshot({ path: path.join(dir, `${name}-${failureShots}.png`), fullPage: true })
-          .catch(() => {});
-      }
-    });
-  });
   return browser;
 }
+
+// Registered when a test file imports this module: hooks added from inside beforeAll (as
+// launchBrowser runs) would never run.
+beforeEach((ctx: TestContext) => {
+  ctx.onTestFailed(async () => {
+    const dir = path.join(ARTIFACTS, "failures");
+    await mkdir(dir, { recursive: true });
+    const name = ctx.task.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 80);
+    for (const page of pages) {
+      if (page.isClosed()) continue;
+      failureShots++;
+      await page
+        .screenshot({ path: path.join(dir, `${name}-${failureShots}.png`), fullPage: true })
+        .catch(() => {});
+    }
+  });
+});
 
 export type Visitor = { context: BrowserContext; page: Page; errors: string[] };
 
@@ -95,6 +99,8 @@ export type Visitor = { context: BrowserContext; page: Page; errors: string[] };
 export async function openConsole(browser: Browser, url: string): Promise<Visitor> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   const page = await context.newPage();
+  // Well inside the test's own timeout, so a wait that fails says what it waited for.
+  page.setDefaultTimeout(15_000);
   pages.add(page);
   const errors: string[] = [];
   page.on("pageerror", (err) => errors.push(err.message));
@@ -108,6 +114,15 @@ export async function signIn(browser: Browser, url: string, email: string): Prom
   await visitor.page.getByRole("button", { name: `Sign in as ${email}` }).click();
   await visitor.page.locator(".connection-connected").waitFor();
   return visitor;
+}
+
+/** An access token of a demo user, for acting through the API beside the browser. */
+export async function tokenOf(url: string, email: string): Promise<string> {
+  const res = await api(url, "POST", "/api/v1/auth/login", {
+    body: { email, password: DEMO_PASSWORD },
+  });
+  expect(res.status).toBe(200);
+  return res.body.access_token;
 }
 
 /** One screenshot per console page, kept as a test artifact (git-ignored). */

@@ -5,6 +5,7 @@ import type { Page, PageContext } from "./page.ts";
 import { boardPage } from "./pages/board.ts";
 import { loginPage } from "./pages/login.ts";
 import { messagesPage } from "./pages/messages.ts";
+import { portalPage } from "./pages/portal.ts";
 import { can, displayName, type Me, Session } from "./session.ts";
 
 /**
@@ -35,6 +36,14 @@ const ROUTES: Route[] = [
     title: "Messages",
     nav: "#/messages",
     allowed: (me) => can(me, "messages:read"),
+  },
+  {
+    // #/portal, #/portal/<service_request_id>: a tenant's portal user (no organisation).
+    pattern: /^#\/portal(?:\/([0-9a-f-]{36}))?$/,
+    page: portalPage,
+    title: "Tenant portal",
+    nav: "#/portal",
+    allowed: (me) => me.role === "tenant",
   },
 ];
 

@@ -16,6 +16,7 @@ export function streamDeclaration(entity: Entity) {
       "becomes" in u ? `${u.action}:${u.when}=${u.becomes}` : `${u.action}:${u.when}`,
     ),
     anonymous: s.anonymous ? [s.anonymous.flag, ...s.anonymous.hides] : null,
+    hold: s.hold,
   };
 }
 
@@ -30,6 +31,7 @@ function streamCall(entity: Entity): string {
     `topics => ${array(d.topics)}`,
     d.updates.length > 0 && `updates => ${array(d.updates)}`,
     d.anonymous && `anonymous => ${array(d.anonymous)}`,
+    d.hold && `hold => ${literal(d.hold)}`,
   ].filter((a) => typeof a === "string");
   return `SELECT realtime_stream(${literal(d.table_name)}, ${literal(entity)},\n    ${args.join(",\n    ")});`;
 }

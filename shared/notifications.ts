@@ -35,6 +35,8 @@ export const NOTIFICATION_TYPES = {
   forum_reply: { email: "updates", push: "alerts", sms: null },
   /** A forum answer was accepted: its author. */
   forum_answer_accepted: { email: "updates", push: "alerts", sms: null },
+  /** A new thread in a forum category someone follows. */
+  forum_new_thread: { email: "updates", push: "alerts", sms: null },
   /** A tenant's service request changed (tenant portal). */
   service_request_updated: { email: "updates", push: "alerts", sms: null },
   /** Compliance and maintenance reminders from the workers. */

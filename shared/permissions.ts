@@ -53,6 +53,9 @@ export const PERMISSIONS = [
   "messages:write",
   "notifications:read",
   "jobs:manage",
+  "forum:read",
+  "forum:write",
+  "forum:moderate",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -78,6 +81,7 @@ const READ: Permission[] = [
   "search:read",
   "tenants:read",
   "service_requests:read",
+  "forum:read",
 ];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
@@ -100,6 +104,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "tenants:write",
     "service_requests:write",
     "service_requests:manage",
+    "forum:write",
   ],
   user: [
     ...READ,
@@ -109,6 +114,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "realtime:org",
     ...PERSONAL,
     "service_requests:write",
+    "forum:write",
   ],
   technician: [
     ...READ,
@@ -118,6 +124,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "elevators:write",
     "realtime:org",
     ...PERSONAL,
+    "forum:write",
   ],
   readonly: [...READ, "realtime:org", ...PERSONAL],
   // Guests see their own profile and inbox and nothing of the organisation's operations.
@@ -126,6 +133,9 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   // which), opening and rating requests, its own notifications. Nothing of any
   // organisation's operations, and no direct messages.
   tenant: ["tenants:read", "service_requests:read", "service_requests:write", "notifications:read"],
+  // Guests see their own profile and inbox and nothing of the organisation's operations;
+  // they may read the forums their categories' visibility admits them to, not post.
+  guest: ["org:read", "profiles:read", "profiles:write", ...PERSONAL, "forum:read"],
 };
 
 export function roleCan(role: Role, permission: Permission): boolean {

@@ -40,8 +40,9 @@ beforeAll(async () => {
  * Routes whose sample request is refused on purpose, with the documented status: links
  * whose tokens are made up (401), a wrong current password (403), an address that is
  * already verified (409), a second profile of a user who has one (409), service request
- * actions that the fixture request's state or the owner's role refuse, and the demo logins,
- * which exist only in demo mode (test/console-serving.test.ts checks their answer there).
+ * actions that the fixture request's state or the owner's role refuse, the demo logins,
+ * which exist only in demo mode (test/console-serving.test.ts checks their answer there),
+ * and a vote for one's own forum thread or post (403).
  */
 const REFUSED: Record<string, number> = {
   "post /api/v1/auth/register/verify": 401,
@@ -59,10 +60,16 @@ const REFUSED: Record<string, number> = {
   "post /api/v1/service-requests/:id/close": 409,
   "post /api/v1/service-requests/:id/feedback": 403,
   "get /api/v1/demo/logins": 404,
+  // The sample's thread and post are the caller's own: nobody votes for themselves.
+  "put /api/v1/forum-threads/:id/vote": 403,
+  "put /api/v1/forum-posts/:id/vote": 403,
 };
 
 /** Query strings a route needs to answer at all. */
-const QUERIES: Record<string, string> = { "get /api/v1/search": "?q=lift" };
+const QUERIES: Record<string, string> = {
+  "get /api/v1/search": "?q=lift",
+  "get /api/v1/forum-search": "?q=door",
+};
 
 /** Read first, then writes, then the routes that end something (the sessions last of all). */
 const ENDS_SESSION = (route: CatalogRoute) =>

@@ -50,9 +50,10 @@ describe("the database's streams are the shared declaration", () => {
         topics: z.array(z.string()),
         updates: z.array(z.string()),
         anonymous: z.array(z.string()).nullable(),
+        hold: z.string().nullable(),
       }),
     )`
-      SELECT table_name, entity, organization, topics, updates, anonymous
+      SELECT table_name, entity, organization, topics, updates, anonymous, hold
         FROM realtime_streams ORDER BY table_name`);
     // On a mismatch, `node scripts/realtime-stream-sql.ts <entity>` prints the call to add.
     expect(rows).toEqual(

@@ -25,6 +25,10 @@ import { badBodies, badQueryValue, exampleOf, jsonSchemaOf } from "./helpers/sam
 /** Values a generated body cannot guess (a row other organisations must not see, by RLS). */
 const SAMPLE_OVERRIDES: Record<string, Record<string, unknown>> = {
   technician_profiles: { profile_visibility: "private" },
+  // The organisation's own category, visible to its members only.
+  forum_categories: { scope_type: "organization", visibility: "organization" },
+  // A subscription names a thread or a category, not both.
+  forum_subscriptions: { category_id: undefined },
 };
 
 /**
@@ -189,6 +193,13 @@ describe.each(RESOURCES.map((served) => [served.def.table, served.def] as const)
         const list = await call("GET", `/${def.path}?limit=200`, a.token);
         expect(list.body.data.map((r: { id: string }) => r.id)).not.toContain(id);
         names.push(def.audit.deleted);
+        // A user-scoped row was the owner's only one: make it again for the tests below.
+        if (def.scope === "user") {
+          const again = await call("POST", `/${def.path}`, a.token, createBody(def, a));
+          expect(again.status, JSON.stringify(again.body)).toBe(201);
+          a.ids[def.table] = again.body.id;
+          a.rows[def.table] = [again.body.id];
+        }
       }
       const events = await auditOf(id);
       expect(events.map((e) => e.entity_type)).toEqual(names.filter(Boolean).map(() => def.entity));

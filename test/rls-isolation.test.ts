@@ -36,6 +36,8 @@ type Fixture = {
   readOnly?: boolean;
   /** Requests may update but never delete (a financial record). */
   noDelete?: boolean;
+  /** A column requests may update, for tables whose UPDATE privilege is per column. */
+  touch?: string;
 };
 
 const ins = (tx: Tx, query: ReturnType<typeof sql.unsafe>) => tx.oneFirst(sql.type(Id)`${query}`);
@@ -148,6 +150,7 @@ const FIXTURES: Fixture[] = [
   },
   {
     table: "forum_categories",
+    touch: "name",
     make: (tx, w) =>
       ins(
         tx,
@@ -156,6 +159,7 @@ const FIXTURES: Fixture[] = [
   },
   {
     table: "forum_threads",
+    touch: "title",
     make: (tx, w) =>
       ins(
         tx,
@@ -164,6 +168,7 @@ const FIXTURES: Fixture[] = [
   },
   {
     table: "forum_posts",
+    touch: "content",
     make: (tx, w) =>
       ins(
         tx,
@@ -514,7 +519,10 @@ describe("row-level security isolates every tenant table", () => {
           const id = world.ids[f.table]!;
           const t = sql.identifier([f.table]);
           expect(
-            await tryWrite(world.a, sql.unsafe`UPDATE ${t} SET id = id WHERE id = ${id}`),
+            await tryWrite(
+              world.a,
+              sql.unsafe`UPDATE ${t} SET ${sql.identifier([f.touch ?? "id"])} = ${sql.identifier([f.touch ?? "id"])} WHERE id = ${id}`,
+            ),
           ).toBe(1);
           const del = await tryWrite(world.a, sql.unsafe`DELETE FROM ${t} WHERE id = ${id}`);
           if (f.noDelete) {

@@ -92,6 +92,12 @@ export function rowsOf<D extends AnyResource>(def: D) {
     /** Null when the row does not exist (or RLS hides it from this writer). */
     update: (tx: Tx, id: string, values: Record<string, unknown>) =>
       updateRow(tx, t, id, assignmentsOf(values, def.kinds)) as Promise<Row | null>,
+    /** A hard DELETE, for tables without deleted_at (subscriptions); null when not there. */
+    async remove(tx: Tx, id: string): Promise<Record<string, number> | null> {
+      const gone = await tx.maybeOne(sql.type(z.object({ id: z.string() }))`
+        DELETE FROM ${sql.identifier([def.table])} WHERE id = ${id} RETURNING id`);
+      return gone ? {} : null;
+    },
     /**
      * Sets deleted_at, and on the definition's cascade tables the children's; returns how
      * many of each went with it (`elevators_deleted: 2`). Null when there was no live row.

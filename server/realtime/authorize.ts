@@ -76,11 +76,14 @@ async function decide(tx: Tx, principal: Principal, topic: Topic): Promise<Admis
         ? admit("tenant")
         : notFound(topic);
     case "forum_category":
+      // The category's visibility decides (its RLS), then forum:read (an API key's scope).
       return (await rowVisible(tx, "forum_categories", topic.id))
-        ? admit("staff")
+        ? staffOnly(principal, "forum:read")
         : notFound(topic);
     case "forum_thread":
-      return (await rowVisible(tx, "forum_threads", topic.id)) ? admit("staff") : notFound(topic);
+      return (await rowVisible(tx, "forum_threads", topic.id))
+        ? staffOnly(principal, "forum:read")
+        : notFound(topic);
     case "service_request": {
       const access = await serviceRequestAccess(tx, topic.id);
       if (!access) return notFound(topic);

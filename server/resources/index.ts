@@ -4,6 +4,10 @@ import { notifications } from "../../shared/resources/notifications.ts";
 import { sites } from "../../shared/resources/sites.ts";
 import { technicianProfiles } from "../../shared/resources/technician-profiles.ts";
 import { elevatorRules } from "./elevators.ts";
+import { forumCategoryRules } from "./forum-categories.ts";
+import { forumPostRules } from "./forum-posts.ts";
+import { forumSubscriptionRules } from "./forum-subscriptions.ts";
+import { forumThreadRules } from "./forum-threads.ts";
 import { type Served, serve } from "./rules.ts";
 import { serviceRequestRules } from "./service-requests.ts";
 import { tenantRules } from "./tenants.ts";
@@ -24,4 +28,8 @@ export const RESOURCES: readonly Served[] = [
   serve(notifications),
   tenantRules,
   serviceRequestRules,
+  forumCategoryRules,
+  forumThreadRules,
+  forumPostRules,
+  forumSubscriptionRules,
 ];

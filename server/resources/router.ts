@@ -1,6 +1,7 @@
 import { type Request, type Response, Router } from "express";
 import type { z } from "zod";
 import type { Permission } from "../../shared/permissions.ts";
+import type { RowOf } from "../../shared/resources/define.ts";
 import { IdParams } from "../../shared/schemas/fields.ts";
 import { pageOf } from "../../shared/schemas/list.ts";
 import { auditContextOf } from "../audit/record.ts";
@@ -35,12 +36,21 @@ export function resourceRouter<D extends AnyResource>(runtime: Runtime, served: 
     );
   }
 
+  // What this caller may see of the rows (rules.present), e.g. anonymous authors blanked.
+  const present = (ctx: ResourceContext, data: RowOf<D>[]) =>
+    served.rules.present ? served.rules.present(ctx, data) : Promise.resolve(data);
+  const presentOne = async (ctx: ResourceContext, row: RowOf<D>) =>
+    (await present(ctx, [row]))[0] ?? row;
+
   if (has("list")) {
     router.get(
       "/",
       guard(def.permissions.read),
       handler({ query: def.listQuery, response: pageOf(def.row) }, ({ query }, req, res) =>
-        inTenant(req, res, ({ tx }) => rows.list(tx, query as ListInput)),
+        inTenant(req, res, async (ctx) => {
+          const page = await rows.list(ctx.tx, query as ListInput);
+          return { ...page, data: await present(ctx, page.data) };
+        }),
       ),
     );
   }
@@ -49,10 +59,10 @@ export function resourceRouter<D extends AnyResource>(runtime: Runtime, served: 
       "/:id",
       guard(def.permissions.read),
       handler({ params: IdParams, response: def.row }, ({ params }, req, res) =>
-        inTenant(req, res, async ({ tx }) => {
-          const row = await rows.find(tx, params.id);
+        inTenant(req, res, async (ctx) => {
+          const row = await rows.find(ctx.tx, params.id);
           if (!row) throw notFound(def.label);
-          return row;
+          return presentOne(ctx, row);
         }),
       ),
     );
@@ -68,7 +78,9 @@ export function resourceRouter<D extends AnyResource>(runtime: Runtime, served: 
           req,
           res, // The body was parsed by def.create: this is its validated boundary.
         ) =>
-          inTenant(req, res, (ctx) => createResource(ctx, served, body as z.output<D["create"]>)),
+          inTenant(req, res, async (ctx) =>
+            presentOne(ctx, await createResource(ctx, served, body as z.output<D["create"]>)),
+          ),
       ),
     );
   }
@@ -79,8 +91,11 @@ export function resourceRouter<D extends AnyResource>(runtime: Runtime, served: 
       handler(
         { params: IdParams, body: def.update, response: def.row, errors: [409, 422] },
         ({ params, body }, req, res) =>
-          inTenant(req, res, (ctx) =>
-            updateResource(ctx, served, params.id, body as z.output<D["update"]>),
+          inTenant(req, res, async (ctx) =>
+            presentOne(
+              ctx,
+              await updateResource(ctx, served, params.id, body as z.output<D["update"]>),
+            ),
           ),
       ),
     );
@@ -89,7 +104,7 @@ export function resourceRouter<D extends AnyResource>(runtime: Runtime, served: 
     router.delete(
       "/:id",
       guard(def.permissions.write),
-      handler({ params: IdParams, status: 204 }, ({ params }, req, res) =>
+      handler({ params: IdParams, status: 204, errors: [403, 409] }, ({ params }, req, res) =>
         inTenant(req, res, (ctx) => deleteResource(ctx, served, params.id)),
       ),
     );

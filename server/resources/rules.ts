@@ -24,6 +24,13 @@ export type Rules<D extends AnyResource> = {
     ctx: ResourceContext,
     change: { id: string; before: RowOf<D>; body: z.output<D["update"]> },
   ) => Promise<Values | undefined>;
+  /** Before a DELETE; `before` is the row, locked FOR UPDATE. Throw to refuse (403, 409). */
+  beforeDelete?: (ctx: ResourceContext, change: { id: string; before: RowOf<D> }) => Promise<void>;
+  /**
+   * What this caller may see of rows about to be answered (lists, get, create, patch):
+   * e.g. an anonymous author's id blanked for everyone but moderators. Same keys out as in.
+   */
+  present?: (ctx: ResourceContext, rows: RowOf<D>[]) => Promise<RowOf<D>[]>;
   /** Runs after the row and its audit event are written, in the same transaction. */
   afterCreate?: (ctx: ResourceContext, row: RowOf<D>) => Promise<void>;
   /** Extra event_data for the `created` audit event. */

@@ -14,9 +14,9 @@ import type { ResourceContext, Served } from "./rules.ts";
 
 type Values = Record<string, unknown>;
 
-/** "a site", "an elevator", "a work order": for 422 messages. */
+/** "a site", "an elevator", "a work order", "a forum category": for 422 messages. */
 const aNoun = (table: string) => {
-  const noun = table.replace(/s$/, "").replaceAll("_", " ");
+  const noun = table.replace(/ies$/, "y").replace(/s$/, "").replaceAll("_", " ");
   return `${/^[aeiou]/.test(noun) ? "an" : "a"} ${noun}`;
 };
 
@@ -26,7 +26,8 @@ async function checkReferences(ctx: ResourceContext, def: AnyResource, body: Val
     const id = body[field];
     if (typeof id !== "string") continue;
     if (!(await referenceExists(ctx.tx, table, id))) {
-      throw unprocessable(`${field} does not refer to ${aNoun(table)} of this organisation`);
+      const whose = def.scope === "shared" ? "you can see" : "of this organisation";
+      throw unprocessable(`${field} does not refer to ${aNoun(table)} ${whose}`);
     }
   }
 }
@@ -120,11 +121,18 @@ export async function updateResource<D extends AnyResource>(
   return after;
 }
 
-export async function deleteResource(ctx: ResourceContext, { def }: Served, id: string) {
+export async function deleteResource<D extends AnyResource>(
+  ctx: ResourceContext,
+  { def, rules }: Served<D>,
+  id: string,
+) {
   const rows = rowsOf(def);
   const row = await rows.find(ctx.tx, id, "update");
   if (!row || !mayWrite(def, row, ctx)) throw notFound(def.label);
-  const cascaded = await rows.softDelete(ctx.tx, id);
-  if (!cascaded) throw notFound(def.label);
-  await audit(ctx, def, def.audit.deleted, row, { entityId: id, data: cascaded });
+  await rules.beforeDelete?.(ctx, { id, before: row });
+  const removed = def.softDeletes
+    ? await rows.softDelete(ctx.tx, id)
+    : await rows.remove(ctx.tx, id);
+  if (!removed) throw notFound(def.label);
+  await audit(ctx, def, def.audit.deleted, row, { entityId: id, data: removed });
 }

@@ -7,6 +7,7 @@ import { auditRouter } from "./audit/router.ts";
 import { authRouter } from "./auth/router.ts";
 import { demoRouter } from "./demo/router.ts";
 import { dispatchBoardRouter } from "./dispatch-board/router.ts";
+import { forumActionsRouter } from "./forum/router.ts";
 import { jobApplicationsRouter } from "./job-applications/router.ts";
 import { meRouter } from "./me/router.ts";
 import { conversationsRouter, messagesRouter } from "./messages/router.ts";
@@ -42,6 +43,7 @@ export function apiRouter(runtime: Runtime): Router {
   router.use("/work-orders", workOrderActionsRouter(runtime));
   router.use("/tenants", tenantActionsRouter(runtime));
   router.use("/service-requests", serviceRequestActionsRouter(runtime));
+  router.use(forumActionsRouter(runtime));
   router.use("/dispatch-board", dispatchBoardRouter(runtime));
   router.use("/search", searchRouter(runtime));
   router.use("/presence", presenceRouter(runtime));

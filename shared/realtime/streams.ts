@@ -55,6 +55,12 @@ type StreamSpec<R extends z.ZodObject> = {
   /** When `flag` is true the event leaves out `hides`, and its actor and organisation. */
   anonymous: { flag: Column<R>; hides: readonly Column<R>[] } | null;
   /**
+   * A boolean column that holds rows back while false (a forum post awaiting moderation):
+   * no change of a held row is an event; the update setting it true is `<entity>.created`,
+   * one setting it false again `<entity>.deleted` (migration 0094).
+   */
+  hold: Column<R> | null;
+  /**
    * What a restricted audience may see of the row: only these fields in `data` and
    * `changes`, no `actor_id`, and no event at all for an update that touched none of them.
    * Audiences not named here see the whole row.
@@ -80,6 +86,7 @@ export const STREAMS = {
     ],
     updates: [],
     anonymous: null,
+    hold: null,
     // A tenant portal user whose service request is linked to the work order: status and
     // schedule, never costs, contractors or internal notes.
     audiences: {
@@ -104,6 +111,7 @@ export const STREAMS = {
     topics: ["org", "site:site_id", "elevator:id", "site:old.site_id"],
     updates: [{ action: "status_changed", when: "status" }],
     anonymous: null,
+    hold: null,
     audiences: {},
   }),
   service_request: stream({
@@ -120,6 +128,7 @@ export const STREAMS = {
     ],
     updates: [],
     anonymous: null,
+    hold: null,
     audiences: {},
   }),
   forum_thread: stream({
@@ -129,6 +138,7 @@ export const STREAMS = {
     topics: ["forum_category:category_id", "forum_thread:id", "forum_category:old.category_id"],
     updates: [],
     anonymous: { flag: "is_anonymous", hides: ["author_id", "author_organization_id"] },
+    hold: "is_approved",
     audiences: {},
   }),
   forum_post: stream({
@@ -138,6 +148,7 @@ export const STREAMS = {
     topics: ["forum_thread:thread_id", "forum_thread:old.thread_id"],
     updates: [],
     anonymous: { flag: "is_anonymous", hides: ["author_id"] },
+    hold: "is_approved",
     audiences: {},
   }),
   message: stream({
@@ -147,6 +158,7 @@ export const STREAMS = {
     topics: ["user:sender_id", "user:recipient_id"],
     updates: [{ action: "read", when: "is_read", becomes: "true" }],
     anonymous: null,
+    hold: null,
     audiences: {},
   }),
   notification: stream({
@@ -157,6 +169,7 @@ export const STREAMS = {
     topics: ["user:user_id"],
     updates: [{ action: "read", when: "is_read", becomes: "true" }],
     anonymous: null,
+    hold: null,
     audiences: {},
   }),
 } satisfies Record<Entity, StreamSpec<z.ZodObject>>;

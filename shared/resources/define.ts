@@ -91,13 +91,16 @@ export type ResourceSpec<C extends Columns, F extends Record<string, Filter>> = 
    * it (another user's row is 404 to write). "site": the organisation of the site its
    * `site_id` names (tenants, service requests): nothing is stamped, RLS decides who sees
    * and writes it (staff, and tenant portal users, who have no organisation), and its audit
-   * events go to that organisation's trail.
+   * events go to that organisation's trail. "shared": a platform-wide table whose own
+   * columns say who sees what (forum categories, threads, posts): nothing is stamped
+   * besides `createdBy`, RLS and the server hooks decide.
    */
-  scope: "organization" | "user" | "site";
+  scope: "organization" | "user" | "site" | "shared";
   /** Column stamped with the caller's user id at creation (e.g. created_by). */
   createdBy?: string;
   permissions: { read: Permission; write: Permission };
-  /** Which standard routes exist; default all of them (delete only with softDelete). */
+  /** Which standard routes exist; default all of them (delete only with softDelete). A
+   *  "delete" listed without softDelete is a hard DELETE (rows nothing else refers to). */
   operations?: readonly Operation[];
   filters?: F;
   /** `?sort=name` / `?sort=-name`; created_at is always a key, `-created_at` the default.

@@ -1,6 +1,5 @@
 import { z } from "zod";
-
-const FORUM_THREAD_STATUSES = ["open", "answered", "closed", "locked"] as const;
+import { FORUM_THREAD_STATUSES } from "../forum.ts";
 
 /**
  * A forum thread. An anonymous thread goes out without author_id and
@@ -14,6 +13,8 @@ export const ForumThreadRow = z.object({
   is_anonymous: z.boolean().nullable(),
   title: z.string(),
   slug: z.string(),
+  content: z.string(),
+  content_html: z.string(),
   equipment_manufacturer: z.string().nullable(),
   equipment_model: z.string().nullable(),
   fault_code: z.string().nullable(),
@@ -29,6 +30,7 @@ export const ForumThreadRow = z.object({
   upvote_count: z.number().nullable(),
   last_reply_at: z.string().nullable(),
   last_reply_by: z.string().nullable(),
+  last_activity_at: z.string(),
   created_at: z.string().nullable(),
   updated_at: z.string().nullable(),
   deleted_at: z.string().nullable(),

@@ -95,6 +95,22 @@ export async function buildTenant(
     request_type: "issue_report",
     subject: "Lift doors slow",
   });
+  // The organisation's own forum, visible to its members only.
+  const category = await post("/api/v1/forum-categories", {
+    name: `Team ${label}`,
+    scope_type: "organization",
+    visibility: "organization",
+  });
+  const thread = await post("/api/v1/forum-threads", {
+    category_id: category.id,
+    title: "Door operator keeps reversing",
+    content: "Any ideas?",
+  });
+  const forumPost = await post("/api/v1/forum-posts", {
+    thread_id: thread.id,
+    content: "Check the edge sensor.",
+  });
+  const subscription = await post("/api/v1/forum-subscriptions", { thread_id: thread.id });
   return {
     token,
     password: PASSWORD,
@@ -119,6 +135,10 @@ export async function buildTenant(
       messages: message.id,
       conversations: message.thread_id,
       "job-applications": application,
+      "forum-categories": category.id,
+      "forum-threads": thread.id,
+      "forum-posts": forumPost.id,
+      "forum-subscriptions": subscription.id,
     },
   };
 }
@@ -220,6 +240,24 @@ export function sampleBody(route: CatalogRoute, t: Tenant): Record<string, unkno
       satisfaction_rating: 5,
       feedback_text: "Quick, thanks",
     }),
+    "post /api/v1/forum-categories": () => ({
+      name: `Category ${unique}`,
+      scope_type: "organization",
+      visibility: "organization",
+    }),
+    "patch /api/v1/forum-categories/:id": () => ({ description: "Renamed" }),
+    "post /api/v1/forum-threads": () => ({
+      category_id: t.ids["forum-categories"],
+      title: `Thread ${unique}`,
+      content: "What does fault 0047 mean?",
+    }),
+    "patch /api/v1/forum-threads/:id": () => ({ title: "Edited title" }),
+    "post /api/v1/forum-posts": () => ({ thread_id: t.ids["forum-threads"], content: "A reply" }),
+    "patch /api/v1/forum-posts/:id": () => ({ content: "An edited reply" }),
+    "post /api/v1/forum-subscriptions": () => ({ category_id: t.ids["forum-categories"] }),
+    "patch /api/v1/forum-subscriptions/:id": () => ({ notify_email: false }),
+    "post /api/v1/forum-threads/:id/status": () => ({ status: "closed" }),
+    "post /api/v1/forum-threads/:id/flags": () => ({ is_pinned: true }),
   };
   return samples[key]?.();
 }
@@ -246,6 +284,12 @@ export async function databaseDigest(runtime: Runtime): Promise<string> {
     "messages",
     "conversations",
     "job_applications",
+    "forum_categories",
+    "forum_threads",
+    "forum_posts",
+    "forum_subscriptions",
+    "forum_thread_votes",
+    "forum_post_votes",
   ];
   const parts: string[] = [];
   for (const table of tables) {

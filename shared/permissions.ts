@@ -127,8 +127,6 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "forum:write",
   ],
   readonly: [...READ, "realtime:org", ...PERSONAL],
-  // Guests see their own profile and inbox and nothing of the organisation's operations.
-  guest: ["org:read", "profiles:read", "profiles:write", ...PERSONAL],
   // A tenant portal user: its tenant rows and their requests (row-level security decides
   // which), opening and rating requests, its own notifications. Nothing of any
   // organisation's operations, and no direct messages.

@@ -9,7 +9,7 @@ import type { Tx } from "./tenant-context.ts";
 
 const Bool = z.object({ ok: z.boolean() });
 
-/** For each category id the caller can see: whether they moderate it (migration 0093). */
+/** For each category id the caller can see: whether they moderate it (migration 0103). */
 export async function moderatedCategories(
   tx: Tx,
   categoryIds: readonly string[],
@@ -181,7 +181,7 @@ export async function viewCount(tx: Tx, threadId: string): Promise<number | null
 
 /**
  * Marks one post as the thread's accepted answer (or none) and sets the thread's status,
- * through forum_set_answer() (migration 0093): the caller has been authorised already.
+ * through forum_set_answer() (migration 0103): the caller has been authorised already.
  */
 export async function setAcceptedAnswer(
   tx: Tx,
@@ -259,7 +259,7 @@ const Hit = z.object({
 /**
  * Full-text search (english) over thread titles, opening texts and equipment links, and
  * over posts, under the caller's RLS (held and deleted rows excluded, as everywhere). The
- * expressions repeat the GIN indexes' of migration 0093 so the planner can use them.
+ * expressions repeat the GIN indexes' of migration 0103 so the planner can use them.
  * Headlines mark matches with \u0002…\u0003, which the caller turns into escaped HTML.
  */
 export async function searchForum(

@@ -12,7 +12,7 @@ import { notify } from "../notifications/notify.ts";
  * - a new thread: its category's subscribers (`forum_new_thread:<thread id>`);
  * - an accepted answer: the answer's author (`forum_answer_accepted:<post id>`).
  * Recipients are those who would see the thread now (forum_category_visible_to(),
- * migration 0093), never the row's own author. A held row notifies nobody: approval
+ * migration 0103), never the row's own author. A held row notifies nobody: approval
  * notifies then. Nothing names an anonymous author.
  */
 type Ctx = { tx: Tx };

@@ -42,7 +42,7 @@ export const forumPostRules = serve(forumPosts, {
     if (before.author_id !== principal.userId && !moderator) {
       throw forbidden("Only the author or a moderator deletes a post");
     }
-    // (Deleting the accepted answer reopens an answered thread: a trigger of migration 0093.)
+    // (Deleting the accepted answer reopens an answered thread: a trigger of migration 0103.)
     if (thread?.status === "locked" && !moderator) throw conflict("The thread is locked");
   },
   present: ({ tx, principal }, rows) =>

@@ -11,7 +11,7 @@ import { serve } from "./rules.ts";
  * Forum threads' rules (docs/forums.md#threads). Posting needs an active category the
  * caller may post in (required_user_type), anonymity needs allow_anonymous; the author
  * edits until the thread is locked; the author or a moderator deletes. Whether a new thread
- * is held for moderation is the database's decision (trigger, migration 0093).
+ * is held for moderation is the database's decision (trigger, migration 0103).
  */
 export const forumThreadRules = serve(forumThreads, {
   async beforeCreate({ tx, principal }, body) {

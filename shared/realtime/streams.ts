@@ -57,7 +57,7 @@ type StreamSpec<R extends z.ZodObject> = {
   /**
    * A boolean column that holds rows back while false (a forum post awaiting moderation):
    * no change of a held row is an event; the update setting it true is `<entity>.created`,
-   * one setting it false again `<entity>.deleted` (migration 0094).
+   * one setting it false again `<entity>.deleted` (migration 0104).
    */
   hold: Column<R> | null;
   /**

@@ -9,7 +9,7 @@ import { defineResource, filter, userActions } from "./define.ts";
  * trade, manufacturer, region; their moderators are the platform administrators) and
  * organisations' own (organization, portfolio; moderated by the organisation's owners and
  * admins, organization_id set from the caller). visibility and required_user_type decide
- * who sees a category and its threads (RLS, migration 0093). No DELETE: a category is
+ * who sees a category and its threads (RLS, migration 0103). No DELETE: a category is
  * retired with is_active = false (its moderators still see it). Counters are the triggers'.
  */
 export const forumCategories = defineResource({

@@ -1,4 +1,4 @@
--- 0093 forums: ownership, visibility, moderation, votes, counters, search (docs/forums.md)
+-- 0103 forums: ownership, visibility, moderation, votes, counters, search (docs/forums.md)
 --
 -- What 0004 (the seed's tables) lacked for the forum API:
 --   * forum_categories.organization_id: the organisation that owns a category

@@ -94,5 +94,21 @@ describe("two users chat across two hub processes", () => {
       unread_count: 0,
     });
     expect(fromA.body.data[0].last_message.id).toBe(reply.body.id);
+
+    // Presence is the cluster's: each was connected on some node, so neither was told of
+    // a message by notification (Ann wrote on hub A to Bob on hub B, and back over REST).
+    for (const [token, hub] of [
+      [annToken, hubB],
+      [bobToken, hubA],
+    ] as const) {
+      const notes = await api(
+        hub.url,
+        "GET",
+        "/api/v1/notifications?notification_type=message_received",
+        { token },
+      );
+      expect(notes.status).toBe(200);
+      expect(notes.body.data).toEqual([]);
+    }
   });
 });

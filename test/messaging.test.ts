@@ -2,7 +2,9 @@ import { sql } from "slonik";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { withTenant } from "../server/db/tenant-context.ts";
+import { renderMessageHtml } from "../server/messages/render.ts";
 import { attachRealtime } from "../server/realtime/hub.ts";
+import { isUserOnline } from "../server/realtime/presence.ts";
 import { topicName } from "../shared/realtime/topics.ts";
 import { buildOrganization, buildUser, sessionFor } from "./factories.ts";
 import {
@@ -110,6 +112,41 @@ describe("sending", () => {
     expect((await send(ann, bob, long)).body.content).toBe(long);
   });
 
+  it("content_html lets no markup of the sender's through: only its own links and line breaks", async () => {
+    const ann = await person(orgA);
+    const bob = await person(orgA);
+    const hostile = [
+      "<script>alert(1)</script>",
+      "<img src=x onerror=alert(1)>",
+      '<a href="javascript:alert(1)">x</a>',
+      "javascript:alert(1)",
+      "data:text/html;base64,PHNjcmlwdD4=",
+      'http://evil.test/"onmouseover="alert(1)',
+      "http://evil.test/<script>alert(1)</script>",
+      "vbscript:msgbox(1) //evil.test/x",
+      "<svg/onload=alert(1)>\n<iframe src=//evil.test>",
+      "&lt;script&gt; stays text",
+    ];
+    // The only tags that may appear: a link (http, https, mailto) with fixed rel/target, its
+    // end, and a line break.
+    const allowed =
+      /^(<a href="(https?:\/\/|mailto:)[^"<>]*" rel="noopener noreferrer nofollow ugc" target="_blank">|<\/a>|<br \/>)$/;
+    for (const content of hostile) {
+      const html = renderMessageHtml(content);
+      for (const tag of html.match(/<[^>]*>/g) ?? []) expect(tag, content).toMatch(allowed);
+    }
+    expect(renderMessageHtml("&lt;script&gt; stays text")).toBe(
+      "&amp;lt;script&amp;gt; stays text",
+    );
+    expect(renderMessageHtml("javascript:alert(1)")).toBe("javascript:alert(1)");
+    // The same text over REST and in the send ack; the row itself keeps what was sent.
+    const sent = await send(ann, bob, hostile[6]!);
+    expect(sent.body.content).toBe(hostile[6]);
+    expect(sent.body.content_html).toBe(renderMessageHtml(hostile[6]!));
+    const one = await call("GET", `/messages/${sent.body.id}`, bob.token);
+    expect(one.body.content_html).toBe(sent.body.content_html);
+  });
+
   it("is a person's: API keys are refused", async () => {
     const owner = await person(orgA, "admin");
     await db.query(sql.unsafe`UPDATE users SET role = 'owner' WHERE id = ${owner.id}`);
@@ -120,6 +157,17 @@ describe("sending", () => {
     expect((await call("GET", "/conversations", key.body.key)).status).toBe(403);
   });
 });
+
+const onlineNow = (userId: string) =>
+  isUserOnline(runtime.redis, runtime.env.REDIS_KEY_PREFIX, userId);
+
+async function until(read: () => Promise<boolean>, wanted: boolean, timeoutMs = 5_000) {
+  const deadline = Date.now() + timeoutMs;
+  while ((await read()) !== wanted) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${wanted}`);
+    await sleep(25);
+  }
+}
 
 async function messageCount(senderId: string) {
   return db.oneFirst(sql.type(z.object({ n: z.number() }))`
@@ -334,6 +382,13 @@ describe("who may message whom", () => {
     expect((await send(rejected, staff, "Why?")).status).toBe(404);
     expect(application).toBeTruthy();
 
+    // A tenant portal user (no organisation, no messages permission) is reached by no rule,
+    // not even by staff of the organisation whose site the tenant is on.
+    const portal = await buildUser(db, { organizationId: null, role: "tenant" });
+    const asPortal = { id: portal.id, token: (await sessionFor(db, portal)).token, orgId: null };
+    expect((await send(staff, asPortal, "hi")).status).toBe(404);
+    expect((await send(asPortal, staff, "hi")).status).toBe(403);
+
     // Deactivated users and oneself are out of reach.
     const gone = await person(orgA);
     await db.query(sql.unsafe`UPDATE users SET is_active = false WHERE id = ${gone.id}`);
@@ -358,10 +413,36 @@ describe("who may message whom", () => {
     const ok = await send(ann, bob, "the manual", { attachment_document_ids: [shared] });
     expect(ok.status).toBe(201);
     expect(ok.body.attachment_document_ids).toEqual([shared]);
-    for (const ids of [[mine], [theirs], [shared, "00000000-0000-4000-8000-000000000000"]]) {
+    // Bob's private document: Bob may see it, Ann (the sender) may not.
+    const bobs = await doc(bob, "private");
+    for (const ids of [
+      [mine],
+      [theirs],
+      [bobs],
+      [shared, "00000000-0000-4000-8000-000000000000"],
+    ]) {
       const res = await send(ann, bob, "nope", { attachment_document_ids: ids });
       expect(res.status).toBe(422);
     }
+    // Across organisations (a freelancer of none): the recipient's own RLS context decides,
+    // so Ann's organisation's document is refused, a platform-wide one is fine.
+    const freelancer = await person(null, "guest");
+    await db.query(sql.unsafe`
+      INSERT INTO technician_profiles (user_id, availability_status, profile_visibility)
+      VALUES (${freelancer.id}, 'actively_looking', 'public')`);
+    const platform = await doc(ann, "platform");
+    expect(
+      (await send(ann, freelancer, "org only", { attachment_document_ids: [shared] })).status,
+    ).toBe(422);
+    const across = await send(ann, freelancer, "for everyone", {
+      attachment_document_ids: [platform, platform],
+    });
+    expect(across.status).toBe(201);
+    // A refused send stored nothing.
+    expect(
+      await db.oneFirst(sql.type(z.object({ n: z.number() }))`
+        SELECT count(*)::int AS n FROM messages WHERE sender_id = ${ann.id} AND content IN ('nope', 'org only')`),
+    ).toBe(0);
   });
 });
 
@@ -453,11 +534,25 @@ describe("an offline recipient", () => {
     await send(ann, bob, "one more");
     expect(await notes()).toHaveLength(2);
 
+    // Bob reads, so a new run would be notified if he were away; with a socket connected
+    // it is not.
+    await call("POST", `/conversations/${thread}/read`, bob.token);
     const online = await connectClient(hub.url, bob.token);
-    await sleep(100);
-    await send(ann, bob, "you are online now");
+    await until(() => onlineNow(bob.id), true);
+    const whileOnline = (await send(ann, bob, "you are online now")).body;
     expect(await notes()).toHaveLength(2);
+    // The last socket gone, the run he has not read (begun while he was online) is.
     online.close();
+    await until(() => onlineNow(bob.id), false);
+    await send(ann, bob, "and gone again");
+    const after = await notes();
+    expect(after).toHaveLength(3);
+    expect(after.filter((n: { is_read: boolean }) => !n.is_read)).toHaveLength(1);
+    expect(
+      await db.oneFirst(sql.type(z.object({ k: z.string() }))`
+        SELECT dedupe_key AS k FROM notifications
+         WHERE user_id = ${bob.id} AND notification_type = 'message_received' AND is_read = false`),
+    ).toBe(`message_received:${thread}:${whileOnline.id}`);
   });
 });
 
@@ -487,5 +582,11 @@ describe("limits", () => {
       (await emitAck(socket, "message.send", { recipient_id: bob.id, content: "hi" })).error.code,
     ).toBe("rate_limited");
     expect(await messageCount(ann.id)).toBe(3);
+    // Per user: Bob, on the same server, is not held back by Ann's limit.
+    const bobSends = await api(limited.url, "POST", "/api/v1/messages", {
+      token: bob.token,
+      body: { recipient_id: ann.id, content: "go ahead" },
+    });
+    expect(bobSends.status).toBe(201);
   });
 });

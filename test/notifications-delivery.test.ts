@@ -9,16 +9,17 @@ import { deliverNotification, type Senders } from "../server/notifications/deliv
 import { notify } from "../server/notifications/notify.ts";
 import { type PushMessage, WebPushSender } from "../server/notifications/push.ts";
 import { TwilioSmsSender } from "../server/notifications/sms.ts";
+import { attachRealtime } from "../server/realtime/hub.ts";
 import type { Runtime } from "../server/runtime.ts";
 import { type RunningWorkers, startWorkers } from "../workers/start.ts";
-import { buildOrgWithUser, buildUser } from "./factories.ts";
+import { buildOrgWithUser, buildUser, sessionFor } from "./factories.ts";
 import {
   providerStub,
   pushSubscriber,
   trustLoopbackCertificate,
 } from "./helpers/delivery-servers.ts";
-import { sleep, waitFor } from "./helpers/realtime.ts";
-import { mailboxOf, testRuntime } from "./helpers/runtime.ts";
+import { connectClient, sleep, waitFor } from "./helpers/realtime.ts";
+import { mailboxOf, testRuntime, testServer } from "./helpers/runtime.ts";
 
 /**
  * notify() and the delivery job against real Postgres (RLS as the app role), real Redis and
@@ -42,6 +43,7 @@ const runtime: Runtime = await testRuntime({
   APP_URL: "https://app.sitesync.test",
   PUSH_ENDPOINT_HOSTS: "127.0.0.1",
 });
+const hub = await testServer(runtime, [attachRealtime]);
 const db = runtime.serviceDb;
 const mailbox = mailboxOf(runtime);
 let workers: RunningWorkers;
@@ -227,6 +229,52 @@ describe("delivery", () => {
     );
     expect(form.get("To")).toBe("+61400111222");
     expect(form.get("Body")).toContain(`https://app.sitesync.test/work-orders/${a.orgId}`);
+  });
+
+  it("one domain event handled three times at once (a retried job racing the first) is one notification: each channel sent once, its flags set and streamed live", async () => {
+    const a = await buildOrgWithUser(db, "manager");
+    const tech = await userWith({ orgId: a.orgId, phone: "+61400999000" });
+    await subscribe(tech.id, "/push/racing");
+    const client = await connectClient(hub.url, (await sessionFor(db, tech)).token);
+    const ctx = { organizationId: a.orgId, userId: a.userId };
+    const event = {
+      userIds: [tech.id],
+      type: "work_order_assigned" as const,
+      title: "WO-77 assigned to you",
+      link: link(a.orgId),
+      dedupeKey: `work_order_assigned:${a.orgId}:racing`,
+      urgent: true,
+    };
+    const created = (
+      await Promise.all([1, 2, 3].map(() => withTenant(runtime.db, ctx, (tx) => notify(tx, event))))
+    ).flat();
+    expect(created).toHaveLength(1);
+    const id = created[0]!;
+    const flagsLive = (flag: "email_sent" | "push_sent" | "sms_sent") =>
+      client.events.some(
+        (e) => e.type === "notification.updated" && e.data.id === id && e.data[flag] === true,
+      );
+    await waitFor(
+      () => flagsLive("email_sent") && flagsLive("push_sent") && flagsLive("sms_sent"),
+      15_000,
+      "the three flags, live",
+    );
+    expect((await rowsFor(tech.id))[0]).toMatchObject({
+      id,
+      email_sent: true,
+      push_sent: true,
+      sms_sent: true,
+    });
+    // Once more, after everything was sent: nothing new is created or sent.
+    expect(await withTenant(runtime.db, ctx, (tx) => notify(tx, event))).toEqual([]);
+    await sleep(1_000);
+    expect(sms.received.filter((r) => r.body.toString().includes("WO-77"))).toHaveLength(1);
+    expect(push.received.filter((r) => r.path === "/push/racing")).toHaveLength(1);
+    expect(mailbox.to(tech.email)).toHaveLength(1);
+    expect(
+      client.events.filter((e) => e.type === "notification.created").map((e) => e.data.id),
+    ).toEqual([id]);
+    client.close();
   });
 
   it("leaves out what the preferences turn off, SMS for what is not urgent, and read notifications", async () => {

@@ -8,6 +8,7 @@ import { clusterPorts, startCluster } from "../scripts/cluster/cluster.ts";
 import { basePort, CLUSTER_PORT_SPAN, clusterPortsFromEnv } from "../scripts/cluster/config.ts";
 import { nginxConfig } from "../scripts/cluster/nginx.ts";
 import { pgbouncerConfig } from "../scripts/cluster/pgbouncer.ts";
+import { freePort } from "../scripts/cluster/ports.ts";
 
 /**
  * `npm run cluster` generates its nginx and PgBouncer configuration; the docker-compose
@@ -94,5 +95,10 @@ describe("cluster ports", () => {
         database: { app: "", service: "", owner: "" },
       }),
     ).rejects.toThrow(/40000, 40001.* lie in the ephemeral range/);
+    // Ports for processes the tests and benches start come from below it too.
+    for (const port of await Promise.all([freePort(), freePort(), freePort()])) {
+      expect(port).toBeGreaterThanOrEqual(10_000);
+      expect(port).toBeLessThan(20_000);
+    }
   });
 });

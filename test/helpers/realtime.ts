@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import path from "node:path";
 import { type DatabasePool, sql } from "slonik";
 import { io, type Socket } from "socket.io-client";
 import { afterAll } from "vitest";
 import { z } from "zod";
+import { freePort } from "../../scripts/cluster/ports.ts";
 import { attachRealtime } from "../../server/realtime/hub.ts";
 import type { Pump } from "../../server/realtime/pump.ts";
 import type { Runtime } from "../../server/runtime.ts";
@@ -16,6 +16,9 @@ import {
 import { type Envelope, parseEnvelope } from "../../shared/realtime/envelope.ts";
 import { buildElevator, buildOrgWithUser, buildSite, buildWorkOrder } from "../factories.ts";
 import { testServer } from "./runtime.ts";
+
+/** Ports for processes a test starts: below the ephemeral range (scripts/cluster/ports.ts). */
+export { freePort };
 
 /** The API + hub in this test process, on a free port, and the hub's pump (tests hold it). */
 export async function startHub(runtime?: Runtime) {
@@ -135,18 +138,6 @@ export async function committedEvents(db: DatabasePool, topic: string) {
   return db.any(sql.type(z.object({ id: z.number(), entity_id: z.string(), type: z.string() }))`
     SELECT id, entity_id, type FROM realtime_events
      WHERE topics @> ARRAY[${topic}]::text[] ORDER BY xid, id`);
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export type HubProcess = {

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { topicName } from "../../../shared/realtime/topics.ts";
 import { ClientPool } from "../relay/clients.ts";
 import type { BenchOrg } from "../relay/fixtures.ts";
 import type { ClusterBenchConfig } from "./config.ts";
@@ -99,10 +100,10 @@ export async function memoryPerSocket(
     // Extra topics: the organisation's and one of its work orders'.
     const topics = Array.from({ length: sockets }, (_, i) => {
       const org = orgs[i % orgs.length] as BenchOrg;
-      return [`org:${org.id}`, `work_order:${org.workOrderIds[i % org.workOrderIds.length]}`].slice(
-        0,
-        extraTopics,
-      );
+      return [
+        topicName("org", org.id),
+        topicName("work_order", org.workOrderIds[i % org.workOrderIds.length] as string),
+      ].slice(0, extraTopics);
     });
     await pool.subscribe(topics, 50);
     const subscribed = await settledRss(hub.pid, settleMs, hub.inspectPort);

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { topicName } from "../../../shared/realtime/topics.ts";
 import { ClientPool } from "../relay/clients.ts";
 import { configFor } from "../relay/config.ts";
 import type { BenchOrg } from "../relay/fixtures.ts";
@@ -41,7 +42,7 @@ export async function relayScenarios(
         orgs.flatMap((o) =>
           Array.from({ length: fanout }, (_, k) => ({
             auth: { token: o.tokens[k % o.tokens.length], batch: true },
-            topics: [`org:${o.id}`],
+            topics: [topicName("org", o.id)],
           })),
         ),
         25,

@@ -7,6 +7,7 @@
  */
 import { createSiteSyncClient, type SiteSyncClient } from "../../../shared/client.ts";
 import { decodeCursor } from "../../../shared/realtime/cursor.ts";
+import { topicName } from "../../../shared/realtime/topics.ts";
 
 type Client = {
   orgId: string;
@@ -24,7 +25,7 @@ function connect(url: string, spec: { token: string; orgId: string }): Promise<C
   const client = createSiteSyncClient(url, { token: spec.token, dedupeWindow: 1_000_000 });
   const c: Client = {
     orgId: spec.orgId,
-    topic: `org:${spec.orgId}`,
+    topic: topicName("org", spec.orgId),
     client,
     seen: new Set(),
     duplicates: 0,

@@ -1,5 +1,6 @@
 import path from "node:path";
 import pg from "pg";
+import { topicName } from "../../../shared/realtime/topics.ts";
 import type { Cluster } from "../../cluster/cluster.ts";
 import type { BenchOrg } from "../relay/fixtures.ts";
 import type { ClusterBenchConfig } from "./config.ts";
@@ -125,7 +126,7 @@ export async function reconnectStorm(
       for (const o of orgs) {
         const { rows } = await db.query<{ id: string }>(
           "SELECT id::text AS id FROM realtime_events WHERE id > $1 AND topics @> ARRAY[$2]::text[]",
-          [since, `org:${o.id}`],
+          [since, topicName("org", o.id)],
         );
         committed[o.id] = rows.map((r) => r.id);
       }

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:net";
 import path from "node:path";
+import { freePort } from "../../cluster/ports.ts";
 import { benchUrls } from "./db.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
@@ -10,18 +10,6 @@ export type HubProcess = { url: string; child: ChildProcess; stop: () => Promise
 
 /** The hub's /metrics wants a bearer token (METRICS_TOKEN); the bench makes one per run. */
 export const BENCH_METRICS_TOKEN = randomBytes(24).toString("hex");
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const a = srv.address();
-      const port = typeof a === "object" && a ? a.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * The hub under test as its own process (`node server/main.ts`, SITESYNC_ROLES=api,

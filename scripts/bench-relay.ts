@@ -1,8 +1,14 @@
 /**
  * Realtime relay benchmark (docs/benchmarks.md, "Realtime relay").
  *
- *   npm run bench:relay              full run, ~4-5 minutes
- *   npm run bench:relay -- --quick   ~1 minute smoke with short steps
+ *   npm run bench:relay              full run, ~10 minutes
+ *   npm run bench:relay -- --quick   ~2 minute smoke with short steps
+ *
+ * Options: `--plain` (the hub's sockets do not ask for `events` batches), `--client-processes
+ * N` (the clients in N processes, default 2; 1 = all in one), `--latency-also plain/1,...`
+ * (after the fan-out ramps, the latency step again for each of these arrangements, on fresh
+ * connections), `--log FILE` (append the run's key figures to FILE as one JSON line, to
+ * compare runs).
  *
  * In one run on one machine: the two physical limits (raw Postgres LISTEN/NOTIFY with no
  * hub; a bare socket.io broadcast with no database) and the hub (a separate
@@ -13,14 +19,21 @@
  */
 import { execSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { appendFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { parseArgs } from "node:util";
 import { env } from "../server/env.ts";
 import { createRedis } from "../server/redis.ts";
 import { topicName } from "../shared/realtime/topics.ts";
 import { startBareServer } from "./bench/relay/bare-broadcast.ts";
 import { ClientPool } from "./bench/relay/clients.ts";
-import { configFor } from "./bench/relay/config.ts";
+import {
+  type Arrangement,
+  arrangementLabel,
+  configFor,
+  parseArrangements,
+} from "./bench/relay/config.ts";
 import {
   benchBackendPids,
   benchUrls,
@@ -34,7 +47,14 @@ import { spawnHub } from "./bench/relay/hub-process.ts";
 import { type HubRamp, measureSmallFanout } from "./bench/relay/hub-throughput.ts";
 import { notificationsFor, type WriteTarget, workOrdersOf } from "./bench/relay/hub-writes.ts";
 import { measureRawNotify } from "./bench/relay/raw-notify.ts";
-import { type Machine, renderSection, verdicts, writeSection } from "./bench/relay/report.ts";
+import {
+  type ArrangedLatency,
+  type Machine,
+  renderSection,
+  runSummary,
+  verdicts,
+  writeSection,
+} from "./bench/relay/report.ts";
 import { measureWritePath } from "./bench/relay/write-path.ts";
 import { closeWriters, openWriters } from "./bench/relay/writers.ts";
 
@@ -46,7 +66,28 @@ const sh = (cmd: string) => {
   }
 };
 
-const cfg = configFor(process.argv.includes("--quick"));
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    plain: { type: "boolean", default: false },
+    "client-processes": { type: "string", default: "2" },
+    "latency-also": { type: "string", default: "" },
+    log: { type: "string" },
+  },
+});
+const clientProcesses = Number(args["client-processes"]);
+if (!Number.isInteger(clientProcesses) || clientProcesses < 1) {
+  console.error(`--client-processes wants a whole number ≥ 1, got ${args["client-processes"]}`);
+  process.exit(1);
+}
+const cfg = configFor({ quick: args.quick, batch: !args.plain, clientProcesses });
+let alsoArrangements: Arrangement[];
+try {
+  alsoArrangements = parseArrangements(args["latency-also"]);
+} catch (err) {
+  console.error((err as Error).message);
+  process.exit(1);
+}
 const started = performance.now();
 const jwtSecret = randomBytes(32).toString("hex");
 const redisPrefix = `bench-relay-${process.pid}`;
@@ -77,7 +118,9 @@ async function main(): Promise<void> {
     .loadavg()
     .map((l) => l.toFixed(2))
     .join(" ");
-  console.log(`bench:relay${cfg.quick ? " --quick" : ""}: creating sitesync_bench_relay…`);
+  console.log(
+    `bench:relay${cfg.quick ? " --quick" : ""}, ${arrangementLabel(cfg)}: creating sitesync_bench_relay…`,
+  );
   const migrations = await createBenchDatabase();
   const service = await serviceClient();
   const orgs = await buildFixtures(service, {
@@ -125,11 +168,9 @@ async function main(): Promise<void> {
   const fanout = cfg.large.socketsPerOrg;
   const bareServer = await startBareServer(rooms, envelope);
   const hub = await spawnHub({ jwtSecret, redisPrefix });
-  const barePool = new ClientPool(cfg.clientProcesses);
-  const hubPool = new ClientPool(cfg.clientProcesses);
-  const writers = await openWriters(benchUrls.service, writePath.best);
-  try {
-    console.log("connecting sockets to the bare server and the hub…");
+  /** The same 2,000 sockets on the bare server and on the hub, arranged as `a` says. */
+  const connectBoth = async (a: Arrangement, barePool: ClientPool, hubPool: ClientPool) => {
+    console.log(`connecting sockets to the bare server and the hub (${arrangementLabel(a)})…`);
     const bareSockets = await barePool.connect(
       bareServer.url,
       rooms.flatMap((room, o) =>
@@ -141,7 +182,7 @@ async function main(): Promise<void> {
       hub.url,
       orgs.flatMap((o, index) =>
         Array.from({ length: fanout }, (_, i) => ({
-          auth: { token: o.tokens[i % o.tokens.length]!, batch: true },
+          auth: { token: o.tokens[i % o.tokens.length]!, batch: a.batch },
           topics: [topicName("org", o.id), categoryRoomOf(index)],
         })),
       ),
@@ -150,6 +191,13 @@ async function main(): Promise<void> {
     console.log(
       `  bare ${bareSockets}, hub ${hubSockets} sockets (hub: authenticated and subscribed in ${connectSeconds.toFixed(1)} s)`,
     );
+    return { bareSockets, hubSockets, connectSeconds };
+  };
+  const barePool = new ClientPool(cfg.clientProcesses);
+  const hubPool = new ClientPool(cfg.clientProcesses);
+  const writers = await openWriters(benchUrls.service, writePath.best);
+  try {
+    const { bareSockets, hubSockets, connectSeconds } = await connectBoth(cfg, barePool, hubPool);
     const hubPids: Record<string, number[]> = {
       hub: [hub.child.pid ?? 0],
       clients: hubPool.pids,
@@ -169,6 +217,7 @@ async function main(): Promise<void> {
       bareTarget: { rooms, envelope },
       fanout,
       steps: cfg.fanoutSteps,
+      raw: raw.paced,
     };
     const latency = await latencyPair(rig);
     const fan = await fanoutRamp(rig);
@@ -185,6 +234,24 @@ async function main(): Promise<void> {
     });
     await barePool.disconnect();
     await hubPool.disconnect();
+    const latencyAlso: ArrangedLatency[] = [];
+    for (const a of alsoArrangements) {
+      const aBare = new ClientPool(a.clientProcesses);
+      const aHub = new ClientPool(a.clientProcesses);
+      try {
+        await connectBoth(a, aBare, aHub);
+        const pair = await latencyPair(
+          { ...rig, barePool: aBare, hubPool: aHub, hubPids: { ...hubPids, clients: aHub.pids } },
+          ` (${arrangementLabel(a)})`,
+        );
+        latencyAlso.push({ ...a, ...pair });
+      } finally {
+        await aBare.disconnect().catch(() => {});
+        await aHub.disconnect().catch(() => {});
+        aBare.close();
+        aHub.close();
+      }
+    }
     bareServer.stop();
     await new Promise((r) => setTimeout(r, 2_000));
 
@@ -194,7 +261,7 @@ async function main(): Promise<void> {
     const smallSockets = await hubPool.connect(
       hub.url,
       smallOrgs.map((o) => ({
-        auth: { token: o.tokens[0]!, batch: true },
+        auth: { token: o.tokens[0]!, batch: cfg.batch },
         topics: [topicName("org", o.id)],
       })),
     );
@@ -206,6 +273,7 @@ async function main(): Promise<void> {
       writers,
       workOrdersOf(smallOrgs),
       cfg.smallSteps,
+      raw.paced,
     );
     const notificationWriters = await openWriters(benchUrls.service, notificationPath.best);
     let smallNotifications: HubRamp;
@@ -219,6 +287,7 @@ async function main(): Promise<void> {
         notificationWriters,
         notificationsFor(smallOrgs),
         cfg.notificationSteps,
+        raw.paced,
       );
     } finally {
       await closeWriters(notificationWriters);
@@ -249,6 +318,7 @@ async function main(): Promise<void> {
       connectSeconds,
       fanout,
       latency,
+      latencyAlso,
       fan,
       wideFanout,
       wide,
@@ -264,6 +334,10 @@ async function main(): Promise<void> {
       `targets: latency p50 ${v.p50 ? "met" : "MISSED"}, p95 ${v.p95 ? "met" : "MISSED"}, p99 ${v.p99 ? "met" : "MISSED"}; ` +
         `small fan-out: work orders ≥ 1,000/s ${v.small ? "met" : "MISSED"}, notifications ≥ 1,000/s ${v.notificationSmall ? "met" : "MISSED"}; large fan-out (${wideFanout}) ${v.large ? "met" : "MISSED"}. Stricter checks: notifications ${(v.notificationRatio * 100).toFixed(0)} % of raw NOTIFY (≥ 50 %: ${v.smallHalf ? "met" : "missed"}), fan-out ${fanout} at ${(v.largeRatio100 * 100).toFixed(0)} % of bare (≥ 80 %: ${v.large100 ? "met" : "missed"})`,
     );
+    if (args.log) {
+      await appendFile(args.log, `${JSON.stringify(runSummary(results))}\n`);
+      console.log(`appended the run's figures to ${args.log}`);
+    }
     const doc = path.resolve(import.meta.dirname, "../docs/benchmarks.md");
     await writeSection(doc, section);
     console.log(`wrote the "Realtime relay" section of ${path.relative(process.cwd(), doc)}`);

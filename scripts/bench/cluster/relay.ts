@@ -29,7 +29,11 @@ export async function relayScenarios(
   writers: pg.Client[],
   log: (line: string) => void,
 ): Promise<TargetSteps[]> {
-  const relayCfg = configFor(cfg.quick);
+  const relayCfg = configFor({
+    quick: cfg.quick,
+    batch: true,
+    clientProcesses: cfg.clientProcesses,
+  });
   const fanout = Math.floor(cfg.relay.sockets / orgs.length);
   const write = workOrdersOf(orgs);
   const pools = targets.map(() => new ClientPool(cfg.clientProcesses));

@@ -1,16 +1,27 @@
 /**
- * Every count and duration of the relay benchmark, for the full run (~4-5 min) and the
- * `--quick` smoke (~1 min). All bounded: steps stop at the first one that saturates.
+ * Every count and duration of the relay benchmark, for the full run (~10 min) and the
+ * `--quick` smoke (~2 min). All bounded: steps stop at the first one that saturates.
  */
 export type Config = {
   quick: boolean;
+  /**
+   * The hub's sockets ask for `events` batches (auth.batch, as the typed client does);
+   * `--plain` connects them without, so each event is its own packet.
+   */
+  batch: boolean;
+  /** socket.io-client processes sharing the sockets (`--client-processes N`). */
   clientProcesses: number;
   writers: number;
   rawNotify: { maxMs: number; pacedRate: number; pacedMs: number };
   large: { orgs: number; socketsPerOrg: number; usersPerOrg: number };
   small: { sockets: number };
   workOrdersPerOrg: number;
-  latency: { rate: number; durationMs: number; warmupMs: number };
+  /**
+   * The latency step, the first after the sockets connect: an idle pause, then `warmupMs`
+   * unmeasured. `--quick` has neither, so its figures include the first moments after
+   * connecting (the 2,000 handshakes' leftover work).
+   */
+  latency: { rate: number; durationMs: number; warmupMs: number; idleMs: number };
   /** Broadcasts (bare) or changes (hub) per second at fan-out 100. */
   fanoutSteps: number[];
   /**
@@ -39,10 +50,36 @@ export type Config = {
   boundedP99Ms: number;
 };
 
-export function configFor(quick: boolean): Config {
+/** How the clients connect: batched or plain sockets, in how many client processes. */
+export type Arrangement = { batch: boolean; clientProcesses: number };
+export type Variant = Arrangement & { quick: boolean };
+
+export const arrangementLabel = (a: Arrangement) =>
+  `${a.batch ? "batched" : "plain"} sockets, ${a.clientProcesses} client process${a.clientProcesses === 1 ? "" : "es"}`;
+
+/**
+ * `--latency-also plain/1,batched/4`: arrangements whose latency step is measured too, each
+ * on fresh connections (so each is again the first step after connecting).
+ */
+export function parseArrangements(list: string): Arrangement[] {
+  return list
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((item) => {
+      const m = /^(batched|plain)\/(\d+)$/.exec(item);
+      const n = Number(m?.[2]);
+      if (!m || !(n >= 1))
+        throw new Error(`--latency-also wants items like plain/1 or batched/4, got "${item}"`);
+      return { batch: m[1] === "batched", clientProcesses: n };
+    });
+}
+
+export function configFor({ quick, batch, clientProcesses }: Variant): Config {
   return {
     quick,
-    clientProcesses: 2,
+    batch,
+    clientProcesses,
     writers: 4,
     rawNotify: quick
       ? { maxMs: 3_000, pacedRate: 200, pacedMs: 4_000 }
@@ -50,7 +87,9 @@ export function configFor(quick: boolean): Config {
     large: { orgs: 20, socketsPerOrg: 100, usersPerOrg: 10 },
     small: { sockets: 10 },
     workOrdersPerOrg: 40,
-    latency: { rate: 100, durationMs: quick ? 5_000 : 18_000, warmupMs: quick ? 3_000 : 5_000 },
+    latency: quick
+      ? { rate: 100, durationMs: 6_000, warmupMs: 0, idleMs: 0 }
+      : { rate: 100, durationMs: 18_000, warmupMs: 5_000, idleMs: 3_000 },
     fanoutSteps: quick ? [100, 250] : [50, 100, 150, 200, 250, 300, 400, 500],
     wide: {
       categories: 2,

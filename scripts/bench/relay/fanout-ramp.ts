@@ -3,6 +3,7 @@ import type { Envelope } from "../../../shared/realtime/envelope.ts";
 import type { BareServer } from "./bare-broadcast.ts";
 import type { ClientPool } from "./clients.ts";
 import type { Config } from "./config.ts";
+import type { Summary } from "./histogram.ts";
 import { lagBetween, scrapeHub } from "./hub-metrics.ts";
 import { hubWrites, type WriteTarget } from "./hub-writes.ts";
 import {
@@ -32,6 +33,8 @@ export type Rig = {
   fanout: number;
   /** Changes (hub) or broadcasts (bare) per second, stepped up. */
   steps: number[];
+  /** Raw NOTIFY's paced latency in this run: each hub step is logged against it. */
+  raw: Summary;
 };
 
 export function bareStep(rig: Rig, rate: number, durationMs: number, warmupMs?: number) {
@@ -40,7 +43,12 @@ export function bareStep(rig: Rig, rate: number, durationMs: number, warmupMs?: 
     rig.cfg,
     rig.barePool,
     pids,
-    { target: rate, fanout: rig.fanout, durationMs, ...(warmupMs ? { warmupMs } : {}) },
+    {
+      target: rate,
+      fanout: rig.fanout,
+      durationMs,
+      ...(warmupMs === undefined ? {} : { warmupMs }),
+    },
     () => rig.bare.broadcast(rate, durationMs, rig.bareTarget),
   );
 }
@@ -51,7 +59,12 @@ export async function hubStep(rig: Rig, rate: number, durationMs: number, warmup
     rig.cfg,
     rig.hubPool,
     rig.hubPids,
-    { target: rate, fanout: rig.fanout, durationMs, ...(warmupMs ? { warmupMs } : {}) },
+    {
+      target: rate,
+      fanout: rig.fanout,
+      durationMs,
+      ...(warmupMs === undefined ? {} : { warmupMs }),
+    },
     () => hubWrites(rig.writers, rig.target, rate, durationMs),
   );
   r.hubLag = lagBetween(before, await scrapeHub(rig.hubUrl));
@@ -109,10 +122,15 @@ export async function fanoutRamp(rig: Rig): Promise<FanoutRamp> {
         which === "bare"
           ? await bareStep(rig, rate, rig.cfg.stepMs)
           : await hubStep(rig, rate, rig.cfg.stepMs);
+      // The bare broadcast at this rate, run just before (the last bare step at it).
+      if (which === "hub") {
+        const ref = bare.findLast((b) => b.target === rate)?.latency;
+        if (ref) r.bare = ref;
+      }
       if (!r.bounded) await settle(pool);
       return r;
     };
-    const log = logStep(`${which} F${rig.fanout}`);
+    const log = logStep(`${which} F${rig.fanout}`, which === "hub" ? rig.raw : null);
     let r: StepResult;
     if (retry) r = await stepWithRetry(once, log);
     else {
@@ -140,16 +158,21 @@ export async function fanoutRamp(rig: Rig): Promise<FanoutRamp> {
 
 /**
  * (a) Commit-to-receive latency at the target load (2,000 sockets, fan-out 100, 100/s),
- * then the bare broadcast at the same rate right after, for comparison. A few idle
- * seconds first (2,000 handshakes leave GC and JIT work behind), and a longer unmeasured
- * warm-up inside the step.
+ * then the bare broadcast at the same rate right after, for comparison. The full run first
+ * idles a few seconds (2,000 handshakes leave GC and JIT work behind) and does not measure
+ * a longer warm-up inside the step; `--quick` does neither, so it measures the first step
+ * after connecting whole.
  */
-export async function latencyPair(rig: Rig): Promise<{ hub: StepResult; bare: StepResult }> {
-  const { rate, durationMs, warmupMs } = rig.cfg.latency;
-  await new Promise((r) => setTimeout(r, 3_000));
+export async function latencyPair(
+  rig: Rig,
+  label = "",
+): Promise<{ hub: StepResult; bare: StepResult }> {
+  const { rate, durationMs, warmupMs, idleMs } = rig.cfg.latency;
+  if (idleMs > 0) await new Promise((r) => setTimeout(r, idleMs));
   const hub = await hubStep(rig, rate, warmupMs + durationMs, warmupMs);
-  logStep("hub latency")(hub);
   const bare = await bareStep(rig, rate, warmupMs + durationMs, warmupMs);
-  logStep("bare latency")(bare);
+  hub.bare = bare.latency;
+  logStep(`hub latency${label}`, rig.raw)(hub);
+  logStep(`bare latency${label}`)(bare);
   return { hub, bare };
 }

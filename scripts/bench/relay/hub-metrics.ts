@@ -4,10 +4,11 @@ import { BENCH_METRICS_TOKEN } from "./hub-process.ts";
  * The hub's own view of lag: `sitesync_relay_lag_seconds` (commit -> emit) from its
  * /metrics, diffed around a step. Together with the client-side latency it splits the
  * time into "database + pump" and "socket.io write + client". The pump's reads and rows
- * read give its batching (rows per read) over the same step.
+ * read give its batching (rows per read) over the same step, and its backlog reads how often
+ * rows had backed up (the reads after which its gap widened, server/realtime/pump.ts).
  */
 export type LagBuckets = Map<number, number>; // upper bound (ms) -> cumulative count
-export type HubSample = { lag: LagBuckets; reads: number; rows: number };
+export type HubSample = { lag: LagBuckets; reads: number; rows: number; backlogReads: number };
 
 export async function scrapeHub(url: string): Promise<HubSample> {
   const res = await fetch(`${url}/metrics`, {
@@ -26,10 +27,18 @@ export async function scrapeHub(url: string): Promise<HubSample> {
     lag,
     reads: counter("sitesync_outbox_reads_total"),
     rows: counter("sitesync_outbox_rows_read_total"),
+    backlogReads: counter("sitesync_outbox_backlog_reads_total"),
   };
 }
 
-export type LagQuantiles = { p50: string; p95: string; p99: string; rowsPerRead: number };
+export type LagQuantiles = {
+  p50: string;
+  p95: string;
+  p99: string;
+  rowsPerRead: number;
+  /** Share of the pump's reads that found a backlog (after which its read gap widened). */
+  backlogShare: number;
+};
 
 /**
  * Quantiles of the events observed between two scrapes, as "≤ bucket bound" strings, and
@@ -52,5 +61,6 @@ export function lagBetween(first: HubSample, last: HubSample): LagQuantiles {
     p95: q(0.95),
     p99: q(0.99),
     rowsPerRead: (last.rows - first.rows) / (last.reads - first.reads),
+    backlogShare: (last.backlogReads - first.backlogReads) / (last.reads - first.reads),
   };
 }

@@ -1,6 +1,7 @@
 import type pg from "pg";
 import type { ClientPool } from "./clients.ts";
 import type { Config } from "./config.ts";
+import type { Summary } from "./histogram.ts";
 import { lagBetween, scrapeHub } from "./hub-metrics.ts";
 import { hubWrites, type WriteTarget } from "./hub-writes.ts";
 import { type Ceiling, ceilingOf, logStep, ramp, runStep, type StepResult } from "./steps.ts";
@@ -20,6 +21,7 @@ export async function measureSmallFanout(
   writers: pg.Client[],
   target: WriteTarget,
   steps: number[],
+  raw: Summary,
 ): Promise<HubRamp> {
   const results = await ramp(
     steps,
@@ -35,7 +37,7 @@ export async function measureSmallFanout(
       r.hubLag = lagBetween(before, await scrapeHub(hubUrl));
       return r;
     },
-    logStep(`hub F1 ${target.table}`),
+    logStep(`hub F1 ${target.table}`, raw),
   );
   return {
     steps: results,

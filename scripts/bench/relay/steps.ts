@@ -35,7 +35,24 @@ export type StepResult = {
   cpu: CpuSample;
   /** The hub's own occurred_at -> emit lag over the step (hub steps only). */
   hubLag?: LagQuantiles;
+  /** Hub steps: the bare broadcast's latency at the same rate and fan-out in this run. */
+  bare?: Summary;
 };
+
+/**
+ * What a hub step's latency is compared with: the bare broadcast at the same rate and
+ * fan-out (its own step, when the ramp has one) and raw LISTEN/NOTIFY (paced, no hub), each
+ * as p50 and p99 with the hub's multiple of it, so a regression shows as a ratio.
+ */
+export function versus(r: StepResult, raw: Summary | null): string {
+  const one = (name: string, ref: Summary) =>
+    (["p50", "p99"] as const)
+      .map((k) => `${name} ${k} ${ref[k].toFixed(1)} (×${(r.latency[k] / ref[k]).toFixed(1)})`)
+      .join(", ");
+  return [r.bare ? one("bare", r.bare) : null, raw ? one("raw NOTIFY", raw) : null]
+    .filter(Boolean)
+    .join("; ");
+}
 
 /**
  * One step: produce at `target`/s for `durationMs`, drain, and judge it. The first
@@ -174,12 +191,17 @@ export function ceilingOf(results: StepResult[], pick: (r: StepResult) => number
   };
 }
 
-export function logStep(label: string): (r: StepResult) => void {
-  return (r) =>
+/** Logs a step; a hub step also with its latency against the bare broadcast's and raw NOTIFY's. */
+export function logStep(label: string, raw: Summary | null = null): (r: StepResult) => void {
+  return (r) => {
+    const hub = r.hubLag
+      ? `; rows/read ${r.hubLag.rowsPerRead.toFixed(1)}, backlog reads ${(r.hubLag.backlogShare * 100).toFixed(0)} %; vs ${versus(r, raw)}`
+      : "";
     console.log(
       `  ${label} target ${r.target}/s: achieved ${r.achieved.toFixed(0)}/s, ` +
         `${r.msgsPerSec.toFixed(0)} msgs/s, p50 ${r.latency.p50.toFixed(1)} p95 ${r.latency.p95.toFixed(1)} ` +
         `p99 ${r.latency.p99.toFixed(1)} ms, delivered ${(r.delivered * 100).toFixed(2)} %, ` +
-        `cpu ${(r.cpu.machine * 100).toFixed(0)} % — ${r.why}`,
+        `cpu ${(r.cpu.machine * 100).toFixed(0)} %${hub} — ${r.why}`,
     );
+  };
 }

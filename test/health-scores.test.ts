@@ -1,29 +1,18 @@
 import { sql } from "slonik";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createQueues, enqueueNow, type Queues } from "../server/jobs/queues.ts";
-import type { Runtime } from "../server/runtime.ts";
+import { enqueueNow } from "../server/jobs/queues.ts";
 import { dispatchHealth, recomputeHealth } from "../workers/handlers/health.ts";
 import { elevatorHealth, siteHealth } from "../workers/health/score.ts";
 import { startWorkers } from "../workers/start.ts";
 import { buildElevator, buildOrgWithUser, buildSite } from "./factories.ts";
-import { jobContext, waitForJob } from "./helpers/jobs.ts";
-import { testRuntime } from "./helpers/runtime.ts";
+import { jobContext, jobRuntime, waitForJob } from "./helpers/jobs.ts";
 
 /**
  * Site and elevator health scores on a small known history, against real Postgres (the
  * recompute runs as sitesync_app under the organisation's RLS context) and real BullMQ.
  */
-let runtime: Runtime;
-let queues: Queues;
-let db: Runtime["serviceDb"];
-
-beforeAll(async () => {
-  runtime = await testRuntime();
-  db = runtime.serviceDb;
-  queues = await createQueues(runtime.env);
-});
-afterAll(() => queues.close());
+const { runtime, queues, db } = await jobRuntime();
 
 /** The moment scored; the history is placed relative to it. */
 const AT = "2026-06-15T12:00:00.000Z";

@@ -1,10 +1,9 @@
 import { sql } from "slonik";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { REMINDER_KINDS, type ReminderKind } from "../server/db/reminders.ts";
 import { withTenant } from "../server/db/tenant-context.ts";
-import { createQueues, enqueueNow, type Queues } from "../server/jobs/queues.ts";
-import type { Runtime } from "../server/runtime.ts";
+import { enqueueNow } from "../server/jobs/queues.ts";
 import type { JobContext } from "../workers/handlers/context.ts";
 import {
   dispatchReminders,
@@ -14,25 +13,15 @@ import {
 import type { ReminderHooks } from "../workers/reminders/run.ts";
 import { startWorkers } from "../workers/start.ts";
 import { buildElevator, buildOrganization, buildSite, buildUser } from "./factories.ts";
-import { jobContext, waitForJob } from "./helpers/jobs.ts";
+import { jobContext, jobRuntime, waitForJob } from "./helpers/jobs.ts";
 import { sleep } from "./helpers/realtime.ts";
-import { testRuntime } from "./helpers/runtime.ts";
 
 /**
  * Reminder delivery against real Postgres (RLS as sitesync_app) and real BullMQ workers:
  * who is told, the seed's flags, and exactly once when the job runs twice, runs on two
  * workers at once, or crashes between sending and flagging.
  */
-let runtime: Runtime;
-let queues: Queues;
-let db: Runtime["serviceDb"];
-
-beforeAll(async () => {
-  runtime = await testRuntime();
-  db = runtime.serviceDb;
-  queues = await createQueues(runtime.env);
-});
-afterAll(() => queues.close());
+const { runtime, queues, db } = await jobRuntime();
 
 /** The run's local day; every date below is relative to it. */
 const D = "2026-06-01";

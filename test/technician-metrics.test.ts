@@ -1,10 +1,9 @@
 import { sql } from "slonik";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { rollupTechnicianPeriod } from "../server/db/technician-metrics.ts";
 import { withTenant } from "../server/db/tenant-context.ts";
-import { createQueues, enqueueNow, type Queues } from "../server/jobs/queues.ts";
-import type { Runtime } from "../server/runtime.ts";
+import { enqueueNow } from "../server/jobs/queues.ts";
 import { monthPeriods, rollupTechnicianMetrics } from "../workers/handlers/technician-metrics.ts";
 import { startWorkers } from "../workers/start.ts";
 import {
@@ -14,24 +13,15 @@ import {
   buildSite,
   buildUser,
 } from "./factories.ts";
-import { jobContext, waitForJob } from "./helpers/jobs.ts";
-import { testRuntime } from "./helpers/runtime.ts";
+import { jobContext, jobRuntime, waitForJob } from "./helpers/jobs.ts";
 
 /**
  * First-time fixes and technician metrics on a known history spread over two
  * organisations, against real Postgres and real BullMQ.
  */
-let runtime: Runtime;
-let queues: Queues;
-let db: Runtime["serviceDb"];
+const { runtime, queues, db } = await jobRuntime();
 const AT = "2026-06-15T12:00:00.000Z";
 
-beforeAll(async () => {
-  runtime = await testRuntime();
-  db = runtime.serviceDb;
-  queues = await createQueues(runtime.env);
-});
-afterAll(() => queues.close());
 // Percentiles rank every profile: each test starts from no work and no profiles.
 beforeEach(async () => {
   await db.query(sql.unsafe`

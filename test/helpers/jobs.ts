@@ -1,9 +1,26 @@
-import type { Queues } from "../../server/jobs/queues.ts";
+import { afterAll } from "vitest";
+import { createQueues, type Queues } from "../../server/jobs/queues.ts";
 import { logger } from "../../server/logger.ts";
 import type { Runtime } from "../../server/runtime.ts";
 import type { QueueName } from "../../shared/jobs.ts";
 import type { JobContext } from "../../workers/handlers/context.ts";
 import { sleep } from "./realtime.ts";
+import { testRuntime } from "./runtime.ts";
+
+/**
+ * A test file's runtime (testRuntime: RLS app pool, service pool, Redis) and BullMQ
+ * queues on its Redis, both closed after the file. `db` is the service pool, for fixtures.
+ */
+export async function jobRuntime(): Promise<{
+  runtime: Runtime;
+  queues: Queues;
+  db: Runtime["serviceDb"];
+}> {
+  const runtime = await testRuntime();
+  const queues = await createQueues(runtime.env);
+  afterAll(() => queues.close());
+  return { runtime, queues, db: runtime.serviceDb };
+}
 
 /** What a worker hands a handler, for calling a handler directly (first attempt). */
 export function jobContext(runtime: Runtime, signal = new AbortController().signal): JobContext {

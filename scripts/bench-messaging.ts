@@ -4,6 +4,8 @@
  *   npm run bench:messaging -- --queries            the read queries at 1,000,000 messages
  *   npm run bench:messaging -- --latency [--seconds N] [--rate R]   message.send ack → recipient socket
  *   npm run bench:messaging -- --fresh ...          rebuild the benchmark database first
+ *   npm run bench:messaging -- --smoke              a few seconds of --latency with 40 users at
+ *                                                   10 messages/s, printed, never recorded
  *
  * Both parts use a dedicated database, sitesync_bench_messaging (never the test or dev
  * databases), built from scripts/data/messaging-dataset.sql. Results are appended to
@@ -32,11 +34,12 @@ function arg(name: string): string | undefined {
 }
 
 async function main(): Promise<void> {
-  const doQueries = process.argv.includes("--queries");
-  const doLatency = process.argv.includes("--latency");
+  const smoke = process.argv.includes("--smoke");
+  const doQueries = process.argv.includes("--queries") && !smoke;
+  const doLatency = process.argv.includes("--latency") || smoke;
   if (!doQueries && !doLatency) {
     console.error(
-      "usage: npm run bench:messaging -- [--fresh] --queries | --latency [--seconds N]",
+      "usage: npm run bench:messaging -- [--fresh] --queries | --latency [--seconds N] [--rate R] | --smoke",
     );
     process.exit(2);
   }
@@ -82,15 +85,17 @@ ${plans}`;
     await appendRun(HEADING, INTRO, run);
   }
   if (doLatency) {
-    const seconds = Number(arg("--seconds") ?? 30);
-    const rate = arg("--rate");
+    const seconds = Number(arg("--seconds") ?? (smoke ? 3 : 30));
+    const rate = arg("--rate") ?? (smoke ? "10" : undefined);
     const run = await runLatencyBench({
       seconds,
       loadBefore,
       ...(rate ? { rate: Number(rate) } : {}),
+      ...(smoke ? { users: 40, warmupSeconds: 1 } : {}),
     });
     console.log(run);
-    await appendRun(HEADING, INTRO, run);
+    // A smoke run checks that the bench works; its figures are not a measurement.
+    if (!smoke) await appendRun(HEADING, INTRO, run);
   }
 }
 

@@ -12,20 +12,20 @@ import { benchUrls } from "./dataset.ts";
 const USERS = 2_000;
 const DEFAULT_RATE = 200;
 const WORKERS = 4;
-const WARMUP_SECONDS = 5;
+const DEFAULT_WARMUP_SECONDS = 5;
 const TARGET_P95_MS = 15;
 
 type Pair = { senderToken: string; recipientToken: string; recipientId: string };
 
-/** 1,000 pairs of colleagues from the data set, each with a session and an access token. */
-async function pairsOf(secret: string): Promise<Pair[]> {
+/** Pairs of colleagues from the data set (1,000 by default), each with a session and a token. */
+async function pairsOf(secret: string, users: number): Promise<Pair[]> {
   const c = new pg.Client({ connectionString: benchUrls.service });
   await c.connect();
   try {
     const { rows } = await c.query<{ id: string; organization_id: string }>(
       `SELECT id, organization_id FROM users WHERE email LIKE 'bench-msg-%'
         ORDER BY organization_id, email LIMIT $1`,
-      [USERS],
+      [users],
     );
     const tokens: string[] = [];
     for (const u of rows) {
@@ -87,10 +87,14 @@ export async function runLatencyBench(options: {
   seconds: number;
   loadBefore: number[];
   rate?: number;
+  /** Connected users (default 2,000; the smoke run uses a few). */
+  users?: number;
+  warmupSeconds?: number;
 }): Promise<string> {
   const RATE = options.rate ?? DEFAULT_RATE;
+  const WARMUP_SECONDS = options.warmupSeconds ?? DEFAULT_WARMUP_SECONDS;
   const secret = randomBytes(32).toString("hex");
-  const pairs = await pairsOf(secret);
+  const pairs = await pairsOf(secret, options.users ?? USERS);
   const hub = await spawnHub({
     jwtSecret: secret,
     redisPrefix: `bench-msg-${randomBytes(4).toString("hex")}`,

@@ -82,6 +82,9 @@ const dir = path.join(os.tmpdir(), `sitesync-bench-cluster-${base}`);
 const jwtSecret = randomBytes(32).toString("hex");
 const started = performance.now();
 const log = (line: string) => console.log(line);
+/** A step's heading with the seconds since the start, so a stopped run shows where time went. */
+const step = (line: string) =>
+  console.log(`[${((performance.now() - started) / 1000).toFixed(0)} s] ${line}`);
 let cluster: Cluster | null = null;
 let hub: HubProcess | null = null;
 let writers: pg.Client[] = [];
@@ -141,7 +144,7 @@ try {
     // Production demands an SMTP server; the bench sends no mail.
     SMTP_URL: process.env.SMTP_URL ?? "smtp://127.0.0.1:1025",
   };
-  console.log("one hub (pools straight to Postgres, the dev Redis)…");
+  step("one hub (pools straight to Postgres, the dev Redis)…");
   const inspectPort = base + hubPort + 1;
   for (const p of [base + hubPort, inspectPort])
     if (await portOpen(p)) throw new Error(`port ${p} is in use (pick another --base-port)`);
@@ -153,7 +156,7 @@ try {
     // The memory step runs a full GC in it before each reading (memory.ts).
     nodeArgs: [`--inspect=127.0.0.1:${inspectPort}`],
   });
-  console.log("the cluster: nginx, 3 hubs, workers, PgBouncer, Redis + Sentinel…");
+  step("the cluster: nginx, 3 hubs, workers, PgBouncer, Redis + Sentinel…");
   cluster = await startCluster({
     dir,
     ports: clusterPorts(base),
@@ -162,7 +165,7 @@ try {
     log: (l) => console.log(`  ${l}`),
   });
 
-  console.log(`memory per socket (${cfg.memory.sockets} sockets on one hub)…`);
+  step(`memory per socket (${cfg.memory.sockets} sockets on one hub)…`);
   const memory = await memoryPerSocket(
     cfg,
     { url: hub.url, pid: hub.child.pid ?? 0, metricsToken: BENCH_METRICS_TOKEN, inspectPort },
@@ -170,7 +173,7 @@ try {
     log,
   );
 
-  console.log(`relay: one hub beside nginx + 3 hubs (${cfg.relay.sockets} sockets each)…`);
+  step(`relay: one hub beside nginx + 3 hubs (${cfg.relay.sockets} sockets each)…`);
   writers = await openWriters(db.urls.service, 4);
   const c = cluster;
   const relay = await relayScenarios(
@@ -192,10 +195,10 @@ try {
     log,
   );
 
-  console.log(`reconnect storm (${cfg.storm.sockets} sockets through nginx)…`);
+  step(`reconnect storm (${cfg.storm.sockets} sockets through nginx)…`);
   const storm = await reconnectStorm(cfg, c, orgs, db.urls.service, log);
 
-  console.log(`REST: the dispatch board at ${cfg.rest.concurrency} concurrent requests…`);
+  step(`REST: the dispatch board at ${cfg.rest.concurrency} concurrent requests…`);
   const rest = await restThroughPgBouncer(
     cfg,
     [

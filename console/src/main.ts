@@ -3,6 +3,7 @@ import { createSiteSyncClient, type SiteSyncClient } from "../../shared/client.t
 import { type ConnectionState, connectionBadge, watchConnection } from "./connection.ts";
 import type { Page, PageContext } from "./page.ts";
 import { boardPage } from "./pages/board.ts";
+import { forumPage } from "./pages/forum.ts";
 import { loginPage } from "./pages/login.ts";
 import { messagesPage } from "./pages/messages.ts";
 import { portalPage } from "./pages/portal.ts";
@@ -38,6 +39,14 @@ const ROUTES: Route[] = [
     allowed: (me) => can(me, "messages:read"),
   },
   {
+    // #/forum, #/forum/c/<category_id>, #/forum/t/<thread_id>, #/forum/moderation
+    pattern: /^#\/forum(?:\/(c|t)\/([0-9a-f-]{36})|\/(moderation))?$/,
+    page: (root, ctx) => forumPage(root, { ...ctx, params: normaliseForum(ctx.params) }),
+    title: "Forum",
+    nav: "#/forum",
+    allowed: (me) => can(me, "forum:read"),
+  },
+  {
     // #/portal, #/portal/<service_request_id>: a tenant's portal user (no organisation).
     pattern: /^#\/portal(?:\/([0-9a-f-]{36}))?$/,
     page: portalPage,
@@ -46,6 +55,13 @@ const ROUTES: Route[] = [
     allowed: (me) => me.role === "tenant",
   },
 ];
+
+/** The forum route's groups as [kind, id]: ["c", id], ["t", id], ["moderation"] or []. */
+function normaliseForum(groups: string[]): string[] {
+  const [kind, id, moderation] = groups;
+  if (moderation) return ["moderation"];
+  return kind && id ? [kind, id] : [];
+}
 
 const app = document.getElementById("app") as HTMLElement;
 

@@ -38,6 +38,15 @@ describe("organizations", () => {
     expect(patched.status).toBe(200);
     expect(patched.body.name).toBe("Vertical Transport Co");
     expect(patched.body.settings).toEqual({ timezone: "Australia/Perth" });
+    // The reminders' day is read from it: a name that is not a zone is refused.
+    for (const timezone of ["Perth", "australia/perth", 8]) {
+      const bad = await api(server.url, "PATCH", `/api/v1/organizations/${owner.orgId}`, {
+        token: owner.token,
+        body: { settings: { timezone } },
+      });
+      expect(bad.status).toBe(400);
+      expect(JSON.stringify(bad.body)).toContain("timezone");
+    }
     const audit = await server.runtime.serviceDb.anyFirst(
       sql.unsafe`SELECT event_type FROM audit_events WHERE entity_id = ${owner.orgId}`,
     );

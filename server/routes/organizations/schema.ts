@@ -1,5 +1,20 @@
 import { z } from "zod";
-import { httpUrl, jsonObject } from "../../../shared/schemas/fields.ts";
+import { httpUrl, jsonObject, timeZone } from "../../../shared/schemas/fields.ts";
+
+/**
+ * Free-form settings, except the keys the server reads: `timezone` is the organisation's
+ * day for reminders (docs/workers.md, "Reminders"), so a name that is not a zone is
+ * refused rather than quietly read as Australia/Sydney.
+ */
+const OrganizationSettings = jsonObject
+  .refine((s) => s.timezone === undefined || timeZone.safeParse(s.timezone).success, {
+    message: "must be an IANA time zone name such as Australia/Sydney or UTC",
+    path: ["timezone"],
+  })
+  .meta({
+    description:
+      "Free-form JSON; `timezone`, when present, must be an IANA time zone name (reminders run at 07:00 in it; default Australia/Sydney)",
+  });
 
 export const OrganizationPatchBody = z.strictObject({
   name: z.string().trim().min(1).max(255).optional(),
@@ -21,5 +36,5 @@ export const OrganizationPatchBody = z.strictObject({
   country: z.string().max(100).nullable().optional(),
   abn: z.string().max(20).nullable().optional(),
   acn: z.string().max(20).nullable().optional(),
-  settings: jsonObject.optional(),
+  settings: OrganizationSettings.optional(),
 });

@@ -46,7 +46,15 @@ try {
   await writeFile(path.join(staging, "index.html"), html);
   const old = `${dist}.old-${process.pid}`;
   await rename(dist, old).catch(() => {});
-  await rename(staging, dist);
+  try {
+    await rename(staging, dist);
+  } catch (err) {
+    // Another build (parallel test files after an edit) swapped its dist in between: it
+    // was built from the same sources, so keep it and drop ours.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "ENOTEMPTY" && code !== "EEXIST") throw err;
+    await rm(staging, { recursive: true, force: true });
+  }
   await rm(old, { recursive: true, force: true });
 } catch (err) {
   await rm(staging, { recursive: true, force: true });

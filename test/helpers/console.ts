@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,8 +33,34 @@ const CHROMIUM_ARGS = [
   "--no-first-run",
 ];
 
-/** Builds the console (as set-up does) so a test always runs the sources it sits next to. */
+/** The newest modification time under these paths (files or directories). */
+async function newest(paths: string[]): Promise<number> {
+  let latest = 0;
+  for (const p of paths) {
+    const info = await stat(p).catch(() => null);
+    if (!info) continue;
+    if (!info.isDirectory()) latest = Math.max(latest, info.mtimeMs);
+    else {
+      const entries = await readdir(p, { recursive: true, withFileTypes: true });
+      for (const e of entries) {
+        if (e.isFile())
+          latest = Math.max(latest, (await stat(path.join(e.parentPath, e.name))).mtimeMs);
+      }
+    }
+  }
+  return latest;
+}
+
+/**
+ * Builds the console when its build is missing or older than its sources (as
+ * scripts/ensure-deps.sh does before `npm test`), so a test always runs the sources it sits
+ * next to. Test files run in parallel: when the build is current (CI, ensure-deps built
+ * it) none of them rebuilds, so no server ever sees the build being swapped.
+ */
 async function buildConsole(): Promise<void> {
+  const built = await stat(path.join(ROOT, "console/dist/index.html")).catch(() => null);
+  const sources = ["console/src", "console/index.html", "shared", "package-lock.json"];
+  if (built && built.mtimeMs >= (await newest(sources.map((p) => path.join(ROOT, p))))) return;
   await promisify(execFile)(process.execPath, [path.join(ROOT, "scripts/build-console.ts")], {
     cwd: ROOT,
   });

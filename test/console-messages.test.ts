@@ -117,6 +117,10 @@ describe("messages", () => {
     const entry = page.locator(`[data-thread="${thread}"]`);
     await expect.poll(() => entry.locator(".unread").getAttribute("data-unread")).toBe("2");
     expect(await entry.textContent()).toContain(owner.name);
+    // The top bar counts them too, on every page.
+    const navCount = page.locator("[data-unread-total]");
+    await expect.poll(() => navCount.getAttribute("data-unread-total")).toBe("2");
+    expect(await page.getByRole("link", { name: "Messages 2 unread" }).count()).toBe(1);
 
     // Keyboard only: focus the conversation's link, open it, write and send with Enter.
     await entry.getByRole("link").focus();
@@ -128,6 +132,7 @@ describe("messages", () => {
     await page.keyboard.type("Thanks");
     await page.keyboard.press("Enter");
     await page.locator(".message.mine").filter({ hasText: "Thanks" }).waitFor();
+    await expect.poll(() => navCount.count()).toBe(0);
     const unread = await api(url, "GET", "/api/v1/messages/unread-count", {
       token: await tokenOf(url, MANAGER),
     });

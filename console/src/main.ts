@@ -101,11 +101,39 @@ async function start(session: Session): Promise<void> {
   let announceTimer: ReturnType<typeof setTimeout> | undefined;
   let unmount: (() => void) | null = null;
   let stopWatching = () => {};
+  /** Messages to me not yet read, shown beside "Messages" (GET /messages/unread-count). */
+  let unreadMessages = 0;
+  let unreadTimer: ReturnType<typeof setTimeout> | undefined;
+  // Counted by the server, never kept here: each message event asks again (debounced), so
+  // replays after a reconnect or reads on another device can never make it drift.
+  const refreshUnread = () => {
+    if (!can(me, "messages:read")) return;
+    clearTimeout(unreadTimer);
+    unreadTimer = setTimeout(() => {
+      session.api
+        .get<{ unread: number }>("/messages/unread-count")
+        .then(({ unread }) => {
+          if (unread !== unreadMessages) {
+            unreadMessages = unread;
+            shell();
+          }
+        })
+        .catch(() => {});
+    }, 250);
+  };
+  const stopCounting = [
+    client.on("message.created", refreshUnread),
+    client.on("message.read", refreshUnread),
+    client.on("connected", refreshUnread),
+  ];
+  refreshUnread();
 
   const signOut = async (message?: string) => {
     unmount?.();
     unmount = null;
     stopWatching();
+    for (const off of stopCounting) off();
+    clearTimeout(unreadTimer);
     window.removeEventListener("hashchange", route);
     client.close();
     if (!message) await session.logout();
@@ -127,7 +155,13 @@ async function start(session: Session): Promise<void> {
                 (r) =>
                   html`<li>
                     <a href=${r.nav!} aria-current=${current.startsWith(r.nav!) ? "page" : nothing}
-                      >${r.title}</a
+                      >${r.title}${
+                        r.nav === "#/messages" && unreadMessages > 0
+                          ? html`<span class="nav-count" data-unread-total=${unreadMessages}
+                              >${unreadMessages}<span class="visually-hidden"> unread</span></span
+                            >`
+                          : nothing
+                      }</a
                     >
                   </li>`,
               )}

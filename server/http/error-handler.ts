@@ -77,6 +77,10 @@ export function toAppError(err: unknown): AppError {
   if (code === "42501") return new AppError(404, "not_found", "Resource not found"); // RLS rejected the row
   if (code === "40001" || code === "40P01")
     return new AppError(409, "conflict", "Concurrent update; retry");
+  // object_not_in_prerequisite_state: a trigger refusing what the row's state forbids
+  // (e.g. a reply to a thread locked while the request was in flight).
+  if (code === "55000")
+    return new AppError(409, "conflict", "The record's current state does not allow this");
   if (code?.startsWith("22"))
     return new AppError(400, "invalid_request", "A value has the wrong format");
   if (code === "23505")

@@ -30,6 +30,7 @@ let techA: Person; // a technician of A (user_type technician)
 let userB: Person; // a standard user of B
 let userB2: Person;
 let techB: Person;
+let ownerB: Person; // owner of B: moderates B's categories only
 let admin: Person; // platform administrator (user_type admin), owner of the platform org
 
 async function ok(res: { status: number; body: any }, status = 201) {
@@ -58,6 +59,7 @@ beforeAll(async () => {
   userB = await person(b.id, "user");
   userB2 = await person(b.id, "user");
   techB = await person(b.id, "technician", "technician");
+  ownerB = await person(b.id, "owner");
   const platform = await buildOrganization(db);
   admin = await person(platform.id, "owner", "admin");
 });
@@ -351,6 +353,12 @@ describe("threads and posts", () => {
     const first = await reply(userB, t.id, "K1");
     const second = await reply(userB2, t.id, "K2");
     expect((await call("POST", `/forum-posts/${first.id}/accept`, userB.token)).status).toBe(403);
+    // An owner moderates their own organisation's categories, not this one.
+    expect((await call("POST", `/forum-posts/${first.id}/accept`, ownerB.token)).status).toBe(403);
+    expect((await call("DELETE", `/forum-posts/${first.id}/accept`, ownerB.token)).status).toBe(
+      403,
+    );
+    expect((await call("GET", `/forum-posts/${first.id}`, userB.token)).body.is_answer).toBe(false);
     const accepted = await ok(
       await call("POST", `/forum-posts/${first.id}/accept`, techA.token),
       200,
@@ -472,6 +480,50 @@ describe("moderation", () => {
       (tx) => tx.query(sql.unsafe`UPDATE forum_posts SET is_approved = true WHERE id = ${held.id}`),
     );
     await expect(attempt).rejects.toThrow(/moderators/);
+  });
+});
+
+describe("subscriptions", () => {
+  it("a category's subscribers hear of its new threads once approved, if they may still see it", async () => {
+    const c = await category(ownerA, {
+      name: "Subscribed",
+      scope_type: "organization",
+      visibility: "authenticated",
+      requires_moderation: true,
+    });
+    for (const who of [techB, userB2, techA])
+      await ok(await call("POST", "/forum-subscriptions", who.token, { category_id: c.id }));
+    expect(
+      (await call("POST", "/forum-subscriptions", techB.token, { category_id: c.id })).status,
+    ).toBe(409);
+    // Narrowed after they subscribed: userB2 (a standard user) no longer sees it.
+    await ok(
+      await call("PATCH", `/forum-categories/${c.id}`, ownerA.token, {
+        required_user_type: "technician",
+      }),
+      200,
+    );
+    const t = await thread(techA, c.id, "Subscribers, look");
+    expect(t.is_approved).toBe(false);
+    const notesOf = () =>
+      db.anyFirst(sql.type(z.object({ user_id: z.string() }))`
+        SELECT user_id FROM notifications
+         WHERE notification_type = 'forum_new_thread' AND link_id = ${t.id}`);
+    expect(await notesOf()).toEqual([]); // held: nobody hears of it
+    await ok(await call("POST", `/forum-threads/${t.id}/approve`, ownerA.token), 200);
+    // techB only: userB2 cannot see the category now, techA wrote the thread.
+    expect(await notesOf()).toEqual([techB.id]);
+    // Approving again changes nothing and notifies nobody twice.
+    await call("POST", `/forum-threads/${t.id}/approve`, ownerA.token);
+    expect(await notesOf()).toEqual([techB.id]);
+    // techB's subscriptions list is their own.
+    const mine = (await call("GET", "/forum-subscriptions", techB.token)).body.data;
+    expect(mine.map((s: { category_id: string }) => s.category_id)).toContain(c.id);
+    expect(
+      (await call("GET", "/forum-subscriptions", userB.token)).body.data.map(
+        (s: { user_id: string }) => s.user_id,
+      ),
+    ).not.toContain(techB.id);
   });
 });
 

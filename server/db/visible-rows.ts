@@ -14,7 +14,8 @@ const LIVE = {
   work_orders: sql.fragment`TRUE`,
   service_requests: sql.fragment`TRUE`,
   tenants: sql.fragment`TRUE`,
-  forum_categories: sql.fragment`is_active IS NOT FALSE`,
+  // RLS already hides a retired category from all but its moderators, who still see it.
+  forum_categories: sql.fragment`TRUE`,
   forum_threads: sql.fragment`deleted_at IS NULL`,
   job_listings: sql.fragment`TRUE`,
   job_applications: sql.fragment`TRUE`,

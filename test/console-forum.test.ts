@@ -88,6 +88,27 @@ describe("forum", () => {
     expect([...a.errors, ...b.errors]).toEqual([]);
   });
 
+  it("works from the keyboard: open a category and a thread, and reply", async () => {
+    const { page, errors } = await signIn(browser, url, ADMIN);
+    await page.getByRole("link", { name: "Forum" }).click();
+    await page.getByRole("link", { name: "Otis", exact: true }).focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.locator(":focus").getAttribute("id")).toBe("category-h");
+    await page.locator("[data-thread] a").first().waitFor();
+    await page.locator("[data-thread] a").first().focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.locator(":focus").getAttribute("id")).toBe("thread-h");
+    const before = await page.locator(".post").count();
+    await page.getByLabel("Your reply (Markdown)").focus();
+    await page.keyboard.type("Same here: a firmware update fixed it.");
+    await page.keyboard.press("Tab");
+    expect(await page.locator(":focus").textContent()).toContain("Post reply");
+    await page.keyboard.press("Enter");
+    await page.locator(".post").filter({ hasText: "firmware update" }).waitFor();
+    expect(await page.locator(".post").count()).toBe(before + 1);
+    expect(errors).toEqual([]);
+  });
+
   it("holds a thread in a moderated category until a moderator approves it from the queue", async () => {
     const admin = await tokenOf(url, ADMIN);
     const created = await api(url, "POST", "/api/v1/forum-categories", {

@@ -116,4 +116,39 @@ describe("tenant portal", () => {
     });
     expect(errors).toEqual([]);
   });
+
+  it("works from the keyboard: send a request, then rate it with the arrow keys", async () => {
+    const { portal, staff } = await cast();
+    const { page, errors } = await signIn(browser, url, portal);
+    await page.getByRole("heading", { name: "New request" }).waitFor();
+    await page.getByLabel("What is it about?").focus();
+    await page.keyboard.press("ArrowDown"); // the second type: a question
+    await page.keyboard.press("Tab");
+    await page.keyboard.type("Is the goods lift booked on Friday?");
+    await page.keyboard.press("Tab");
+    await page.keyboard.type("We have a delivery at 9.");
+    await page.keyboard.press("Tab"); // the lift: none in particular
+    await page.keyboard.press("Tab");
+    expect(await page.locator(":focus").textContent()).toContain("Send request");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.locator(":focus").getAttribute("id")).toBe("request-heading");
+    const requestId = page.url().split("/").pop() as string;
+    expect(await page.locator("[data-step]").first().textContent()).toContain("Sent");
+
+    // Staff answer it without a work order.
+    const res = await api(url, "POST", `/api/v1/service-requests/${requestId}/resolve`, {
+      token: staff,
+      body: { resolution_notes: "Yes: booked for you from 8.30." },
+    });
+    expect(res.status).toBe(200);
+    await page.getByRole("radio", { name: "1 out of 5" }).waitFor();
+    await page.getByRole("radio", { name: "1 out of 5" }).focus();
+    for (let i = 0; i < 4; i++) await page.keyboard.press("ArrowRight");
+    expect(await page.getByRole("radio", { name: "5 out of 5" }).isChecked()).toBe(true);
+    await page.keyboard.press("Tab"); // the comment
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
+    await page.locator('[data-rated="5"]').waitFor();
+    expect(errors).toEqual([]);
+  });
 });

@@ -146,6 +146,7 @@ function categoryView(root: HTMLElement, ctx: PageContext, categoryId: string): 
   let busy = false;
   let closed = false;
   let buffered: Array<() => void> | null = [];
+  let focused = false;
 
   const live = (apply: () => void) => {
     if (buffered) buffered.push(apply);
@@ -198,6 +199,9 @@ function categoryView(root: HTMLElement, ctx: PageContext, categoryId: string): 
     buffered = null;
     for (const apply of pending) apply();
     draw();
+    // A new screen: focus its heading, as the other pages do (the link followed is gone).
+    if (!focused) root.querySelector<HTMLElement>("#category-h")?.focus();
+    focused = true;
   }
   // Subscribe first, then read: nothing committed in between is missed.
   void client.subscribe(topic).then((ack) => {
@@ -255,7 +259,7 @@ function categoryView(root: HTMLElement, ctx: PageContext, categoryId: string): 
     if (closed) return;
     render(
       html`<p><a href="#/forum">All categories</a></p>
-        <h1>${category?.name ?? "Forum"}</h1>
+        <h1 id="category-h" tabindex="-1">${category?.name ?? "Forum"}</h1>
         ${category?.description ? html`<p>${category.description}</p>` : nothing}
         ${error ? html`<p class="error" role="alert">${error}</p>` : nothing}
         ${
@@ -347,6 +351,7 @@ function threadView(root: HTMLElement, ctx: PageContext, threadId: string): () =
   let busy = false;
   let closed = false;
   let buffered: Array<() => void> | null = [];
+  let focused = false;
 
   const live = (apply: () => void) => {
     if (buffered) buffered.push(apply);
@@ -406,6 +411,8 @@ function threadView(root: HTMLElement, ctx: PageContext, threadId: string): () =
     buffered = null;
     for (const apply of pending) apply();
     draw();
+    if (!focused) root.querySelector<HTMLElement>("#thread-h")?.focus();
+    focused = true;
   }
   void client.subscribe(topic).then((ack) => {
     if (!ack.ok && !closed) {
@@ -553,7 +560,7 @@ function threadView(root: HTMLElement, ctx: PageContext, threadId: string): () =
           <a href="#/forum/c/${t.category_id}">${category?.name ?? "Category"}</a>
         </p>
         <article class="thread" aria-labelledby="thread-h">
-          <h1 id="thread-h">${t.title}</h1>
+          <h1 id="thread-h" tabindex="-1">${t.title}</h1>
           <p class="thread-meta">
             ${statusBadge(t.status)}
             ${t.is_approved === false ? html`<span class="badge held">Awaiting moderation</span>` : nothing}

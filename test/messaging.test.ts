@@ -325,6 +325,22 @@ describe("conversations", () => {
     ] as const) {
       expect(await pageIds(who, thread)).toEqual([]);
     }
+    // message_notification_pending() (0106) answers a participant about the other one only.
+    const pending = (as: Person, threadId: string, recipient: Person) =>
+      withTenant(runtime.db, { organizationId: as.orgId, userId: as.id }, (tx) =>
+        tx.oneFirst(sql.type(z.object({ p: z.boolean() }))`
+          SELECT message_notification_pending(${threadId}, ${recipient.id}) AS p`),
+      );
+    expect(await pending(bob, inside.thread_id, ann)).toBe(true);
+    expect(await pending(ann, across.thread_id, freelancer)).toBe(true);
+    for (const [who, thread, about] of [
+      [cat, inside.thread_id, ann],
+      [outsider, inside.thread_id, bob],
+      [freelancer, inside.thread_id, ann],
+      [bob, across.thread_id, freelancer],
+    ] as const) {
+      expect(await pending(who, thread, about)).toBe(false);
+    }
     for (const who of [cat, outsider, freelancer]) {
       const res = await call("GET", `/conversations/${inside.thread_id}/messages`, who.token);
       expect(res.status).toBe(404);
@@ -553,6 +569,39 @@ describe("an offline recipient", () => {
         SELECT dedupe_key AS k FROM notifications
          WHERE user_id = ${bob.id} AND notification_type = 'message_received' AND is_read = false`),
     ).toBe(`message_received:${thread}:${whileOnline.id}`);
+  });
+});
+
+describe("an offline recipient, concurrently", () => {
+  it("messages sent at the same moment (REST and socket) still notify once per run", async () => {
+    for (let round = 0; round < 5; round++) {
+      const ann = await person(orgA);
+      const bob = await person(orgA);
+      const socket = rawSocket(hub.url, { token: ann.token });
+      await connected(socket);
+      await send(ann, bob, "first");
+      await call("POST", "/messages/read", bob.token, {
+        message_ids: (await call("GET", "/conversations", bob.token)).body.data.map(
+          (c: { last_message: { id: string } }) => c.last_message.id,
+        ),
+      });
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          i % 2
+            ? send(ann, bob, `rest ${i}`).then((r) => r.status === 201)
+            : emitAck(socket, "message.send", {
+                recipient_id: bob.id,
+                content: `socket ${i}`,
+              }).then((a) => a.ok === true),
+        ),
+      );
+      expect(results.every(Boolean)).toBe(true);
+      const unread = await db.oneFirst(sql.type(z.object({ n: z.number() }))`
+        SELECT count(*)::int AS n FROM notifications
+         WHERE user_id = ${bob.id} AND notification_type = 'message_received' AND is_read = false`);
+      expect(unread, `round ${round}`).toBe(1);
+      socket.close();
+    }
   });
 });
 

@@ -75,6 +75,16 @@ export function firstUnreadSent(tx: Tx, threadId: string, recipientId: string) {
 }
 
 /**
+ * Whether the recipient already has an unread `message_received` notification of the
+ * conversation (migration 0106; for a participant of it only). Asked after the message's
+ * insert, which waited for every earlier send of the conversation to commit.
+ */
+export function messageNotificationPending(tx: Tx, threadId: string, recipientId: string) {
+  return tx.oneFirst(sql.type(z.object({ pending: z.boolean() }))`
+    SELECT message_notification_pending(${threadId}, ${recipientId}) AS pending`);
+}
+
+/**
  * Marks messages to the caller read (`which`: ids, or a whole conversation), and the
  * caller's `message_received` notifications of each conversation left with nothing
  * unread. Only the recipient marks a message read; already-read ones are not counted.

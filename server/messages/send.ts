@@ -12,6 +12,7 @@ import {
   hasConversationWith,
   insertMessage,
   mayMessage,
+  messageNotificationPending,
   organizationOfUser,
   ownDisplayName,
   visibleDocuments,
@@ -112,6 +113,10 @@ async function documentsVisibleTo(runtime: Runtime, userId: string, ids: readonl
  * away notify once, and the next message after they read them notifies again.
  */
 async function notifyOfflineRecipient(tx: Tx, row: MessageRow) {
+  // Sent at the same moment as another message, this one may see a different "first"; the
+  // other's notification, committed before this insert could lock the conversation, is
+  // visible here and is the run's.
+  if (await messageNotificationPending(tx, row.thread_id, row.recipient_id)) return;
   const first = await firstUnreadSent(tx, row.thread_id, row.recipient_id);
   const sender = await ownDisplayName(tx);
   await notify(tx, {

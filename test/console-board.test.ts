@@ -1,5 +1,5 @@
-import type { Browser, Page } from "playwright-core";
-import { beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import {
   accessibilityViolations,
   launchBrowser,
@@ -16,18 +16,14 @@ import { api } from "./helpers/runtime.ts";
  * (demo data, hub, workers): two dispatchers in two browser contexts, reconnect catch-up,
  * presence, the AI suggestion, keyboard use and WCAG AA checks.
  */
-let url: string;
-let browser: Browser;
+// At the top level, not in beforeAll: the helpers' afterAll (closing the browser, the
+// server, the workers) only registers while the file is being collected.
+const { url } = await startConsoleServer();
+const browser = await launchBrowser();
 
 const MANAGER = "manager@harbourlift.demo";
 const ADMIN = "admin@harbourlift.demo";
 const TECHNICIAN = "technician@harbourlift.demo"; // Chloe Walker, an employee contractor
-
-beforeAll(async () => {
-  const server = await startConsoleServer();
-  url = server.url;
-  browser = await launchBrowser();
-}, 120_000);
 
 const card = (page: Page, status: string, id: string) =>
   page.locator(`[data-status="${status}"] [data-work-order="${id}"]`);

@@ -1,5 +1,4 @@
-import type { Browser } from "playwright-core";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   accessibilityViolations,
   launchBrowser,
@@ -16,18 +15,14 @@ import { api } from "./helpers/runtime.ts";
  * accepted answer reaching the other side, and the moderation queue of an organisation's
  * moderated category.
  */
-let url: string;
-let browser: Browser;
+// At the top level, not in beforeAll: the helpers' afterAll (closing the browser, the
+// server, the workers) only registers while the file is being collected.
+const { url } = await startConsoleServer();
+const browser = await launchBrowser();
 
 const MANAGER = "manager@harbourlift.demo";
 const TECHNICIAN = "technician@harbourlift.demo";
 const ADMIN = "admin@harbourlift.demo";
-
-beforeAll(async () => {
-  const server = await startConsoleServer();
-  url = server.url;
-  browser = await launchBrowser();
-}, 120_000);
 
 describe("forum", () => {
   it("lists the categories, and a thread receives a reply, an upvote and an accepted answer live", async () => {

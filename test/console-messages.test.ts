@@ -1,5 +1,4 @@
-import type { Browser } from "playwright-core";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   accessibilityViolations,
   launchBrowser,
@@ -15,18 +14,14 @@ import { api } from "./helpers/runtime.ts";
  * two colleagues in two browser contexts chat, with the conversation list's unread counts,
  * live messages, the typing indicator and read receipts; then the keyboard alone.
  */
-let url: string;
-let browser: Browser;
+// At the top level, not in beforeAll: the helpers' afterAll (closing the browser, the
+// server, the workers) only registers while the file is being collected.
+const { url } = await startConsoleServer();
+const browser = await launchBrowser();
 
 const MANAGER = "manager@harbourlift.demo";
 const ADMIN = "admin@harbourlift.demo";
 const OWNER = "owner@harbourlift.demo";
-
-beforeAll(async () => {
-  const server = await startConsoleServer();
-  url = server.url;
-  browser = await launchBrowser();
-}, 120_000);
 
 /** The demo user's id and the name the console shows for them. */
 async function person(email: string): Promise<{ id: string; name: string }> {

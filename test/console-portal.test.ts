@@ -1,5 +1,4 @@
-import type { Browser } from "playwright-core";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   accessibilityViolations,
   launchBrowser,
@@ -16,14 +15,10 @@ import { api } from "./helpers/runtime.ts";
  * API, acknowledge it, convert it into a work order and work that to completion; then the
  * tenant rates it.
  */
-let url: string;
-let browser: Browser;
-
-beforeAll(async () => {
-  const server = await startConsoleServer();
-  url = server.url;
-  browser = await launchBrowser();
-}, 120_000);
+// At the top level, not in beforeAll: the helpers' afterAll (closing the browser, the
+// server, the workers) only registers while the file is being collected.
+const { url } = await startConsoleServer();
+const browser = await launchBrowser();
 
 type Login = { email: string; role: string; organization: string };
 

@@ -1,14 +1,13 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import express from "express";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { seedDemo } from "../scripts/data/demo/seed.ts";
 import { CONSOLE_DIST, consoleRouter } from "../server/http/console.ts";
 import { errorHandler } from "../server/http/error-handler.ts";
 import { buildOrganization, buildOrgWithUser, buildUser, sessionFor } from "./factories.ts";
+import { ensureConsoleBuilt } from "./helpers/console.ts";
 import { connectClient, startHub } from "./helpers/realtime.ts";
 import { api, testRuntime, testServer } from "./helpers/runtime.ts";
 
@@ -16,18 +15,13 @@ import { api, testRuntime, testServer } from "./helpers/runtime.ts";
  * What the web console needs from the server: the built files at `/` with a CSP that lets
  * them run over plain HTTP, the demo logins in demo mode only, and the presence snapshot.
  */
-let url: string;
-let offUrl: string;
-let hub: Awaited<ReturnType<typeof startHub>>;
-
-beforeAll(async () => {
-  await promisify(execFile)(process.execPath, ["scripts/build-console.ts"]);
-  const runtime = await testRuntime({ DEMO_MODE: "true" });
-  await seedDemo(runtime.serviceDb, { seed: 42 });
-  hub = await startHub(runtime);
-  url = hub.url;
-  offUrl = (await testServer()).url;
-}, 120_000);
+// At the top level: the helpers' afterAll (closing servers) only registers at collection.
+await ensureConsoleBuilt();
+const runtime = await testRuntime({ DEMO_MODE: "true" });
+await seedDemo(runtime.serviceDb, { seed: 42 });
+const hub = await startHub(runtime);
+const url = hub.url;
+const offUrl = (await testServer()).url;
 
 describe("the console's files", () => {
   it("serves index.html at / (revalidated) pointing at hashed, immutable assets", async () => {

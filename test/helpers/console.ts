@@ -57,7 +57,7 @@ async function newest(paths: string[]): Promise<number> {
  * next to. Test files run in parallel: when the build is current (CI, ensure-deps built
  * it) none of them rebuilds, so no server ever sees the build being swapped.
  */
-async function buildConsole(): Promise<void> {
+export async function ensureConsoleBuilt(): Promise<void> {
   const built = await stat(path.join(ROOT, "console/dist/index.html")).catch(() => null);
   const sources = ["console/src", "console/index.html", "shared", "package-lock.json"];
   if (built && built.mtimeMs >= (await newest(sources.map((p) => path.join(ROOT, p))))) return;
@@ -71,7 +71,7 @@ async function buildConsole(): Promise<void> {
  * and the workers (a diagnosis is a job). Closed after the file.
  */
 export async function startConsoleServer() {
-  await buildConsole();
+  await ensureConsoleBuilt();
   const runtime = await testRuntime({ DEMO_MODE: "true" });
   await seedDemo(runtime.serviceDb, { seed: 42 });
   const server = await startHub(runtime);

@@ -91,6 +91,44 @@ describe("messages", () => {
     expect([...a.errors, ...b.errors]).toEqual([]);
   });
 
+  it("catches up on messages sent while it was offline, each once, without a reload", async () => {
+    const manager = await person(MANAGER);
+    const ownerToken = await tokenOf(url, OWNER);
+    const first = await api(url, "POST", "/api/v1/messages", {
+      token: ownerToken,
+      body: { recipient_id: manager.id, content: "Before the outage", new_conversation: true },
+    });
+    expect(first.status).toBe(201);
+    const thread = first.body.thread_id;
+    const { page, context, errors } = await signIn(browser, url, MANAGER);
+    await page.goto(`${url}/#/messages/${thread}`);
+    await page.locator(".message.theirs").filter({ hasText: "Before the outage" }).waitFor();
+    await page.evaluate(() => {
+      (globalThis as { loadedOnce?: boolean }).loadedOnce = true;
+    });
+
+    await context.setOffline(true);
+    await page.locator(".connection-offline").waitFor();
+    for (const content of ["During the outage 1", "During the outage 2"]) {
+      const res = await api(url, "POST", "/api/v1/messages", {
+        token: ownerToken,
+        body: { recipient_id: manager.id, content, thread_id: thread },
+      });
+      expect(res.status).toBe(201);
+    }
+    await context.setOffline(false);
+    await page.locator(".connection-connected").waitFor({ timeout: 15_000 });
+    await page.locator(".message").filter({ hasText: "During the outage 2" }).waitFor();
+    const texts = await page.locator(".message-body").allTextContents();
+    expect(texts).toEqual(["Before the outage", "During the outage 1", "During the outage 2"]);
+    expect(await page.evaluate(() => (globalThis as { loadedOnce?: boolean }).loadedOnce)).toBe(
+      true,
+    );
+    expect(errors).toEqual([]);
+    // Closed: an open conversation reads what arrives in it, on any device.
+    await context.close();
+  });
+
   it("counts messages that arrive for a conversation that is not open, and works from the keyboard", async () => {
     const owner = await person(OWNER);
     const manager = await person(MANAGER);
@@ -104,7 +142,12 @@ describe("messages", () => {
     for (const content of ["First", "Second"]) {
       const res = await api(url, "POST", "/api/v1/messages", {
         token: ownerToken,
-        body: { recipient_id: manager.id, content },
+        // A conversation of its own (the pair has one from the test before).
+        body: {
+          recipient_id: manager.id,
+          content,
+          ...(thread ? { thread_id: thread } : { new_conversation: true }),
+        },
       });
       expect(res.status).toBe(201);
       thread = res.body.thread_id;

@@ -15,6 +15,7 @@ import {
   type WorkOrderStatus,
 } from "../../../shared/work-order-states.ts";
 import { errorText, formatDateTime, isLate, label } from "../format.ts";
+import { snapshotGate } from "../live.ts";
 import type { Page } from "../page.ts";
 import { can } from "../session.ts";
 
@@ -77,17 +78,8 @@ export const boardPage: Page = (root, ctx) => {
   let actionError = "";
   let busy = false;
   let closed = false;
-  /** While a snapshot loads, live events wait here and are applied on top of it, in order. */
-  let buffered: Array<() => void> | null = [];
   let refreshTimer: ReturnType<typeof setTimeout> | undefined;
-
-  const live = (apply: () => void) => {
-    if (buffered) buffered.push(apply);
-    else {
-      apply();
-      draw();
-    }
-  };
+  const { live, hold, release } = snapshotGate(() => draw());
 
   const cardOf = (row: WorkOrderRow): DispatchCard => {
     const site = sites.get(row.site_id);
@@ -153,7 +145,7 @@ export const boardPage: Page = (root, ctx) => {
   };
 
   const load = async () => {
-    buffered ??= [];
+    hold();
     try {
       const [board, siteRows, elevatorRows, contractorRows, presence] = await Promise.all([
         api.get<DispatchBoard>("/dispatch-board"),
@@ -181,9 +173,7 @@ export const boardPage: Page = (root, ctx) => {
       loadError = `Could not load the board: ${errorText(err)}`;
     }
     loading = false;
-    const pending = buffered ?? [];
-    buffered = null;
-    for (const apply of pending) apply();
+    release();
     draw();
   };
 

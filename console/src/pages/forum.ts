@@ -8,6 +8,7 @@ import type { ForumCategoryRow } from "../../../shared/resources/forum-categorie
 import type { ForumPostRow, ForumThreadRow } from "../../../shared/schemas/forum.ts";
 import { ApiError, type Page as ListPage } from "../api.ts";
 import { errorText, formatDateTime, label } from "../format.ts";
+import { snapshotGate } from "../live.ts";
 import type { Page, PageContext } from "../page.ts";
 import { can } from "../session.ts";
 import { personName } from "./messages.ts";
@@ -145,16 +146,8 @@ function categoryView(root: HTMLElement, ctx: PageContext, categoryId: string): 
   let loading = true;
   let busy = false;
   let closed = false;
-  let buffered: Array<() => void> | null = [];
   let focused = false;
-
-  const live = (apply: () => void) => {
-    if (buffered) buffered.push(apply);
-    else {
-      apply();
-      draw();
-    }
-  };
+  const { live, hold, release } = snapshotGate(() => draw());
   const upsert = (row: ForumThreadRow) => {
     if (row.category_id !== categoryId) return;
     threads = [row, ...threads.filter((t) => t.id !== row.id)].sort(threadOrder);
@@ -177,7 +170,7 @@ function categoryView(root: HTMLElement, ctx: PageContext, categoryId: string): 
   ];
 
   async function load(): Promise<void> {
-    buffered ??= [];
+    hold();
     try {
       const [cat, page, people] = await Promise.all([
         api.get<ForumCategoryRow>(`/forum-categories/${categoryId}`),
@@ -195,9 +188,7 @@ function categoryView(root: HTMLElement, ctx: PageContext, categoryId: string): 
       error = `Could not load the category: ${errorText(err)}`;
     }
     loading = false;
-    const pending = buffered ?? [];
-    buffered = null;
-    for (const apply of pending) apply();
+    release();
     draw();
     // A new screen: focus its heading, as the other pages do (the link followed is gone).
     if (!focused) root.querySelector<HTMLElement>("#category-h")?.focus();
@@ -350,16 +341,8 @@ function threadView(root: HTMLElement, ctx: PageContext, threadId: string): () =
   let loading = true;
   let busy = false;
   let closed = false;
-  let buffered: Array<() => void> | null = [];
   let focused = false;
-
-  const live = (apply: () => void) => {
-    if (buffered) buffered.push(apply);
-    else {
-      apply();
-      draw();
-    }
-  };
+  const { live, hold, release } = snapshotGate(() => draw());
   const upsertPost = (row: ForumPostRow) => {
     if (row.thread_id !== threadId) return;
     const known = posts.some((p) => p.id === row.id);
@@ -389,7 +372,7 @@ function threadView(root: HTMLElement, ctx: PageContext, threadId: string): () =
   ];
 
   async function load(): Promise<void> {
-    buffered ??= [];
+    hold();
     try {
       const [row, rows, people] = await Promise.all([
         api.get<ForumThreadRow>(`/forum-threads/${threadId}`),
@@ -407,9 +390,7 @@ function threadView(root: HTMLElement, ctx: PageContext, threadId: string): () =
           : `Could not load the thread: ${errorText(err)}`;
     }
     loading = false;
-    const pending = buffered ?? [];
-    buffered = null;
-    for (const apply of pending) apply();
+    release();
     draw();
     if (!focused) root.querySelector<HTMLElement>("#thread-h")?.focus();
     focused = true;

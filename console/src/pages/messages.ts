@@ -4,6 +4,7 @@ import type { EnvelopeOf } from "../../../shared/realtime/envelope.ts";
 import type { ConversationView, MessageRow, MessageView } from "../../../shared/schemas/message.ts";
 import type { Page as ListPage } from "../api.ts";
 import { errorText, formatDateTime, formatTime } from "../format.ts";
+import { snapshotGate } from "../live.ts";
 import type { Page } from "../page.ts";
 import { can } from "../session.ts";
 
@@ -62,16 +63,7 @@ export const messagesPage: Page = (root, ctx) => {
   let typingTimer: ReturnType<typeof setTimeout> | undefined;
   let lastTypingSignal = 0;
   let closed = false;
-  /** While the snapshot loads, live events wait here and are applied on top of it. */
-  let buffered: Array<() => void> | null = [];
-
-  const live = (apply: () => void) => {
-    if (buffered) buffered.push(apply);
-    else {
-      apply();
-      draw();
-    }
-  };
+  const { live, hold, release } = snapshotGate(() => draw());
 
   const partnerOf = (m: MessageRow) => (m.sender_id === myId ? m.recipient_id : m.sender_id);
 
@@ -135,7 +127,7 @@ export const messagesPage: Page = (root, ctx) => {
   }
 
   const load = async () => {
-    buffered ??= [];
+    hold();
     try {
       const [rows, people] = await Promise.all([
         api.all<ConversationView>("/conversations"),
@@ -176,9 +168,7 @@ export const messagesPage: Page = (root, ctx) => {
       loadError = `Could not load messages: ${errorText(err)}`;
     }
     loading = false;
-    const pending = buffered ?? [];
-    buffered = null;
-    for (const apply of pending) apply();
+    release();
     draw();
     if (threadId || recipientId) root.querySelector<HTMLElement>("#chat-heading")?.focus();
   };

@@ -12,6 +12,7 @@ import {
   type ServiceRequestStatus,
 } from "../../../shared/service-request-states.ts";
 import { errorText, formatDateTime, label } from "../format.ts";
+import { snapshotGate } from "../live.ts";
 import type { Page } from "../page.ts";
 
 /**
@@ -65,15 +66,7 @@ export const portalPage: Page = (root, ctx) => {
   let busy = false;
   let closed = false;
   let topics: string[] = [];
-  let buffered: Array<() => void> | null = [];
-
-  const live = (apply: () => void) => {
-    if (buffered) buffered.push(apply);
-    else {
-      apply();
-      draw();
-    }
-  };
+  const { live, hold, release } = snapshotGate(() => draw());
 
   const applyRequest = (event: RequestEvent) => {
     const id = event.entity.id;
@@ -96,7 +89,7 @@ export const portalPage: Page = (root, ctx) => {
   };
 
   const load = async () => {
-    buffered ??= [];
+    hold();
     try {
       tenants = await api.all<TenantRow>("/tenants", { sort: "name" });
       if (closed) return;
@@ -125,9 +118,7 @@ export const portalPage: Page = (root, ctx) => {
       loadError = `Could not load your requests: ${errorText(err)}`;
     }
     loading = false;
-    const pending = buffered ?? [];
-    buffered = null;
-    for (const apply of pending) apply();
+    release();
     draw();
     if (requestId) root.querySelector<HTMLElement>("#request-heading")?.focus();
   };

@@ -2,6 +2,7 @@ import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import {
   accessibilityViolations,
+  BROWSER_TEST_TIMEOUT,
   launchBrowser,
   openConsole,
   savePageShot,
@@ -37,7 +38,7 @@ async function firstCard(page: Page, status: string): Promise<string> {
   return id;
 }
 
-describe("login", () => {
+describe("login", { timeout: BROWSER_TEST_TIMEOUT }, () => {
   it("lists the demo logins in demo mode, signs in with one, and passes WCAG AA checks", async () => {
     const { page, errors } = await openConsole(browser, url);
     await page.getByRole("heading", { name: "Demo logins" }).waitFor();
@@ -57,7 +58,7 @@ describe("login", () => {
   });
 });
 
-describe("dispatch board", () => {
+describe("dispatch board", { timeout: BROWSER_TEST_TIMEOUT }, () => {
   it("shows open work orders by status with site, lift, assignee, due date and late marker", async () => {
     const { page, errors } = await signIn(browser, url, MANAGER);
     for (const status of ["Pending", "Scheduled", "In progress", "On hold"]) {

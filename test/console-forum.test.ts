@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   accessibilityViolations,
+  BROWSER_TEST_TIMEOUT,
   launchBrowser,
   savePageShot,
   signIn,
@@ -24,7 +25,7 @@ const MANAGER = "manager@harbourlift.demo";
 const TECHNICIAN = "technician@harbourlift.demo";
 const ADMIN = "admin@harbourlift.demo";
 
-describe("forum", () => {
+describe("forum", { timeout: BROWSER_TEST_TIMEOUT }, () => {
   it("lists the categories, and a thread receives a reply, an upvote and an accepted answer live", async () => {
     const a = await signIn(browser, url, MANAGER);
     await a.page.getByRole("link", { name: "Forum" }).click();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   accessibilityViolations,
+  BROWSER_TEST_TIMEOUT,
   launchBrowser,
   savePageShot,
   signIn,
@@ -31,7 +32,7 @@ async function person(email: string): Promise<{ id: string; name: string }> {
   return { id: u.id, name: u.display_name ?? `${u.first_name} ${u.last_name}` };
 }
 
-describe("messages", () => {
+describe("messages", { timeout: BROWSER_TEST_TIMEOUT }, () => {
   it("two users chat: unread counts, live messages, typing indicator and read receipts", async () => {
     const admin = await person(ADMIN);
     const manager = await person(MANAGER);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   accessibilityViolations,
+  BROWSER_TEST_TIMEOUT,
   launchBrowser,
   savePageShot,
   signIn,
@@ -40,7 +41,7 @@ async function cast() {
   throw new Error("no demo manager runs the tenant's site");
 }
 
-describe("tenant portal", () => {
+describe("tenant portal", { timeout: BROWSER_TEST_TIMEOUT }, () => {
   it("a tenant sends a request, watches it live until staff resolve it, then rates it", async () => {
     const { portal, staff } = await cast();
     const { page, errors } = await signIn(browser, url, portal);

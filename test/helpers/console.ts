@@ -119,6 +119,13 @@ beforeEach((ctx: TestContext) => {
   });
 });
 
+/**
+ * A browser test walks through a page as two or three people: tens of seconds alone, more
+ * while the whole suite shares two cores. Each wait inside fails sooner (15 s) and says what
+ * it waited for.
+ */
+export const BROWSER_TEST_TIMEOUT = 90_000;
+
 export type Visitor = { context: BrowserContext; page: Page; errors: string[] };
 
 /** A new browser context (its own storage: another person) with one page on the console. */

@@ -108,6 +108,7 @@ describe("visibility and required_user_type", () => {
     const all = [pub, pubTech, authTech, roleTech, orgOnly];
     const threads = new Map<string, any>();
     for (const c of all) threads.set(c.id, await thread(techA, c.id, `${word} in ${c.name}`));
+    for (const c of all) await reply(techA, threads.get(c.id).id, `A reply about ${word}`);
 
     const seen = async (p: Person) => {
       const list = await call("GET", `/forum-categories?limit=200`, p.token);
@@ -123,11 +124,19 @@ describe("visibility and required_user_type", () => {
       const hits = await call("GET", `/forum-search?q=${word}&types=threads&limit=50`, p.token);
       expect(hits.status, JSON.stringify(hits.body)).toBe(200);
       const found = new Set(hits.body.data.map((h: { category_id: string }) => h.category_id));
+      const postHits = await call("GET", `/forum-search?q=${word}&types=posts&limit=50`, p.token);
+      expect(postHits.status, JSON.stringify(postHits.body)).toBe(200);
+      const foundPosts = new Set(
+        postHits.body.data.map((h: { category_id: string }) => h.category_id),
+      );
       for (const c of all) {
         const t = threads.get(c.id);
         const shown = visible.includes(c.id);
         expect(categories.has(c.id), `${c.name} listed`).toBe(shown);
         expect(found.has(c.id), `${c.name} searched`).toBe(shown);
+        expect(foundPosts.has(c.id), `${c.name} posts searched`).toBe(shown);
+        const replies = await call("GET", `/forum-posts?thread_id=${t.id}`, p.token);
+        expect(replies.body.data.length > 0, `${c.name} replies listed`).toBe(shown);
         expect((await call("GET", `/forum-threads/${t.id}`, p.token)).status).toBe(
           shown ? 200 : 404,
         );
@@ -272,6 +281,43 @@ describe("threads and posts", () => {
     expect(
       (await call("PATCH", `/forum-threads/${t.id}`, userB.token, { title: "hijack" })).status,
     ).toBe(404);
+  });
+
+  it("links equipment, fault codes and tags, filterable; a deleted thread takes its replies with it", async () => {
+    const linked = await thread(techA, open.id, "Door fault E17", {
+      equipment_manufacturer: "KONE",
+      equipment_model: "MonoSpace 500",
+      fault_code: "E17",
+      tags: ["doors", "kone-monospace"],
+    });
+    await thread(techA, open.id, "Unlinked");
+    for (const q of [
+      "tag=doors",
+      "fault_code=E17",
+      "equipment_manufacturer=KONE&equipment_model=MonoSpace%20500",
+    ]) {
+      const got = await call("GET", `/forum-threads?category_id=${open.id}&${q}`, userB.token);
+      expect(
+        got.body.data.map((t: { id: string }) => t.id),
+        q,
+      ).toEqual([linked.id]);
+    }
+    expect(
+      (
+        await call("POST", "/forum-threads", techA.token, {
+          category_id: open.id,
+          title: "Bad tag",
+          content: "x",
+          tags: ["Not A Tag!"],
+        })
+      ).status,
+    ).toBe(400);
+    const r = await reply(userB, linked.id, "the door operator");
+    expect((await call("DELETE", `/forum-threads/${linked.id}`, userB.token)).status).toBe(404);
+    expect((await call("DELETE", `/forum-threads/${linked.id}`, techA.token)).status).toBe(204);
+    expect((await call("GET", `/forum-threads/${linked.id}`, userB.token)).status).toBe(404);
+    expect((await call("GET", `/forum-posts/${r.id}`, userB.token)).status).toBe(404);
+    expect((await call("GET", `/forum-posts/${r.id}`, userB2.token)).status).toBe(404);
   });
 
   it("nests replies within one thread only", async () => {

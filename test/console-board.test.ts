@@ -98,7 +98,9 @@ describe("dispatch board", { timeout: BROWSER_TEST_TIMEOUT }, () => {
     // without a reload, once.
     const committed = Date.now();
     await card(b.page, "in_progress", id).waitFor({ timeout: 15_000 });
-    console.info(`console board: the other dispatcher saw the move after ${Date.now() - committed} ms`);
+    console.info(
+      `console board: the other dispatcher saw the move after ${Date.now() - committed} ms`,
+    );
     expect(await card(b.page, "pending", id).count()).toBe(0);
     expect(Number(await b.page.locator('[data-status="in_progress"] .count').textContent())).toBe(
       Number(countBefore) + 1,

@@ -92,13 +92,27 @@ async function main() {
     const hotPosts = HOT_POSTS * hot.length;
     const perNormal = Math.floor((POSTS - hotPosts) / normal.length);
     // Posts: ~1,000 per hot thread, the rest spread evenly (10–60 around the mean).
-    const insertPosts = async (threadIds: string[], per: number, spread: number) => {
+    // In chunks of ~5,000 posts: each row's counter triggers cost about a millisecond, and one
+    // statement for everything would pass the pool's 30 s statement timeout.
+    const insertPosts = async (allThreadIds: string[], per: number, spread: number) => {
+      const chunk = Math.max(1, Math.floor(5_000 / Math.max(1, per)));
+      for (let from = 0; from < allThreadIds.length; from += chunk) {
+        await insertPostChunk(allThreadIds.slice(from, from + chunk), from, per, spread);
+      }
+    };
+    const insertPostChunk = async (
+      threadIds: string[],
+      offset: number,
+      per: number,
+      spread: number,
+    ) => {
       await db.query(sql.unsafe`
         INSERT INTO forum_posts (thread_id, author_id, content, content_html, is_anonymous, created_at)
         SELECT t.id, (${authorIds})[1 + ((i + k) % ${authors.length})],
                'Reply ' || i || ' to ' || k, '<p>Reply ' || i || '</p>', i % 20 = 0,
                now() - interval '150 days' + i * interval '1 minute' + k * interval '1 second'
-          FROM unnest(${sql.array(threadIds, "uuid")}::uuid[]) WITH ORDINALITY AS t(id, k),
+          FROM (SELECT id, k + ${offset} AS k
+                  FROM unnest(${sql.array(threadIds, "uuid")}::uuid[]) WITH ORDINALITY AS u(id, k)) t,
                LATERAL generate_series(1, ${per} + ((k * 7919) % ${spread + 1})::int - ${Math.floor(spread / 2)}) i`);
     };
     await insertPosts(hot, HOT_POSTS, 0);

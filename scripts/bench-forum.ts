@@ -90,7 +90,7 @@ async function main() {
     const hot = threads.filter((t) => t.n === 1).map((t) => t.id);
     const normal = threads.filter((t) => t.n === 0).map((t) => t.id);
     const hotPosts = HOT_POSTS * hot.length;
-    const perNormal = Math.floor((POSTS - hotPosts) / normal.length);
+    const perNormal = Math.ceil((POSTS - hotPosts) / normal.length); // at least POSTS in all
     // Posts: ~1,000 per hot thread, the rest spread evenly (10–60 around the mean).
     // In chunks of ~5,000 posts: each row's counter triggers cost about a millisecond, and one
     // statement for everything would pass the pool's 30 s statement timeout.

@@ -64,11 +64,15 @@ export function parseCursor(sort: Sort, cursor: string | undefined | null): Curs
 
 function keyOf(sort: Sort, alias: IdentifierSqlToken): FragmentSqlToken {
   const column = sql.fragment`${alias}.${sql.identifier([sort.key])}`;
-  return sort.kind === "timestamp" ? sql.fragment`date_trunc('milliseconds', ${column})` : column;
+  // In UTC, so the expression is immutable and an index can serve the order (a timestamptz's
+  // date_trunc is only stable); the order is the same, cursors carry milliseconds.
+  return sort.kind === "timestamp"
+    ? sql.fragment`date_trunc('milliseconds', ${column} AT TIME ZONE 'UTC')`
+    : column;
 }
 
 function cursorValue(sort: Sort, value: string | number): FragmentSqlToken {
-  if (sort.kind === "timestamp") return sql.fragment`${value}::timestamptz`;
+  if (sort.kind === "timestamp") return sql.fragment`(${value}::timestamptz AT TIME ZONE 'UTC')`;
   if (sort.kind === "number") return sql.fragment`${value}::numeric`;
   return sql.fragment`${value}::text`;
 }

@@ -18,6 +18,13 @@ export type Runtime = {
   db: DatabasePool;
   /** BYPASSRLS: only for work that is really cross-tenant (auth lookups, the relay pump). */
   serviceDb: DatabasePool;
+  /**
+   * sitesync_app like `db` (RLS applies), without slonik's DISCARD ALL after each use: only
+   * for single statements that set their own RLS context transaction-locally and so leave
+   * no session state behind (send_direct_message(), migrations/0109). A hot command then
+   * costs one round trip instead of six. Never for withTenant or anything session-level.
+   */
+  commandDb: DatabasePool;
   redis: Redis;
   /** Outgoing e-mail over SMTP (server/mail). */
   mail: Mailer;
@@ -39,18 +46,25 @@ export async function createRuntime(env: Env): Promise<Runtime> {
     // the DISCARD ALL round trip after every query. The request pool (db) keeps it.
     resetOnRelease: false,
   });
+  const commandDb = await createDatabasePool(env.DATABASE_URL, {
+    maxPoolSize: env.DB_POOL_SIZE,
+    name: "command",
+    resetOnRelease: false,
+  });
   const redis = await createRedis(env);
   const mail = new Mailer(createSmtpTransport(env));
   const runtime: Runtime = {
     env,
     db,
     serviceDb,
+    commandDb,
     redis,
     mail,
     readiness: [],
     closers: [
       () => db.end(),
       () => serviceDb.end(),
+      () => commandDb.end(),
       async () => void (await redis.quit().catch(() => {})),
       // Runs first on shutdown: mails already decided still go out.
       () => mail.close(),

@@ -1,4 +1,4 @@
-import { type DatabasePool, sql } from "slonik";
+import { type CommonQueryMethods, type DatabasePool, sql } from "slonik";
 import { z } from "zod";
 import {
   ConversationPartner,
@@ -7,7 +7,7 @@ import {
 } from "../../shared/schemas/message.ts";
 import { invalidRequest } from "../errors.ts";
 import type { Page } from "./keyset.ts";
-import type { Tx } from "./tenant-context.ts";
+import type { TenantContext, Tx } from "./tenant-context.ts";
 
 /**
  * Direct messages and conversations (migrations/0009, 0091; docs/messaging.md). Everything
@@ -26,14 +26,6 @@ export function mayMessage(tx: Tx, recipientId: string): Promise<boolean> {
   return tx.oneFirst(sql.type(Exists)`SELECT app_may_message(${recipientId}) AS exists`);
 }
 
-/** The caller's conversation `threadId` with `otherUserId`, if they have one. */
-export function hasConversationWith(tx: Tx, threadId: string, otherUserId: string) {
-  return tx.oneFirst(sql.type(Exists)`
-    SELECT EXISTS (SELECT 1 FROM conversations
-                    WHERE user_id = app_current_user() AND thread_id = ${threadId}
-                      AND other_user_id = ${otherUserId}) AS exists`);
-}
-
 /** How many of these documents the caller may see (documents RLS), not deleted. */
 export function visibleDocuments(tx: Tx, ids: readonly string[]): Promise<number> {
   return tx.oneFirst(sql.type(Count)`
@@ -41,20 +33,35 @@ export function visibleDocuments(tx: Tx, ids: readonly string[]): Promise<number
      WHERE id = ANY(${sql.array(ids, "uuid")}) AND deleted_at IS NULL`);
 }
 
-export async function insertMessage(
-  tx: Tx,
+/** What the caller has already decided about a send (see send_direct_message()). */
+export type SendChecks = {
+  /** A context link names a row the sender may see (rowVisible under their context). */
+  contextVisible: boolean;
+  /** The recipient may see every attachment (asked under the recipient's context). */
+  recipientSeesAttachments: boolean;
+};
+
+/**
+ * Checks and writes a message in one statement as `tenant` (send_direct_message(),
+ * migrations/0109): on `runtime.commandDb` a transaction of its own, one round trip;
+ * inside withTenant, part of that transaction. A refusal throws the function's SQLSTATE
+ * SM404/SM422 (server/messages/send.ts turns them into AppErrors); nothing is written.
+ */
+export function sendDirectMessage(
+  db: CommonQueryMethods,
+  tenant: TenantContext,
   input: Omit<SendMessageInput, "thread_id"> & { thread_id: string | null },
+  checks: SendChecks,
 ): Promise<MessageRow> {
   const attachments = input.attachment_document_ids
     ? sql.array(input.attachment_document_ids, "uuid")
     : null;
-  return tx.one(sql.type(MessageRow)`
-    INSERT INTO messages AS m (sender_id, recipient_id, content, thread_id, subject, context_type,
-                               context_id, attachment_document_ids)
-    VALUES (app_current_user(), ${input.recipient_id}, ${input.content}, ${input.thread_id ?? null},
-            ${input.subject ?? null}, ${input.context_type ?? null}, ${input.context_id ?? null},
-            ${attachments})
-    RETURNING ${COLUMNS}`);
+  return db.one(sql.type(MessageRow)`
+    SELECT ${COLUMNS} FROM send_direct_message(
+      ${tenant.organizationId ?? ""}, ${tenant.userId ?? ""}, ${input.recipient_id},
+      ${input.content}, ${input.thread_id}, ${input.new_conversation ?? false},
+      ${input.subject ?? null}, ${input.context_type ?? null}, ${input.context_id ?? null},
+      ${checks.contextVisible}, ${attachments}, ${checks.recipientSeesAttachments}) m`);
 }
 
 export function findMessage(tx: Tx, id: string): Promise<MessageRow | null> {

@@ -9,6 +9,9 @@ export type TenantContext = {
 
 export type Tx = DatabaseTransactionConnection;
 
+// Built once: a zod schema made per call is compiled per call (seen in the hub's profile).
+const Settings = z.object({ org: z.string(), usr: z.string() });
+
 /**
  * Runs `work` in one transaction whose first statement sets the RLS context with
  * transaction-local `set_config(..., true)`. The settings vanish at COMMIT/ROLLBACK, so a
@@ -22,7 +25,7 @@ export function withTenant<T>(
 ): Promise<T> {
   return pool.transaction(async (tx) => {
     await tx.query(
-      sql.type(z.object({ org: z.string(), usr: z.string() }))`
+      sql.type(Settings)`
         SELECT set_config('app.current_org', ${context.organizationId ?? ""}, true) AS org,
                set_config('app.current_user', ${context.userId ?? ""}, true) AS usr`,
     );

@@ -12,17 +12,22 @@ import {
 import { AppError, toProblem } from "../errors.ts";
 import { logger } from "../logger.ts";
 
-type PgLike = { code?: string };
+type PgLike = { code?: string; message?: string };
 
-function pgCode(err: unknown): string | undefined {
+/** The Postgres error (SQLSTATE and its own message) under whatever slonik wrapped it in. */
+export function pgError(err: unknown): { code: string; message: string } | undefined {
   let e: unknown = err;
   for (let depth = 0; e && depth < 5; depth++) {
-    const code = (e as PgLike).code;
-    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+    const { code, message } = e as PgLike;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) {
+      return { code, message: typeof message === "string" ? message : "" };
+    }
     e = (e as { cause?: unknown }).cause;
   }
   return undefined;
 }
+
+const pgCode = (err: unknown): string | undefined => pgError(err)?.code;
 
 /** Maps anything thrown to an AppError. Database details never leave the process. */
 export function toAppError(err: unknown): AppError {

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type {
   MessageContextType,
   MessageRow,
@@ -9,17 +8,16 @@ import { tenantOf } from "../auth/access.ts";
 import type { Principal } from "../auth/principal.ts";
 import {
   firstUnreadSent,
-  hasConversationWith,
-  insertMessage,
-  mayMessage,
   messageNotificationPending,
   organizationOfUser,
   ownDisplayName,
+  sendDirectMessage,
   visibleDocuments,
 } from "../db/messages.ts";
 import { type Tx, withTenant } from "../db/tenant-context.ts";
 import { rowVisible, type VisibleTable } from "../db/visible-rows.ts";
 import { forbidden, notFound, unprocessable } from "../errors.ts";
+import { pgError } from "../http/error-handler.ts";
 import { consumeMessageSend } from "../http/rate-limit.ts";
 import { notify } from "../notifications/notify.ts";
 import { isUserOnline } from "../realtime/presence.ts";
@@ -46,10 +44,16 @@ export const messageView = (row: MessageRow): MessageView => ({
 /**
  * Sends a direct message: the one command behind POST /api/v1/messages and the socket's
  * `message.send` (docs/messaging.md). In order: sessions only, the sender's per-minute
- * limit, then in one RLS transaction as the sender: the recipient must be reachable
- * (app_may_message), a given conversation must be theirs, a context and attachments must
- * be visible, the row is written (its `message.created` event reaches both users' rooms
- * from the outbox), and a recipient with no socket connected anywhere is notified.
+ * limit, then as the sender under RLS: the recipient must be reachable (app_may_message),
+ * a given conversation must be theirs, a context and attachments must be visible, the row
+ * is written (its `message.created` event reaches both users' rooms from the outbox), and
+ * a recipient with no socket connected anywhere is notified.
+ *
+ * The checks and the insert are one statement, send_direct_message() (migrations/0109).
+ * The common case (recipient online, no context link) is that statement alone on
+ * `runtime.commandDb`: one round trip to Postgres. A context link (checked with
+ * rowVisible, the same rule as realtime admission) or an offline recipient (whose
+ * notification is written in the same transaction) takes a withTenant transaction around it.
  * Throws AppErrors (404 recipient/conversation/context, 422 attachments, 429, 403).
  */
 export async function sendMessage(
@@ -58,43 +62,60 @@ export async function sendMessage(
   input: SendMessageInput,
 ): Promise<MessageView> {
   if (principal.kind !== "user") throw forbidden("API keys cannot send or read messages");
-  await consumeMessageSend(runtime, principal.userId);
-  const recipientSees = input.attachment_document_ids
+  // Both Redis round trips at once, before any transaction (none waits on Redis holding locks).
+  const [, online] = await Promise.all([
+    consumeMessageSend(runtime, principal.userId),
+    isUserOnline(runtime.redis, runtime.env.REDIS_KEY_PREFIX, input.recipient_id).catch(
+      () => false,
+    ),
+  ]);
+  const recipientSeesAttachments = input.attachment_document_ids
     ? await documentsVisibleTo(runtime, input.recipient_id, input.attachment_document_ids)
     : true;
-  // Read before the transaction: no Redis round trip while it holds locks.
-  const online = await isUserOnline(
-    runtime.redis,
-    runtime.env.REDIS_KEY_PREFIX,
-    input.recipient_id,
-  ).catch(() => false);
-  return withTenant(runtime.db, tenantOf(principal), async (tx) => {
-    if (!(await mayMessage(tx, input.recipient_id))) throw notFound("Recipient");
-    if (input.thread_id && !(await hasConversationWith(tx, input.thread_id, input.recipient_id))) {
-      throw notFound("Conversation");
+  const tenant = tenantOf(principal);
+  const message = {
+    ...input,
+    thread_id: input.new_conversation ? null : (input.thread_id ?? null),
+  };
+  const context = input.context_type && input.context_id ? input.context_type : null;
+  try {
+    if (online && !context) {
+      const row = await sendDirectMessage(runtime.commandDb, tenant, message, {
+        contextVisible: true,
+        recipientSeesAttachments,
+      });
+      return messageView(row);
     }
-    // A link to a row the sender cannot see would leak that it exists (and what it is).
-    if (
-      input.context_type &&
-      input.context_id &&
-      !(await rowVisible(tx, CONTEXT_TABLES[input.context_type], input.context_id))
-    ) {
-      throw notFound(`${input.context_type} ${input.context_id}`);
-    }
-    const attachments = input.attachment_document_ids;
-    if (attachments) {
-      const unique = [...new Set(attachments)];
-      if (!recipientSees || (await visibleDocuments(tx, unique)) !== unique.length) {
-        throw unprocessable("attachment_document_ids must name documents both of you may see");
-      }
-    }
-    const row = await insertMessage(tx, {
-      ...input,
-      thread_id: input.new_conversation ? randomUUID() : (input.thread_id ?? null),
+    return await withTenant(runtime.db, tenant, async (tx) => {
+      // A link to a row the sender cannot see would leak that it exists (and what it is).
+      const contextVisible =
+        !context || !input.context_id
+          ? true
+          : await rowVisible(tx, CONTEXT_TABLES[context], input.context_id);
+      const row = await sendDirectMessage(tx, tenant, message, {
+        contextVisible,
+        recipientSeesAttachments,
+      });
+      if (!online) await notifyOfflineRecipient(tx, row);
+      return messageView(row);
     });
-    if (!online) await notifyOfflineRecipient(tx, row);
-    return messageView(row);
-  });
+  } catch (err) {
+    throw refusalOf(err, input) ?? err;
+  }
+}
+
+/** send_direct_message()'s refusals (SQLSTATE SM404, SM422) as the API's errors. */
+function refusalOf(err: unknown, input: SendMessageInput) {
+  const pg = pgError(err);
+  if (pg?.code === "SM404") {
+    return notFound(
+      pg.message === "context" ? `${input.context_type} ${input.context_id}` : pg.message,
+    );
+  }
+  if (pg?.code === "SM422") {
+    return unprocessable("attachment_document_ids must name documents both of you may see");
+  }
+  return null;
 }
 
 /** Under the recipient's own RLS context, in a short read-only transaction of its own. */

@@ -462,6 +462,74 @@ describe("who may message whom", () => {
   });
 });
 
+describe("sending to a connected recipient (one statement, send_direct_message())", () => {
+  it("applies every rule in the one-round-trip path and leaves no RLS context on its connections", async () => {
+    const ann = await person(orgA);
+    const bob = await person(orgA);
+    const cat = await person(orgA);
+    const outsider = await person(orgB);
+    const sockets = await Promise.all(
+      [bob, cat, outsider].map((p) => connectClient(hub.url, p.token)),
+    );
+    for (const p of [bob, cat, outsider]) await until(() => onlineNow(p.id), true);
+    try {
+      const first = await send(ann, bob, "hello");
+      expect(first.status).toBe(201);
+      expect(first.body).toMatchObject({ sender_id: ann.id, recipient_id: bob.id });
+      // Someone she may not reach, online or not.
+      const unreachable = await send(ann, outsider, "hi");
+      expect(unreachable.status).toBe(404);
+      expect(unreachable.body.detail).toBe("Recipient not found");
+      // A conversation of hers, but with someone else.
+      const withCat = (await send(ann, cat, "hi cat")).body.thread_id;
+      const wrong = await send(ann, bob, "wrong thread", { thread_id: withCat });
+      expect(wrong.status).toBe(404);
+      expect(wrong.body.detail).toBe("Conversation not found");
+      expect(
+        (await send(ann, bob, "same thread", { thread_id: first.body.thread_id })).body.thread_id,
+      ).toBe(first.body.thread_id);
+      const fresh = await send(ann, bob, "new one", { new_conversation: true });
+      expect(fresh.status).toBe(201);
+      expect(fresh.body.thread_id).not.toBe(first.body.thread_id);
+      // A document the sender may not see (another organisation's).
+      const theirs = await db.oneFirst(sql.type(z.object({ id: z.string() }))`
+        INSERT INTO documents (organization_id, uploaded_by, filename, original_filename, file_type,
+                               file_size_bytes, storage_path, visibility)
+        VALUES (${orgB}, ${outsider.id}, 'x.pdf', 'x.pdf', 'pdf', 1, '/x.pdf', 'organization')
+        RETURNING id`);
+      const attached = await send(ann, bob, "nope", { attachment_document_ids: [theirs] });
+      expect(attached.status).toBe(422);
+      // Over the socket the same refusals come back as acks.
+      const annSocket = rawSocket(hub.url, { token: ann.token });
+      await connected(annSocket);
+      const ack = await emitAck(annSocket, "message.send", {
+        recipient_id: bob.id,
+        content: "wrong thread",
+        thread_id: withCat,
+      });
+      expect(ack).toMatchObject({ ok: false, error: { code: "not_found" } });
+      annSocket.close();
+      expect(
+        await db.oneFirst(sql.type(z.object({ n: z.number() }))`
+          SELECT count(*)::int AS n FROM messages
+           WHERE sender_id = ${ann.id} AND content IN ('hi', 'wrong thread', 'nope')`),
+      ).toBe(0);
+      // Each statement set the sender's context transaction-locally: no connection of the
+      // pool (no DISCARD ALL on it) carries it on.
+      const settings = await Promise.all(
+        Array.from({ length: runtime.env.DB_POOL_SIZE }, () =>
+          runtime.commandDb.oneFirst(sql.type(z.object({ u: z.string() }))`
+            SELECT coalesce(current_setting('app.current_user', true), '') AS u
+              FROM pg_sleep(0.05)`),
+        ),
+      );
+      expect(settings.every((u) => u === "")).toBe(true);
+    } finally {
+      for (const s of sockets) s.close();
+    }
+  });
+});
+
 describe("read receipts and unread counts", () => {
   it("message.read reaches the sender live with read_at; counts follow", async () => {
     const ann = await person(orgA);

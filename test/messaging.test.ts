@@ -530,6 +530,62 @@ describe("sending to a connected recipient (one statement, send_direct_message()
   });
 });
 
+describe("idempotency keys", () => {
+  it("a retried send with the sender's key returns the stored message and writes nothing twice, over REST and the socket", async () => {
+    const ann = await person(orgA);
+    const bob = await person(orgA);
+    const key = "ann-device-1:0001";
+    const first = await send(ann, bob, "on my way", { idempotency_key: key });
+    expect(first.status).toBe(201);
+    const again = await send(ann, bob, "on my way", { idempotency_key: key });
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    const annSocket = rawSocket(hub.url, { token: ann.token });
+    await connected(annSocket);
+    const ack = await emitAck(annSocket, "message.send", {
+      recipient_id: bob.id,
+      content: "on my way",
+      idempotency_key: key,
+    });
+    expect(ack).toMatchObject({ ok: true, message: { id: first.body.id } });
+    // The same key for another message is refused, not silently answered with the first.
+    const other = await send(ann, bob, "something else", { idempotency_key: key });
+    expect(other.status).toBe(409);
+    const otherAck = await emitAck(annSocket, "message.send", {
+      recipient_id: bob.id,
+      content: "something else",
+      idempotency_key: key,
+    });
+    expect(otherAck).toMatchObject({ ok: false, error: { code: "invalid_request" } });
+    annSocket.close();
+    // Keys are per sender: Bob may use the same one.
+    expect((await send(bob, ann, "thanks", { idempotency_key: key })).status).toBe(201);
+    expect(await messageCount(ann.id)).toBe(1);
+    // Bob was offline: one notification, not one per retry.
+    const notes = await call("GET", "/notifications?notification_type=message_received", bob.token);
+    expect(notes.body.data).toHaveLength(1);
+    expect((await send(ann, bob, "bad key", { idempotency_key: "" })).status).toBe(400);
+  });
+
+  it("concurrent retries (recipient online) store one message and stream it once", async () => {
+    const ann = await person(orgA);
+    const bob = await person(orgA);
+    const bobSocket = rawSocket(hub.url, { token: bob.token });
+    await connected(bobSocket);
+    await until(() => onlineNow(bob.id), true);
+    const sends = await Promise.all(
+      Array.from({ length: 6 }, () => send(ann, bob, "once", { idempotency_key: "k-1" })),
+    );
+    expect(sends.map((r) => r.status)).toEqual(Array(6).fill(201));
+    expect(new Set(sends.map((r) => r.body.id)).size).toBe(1);
+    expect(await messageCount(ann.id)).toBe(1);
+    await waitFor(() => bobSocket.events.some((e) => e.type === "message.created"));
+    await sleep(300);
+    expect(bobSocket.events.filter((e) => e.type === "message.created")).toHaveLength(1);
+    bobSocket.close();
+  });
+});
+
 describe("read receipts and unread counts", () => {
   it("message.read reaches the sender live with read_at; counts follow", async () => {
     const ann = await person(orgA);

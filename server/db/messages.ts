@@ -41,27 +41,34 @@ export type SendChecks = {
   recipientSeesAttachments: boolean;
 };
 
+const SentRow = MessageRow.extend({ replayed: z.boolean() });
+
 /**
  * Checks and writes a message in one statement as `tenant` (send_direct_message(),
  * migrations/0109): on `runtime.commandDb` a transaction of its own, one round trip;
  * inside withTenant, part of that transaction. A refusal throws the function's SQLSTATE
- * SM404/SM422 (server/messages/send.ts turns them into AppErrors); nothing is written.
+ * SM404/SM409/SM422 (server/messages/send.ts turns them into AppErrors); nothing is
+ * written. `replayed`: the send's idempotency key was used before and `row` is that send's.
  */
-export function sendDirectMessage(
+export async function sendDirectMessage(
   db: CommonQueryMethods,
   tenant: TenantContext,
   input: Omit<SendMessageInput, "thread_id"> & { thread_id: string | null },
   checks: SendChecks,
-): Promise<MessageRow> {
+): Promise<{ row: MessageRow; replayed: boolean }> {
   const attachments = input.attachment_document_ids
     ? sql.array(input.attachment_document_ids, "uuid")
     : null;
-  return db.one(sql.type(MessageRow)`
-    SELECT ${COLUMNS} FROM send_direct_message(
-      ${tenant.organizationId ?? ""}, ${tenant.userId ?? ""}, ${input.recipient_id},
-      ${input.content}, ${input.thread_id}, ${input.new_conversation ?? false},
-      ${input.subject ?? null}, ${input.context_type ?? null}, ${input.context_id ?? null},
-      ${checks.contextVisible}, ${attachments}, ${checks.recipientSeesAttachments}) m`);
+  const { replayed, ...row } = await db.one(sql.type(SentRow)`
+    SELECT ${COLUMNS}, r.replayed
+      FROM send_direct_message(
+        ${tenant.organizationId ?? ""}, ${tenant.userId ?? ""}, ${input.recipient_id},
+        ${input.content}, ${input.thread_id}, ${input.new_conversation ?? false},
+        ${input.subject ?? null}, ${input.context_type ?? null}, ${input.context_id ?? null},
+        ${checks.contextVisible}, ${attachments}, ${checks.recipientSeesAttachments},
+        ${input.idempotency_key ?? null}) r
+     CROSS JOIN LATERAL (SELECT (r.message).*) m`);
+  return { row, replayed };
 }
 
 export function findMessage(tx: Tx, id: string): Promise<MessageRow | null> {

@@ -16,7 +16,7 @@ import {
 } from "../db/messages.ts";
 import { type Tx, withTenant } from "../db/tenant-context.ts";
 import { rowVisible, type VisibleTable } from "../db/visible-rows.ts";
-import { forbidden, notFound, unprocessable } from "../errors.ts";
+import { conflict, forbidden, notFound, unprocessable } from "../errors.ts";
 import { pgError } from "../http/error-handler.ts";
 import { consumeMessageSend } from "../http/rate-limit.ts";
 import { notify } from "../notifications/notify.ts";
@@ -80,7 +80,7 @@ export async function sendMessage(
   const context = input.context_type && input.context_id ? input.context_type : null;
   try {
     if (online && !context) {
-      const row = await sendDirectMessage(runtime.commandDb, tenant, message, {
+      const { row } = await sendDirectMessage(runtime.commandDb, tenant, message, {
         contextVisible: true,
         recipientSeesAttachments,
       });
@@ -92,11 +92,12 @@ export async function sendMessage(
         !context || !input.context_id
           ? true
           : await rowVisible(tx, CONTEXT_TABLES[context], input.context_id);
-      const row = await sendDirectMessage(tx, tenant, message, {
+      const { row, replayed } = await sendDirectMessage(tx, tenant, message, {
         contextVisible,
         recipientSeesAttachments,
       });
-      if (!online) await notifyOfflineRecipient(tx, row);
+      // A replayed send was notified (or not) when it was first written.
+      if (!online && !replayed) await notifyOfflineRecipient(tx, row);
       return messageView(row);
     });
   } catch (err) {
@@ -104,13 +105,16 @@ export async function sendMessage(
   }
 }
 
-/** send_direct_message()'s refusals (SQLSTATE SM404, SM422) as the API's errors. */
+/** send_direct_message()'s refusals (SQLSTATE SM404, SM409, SM422) as the API's errors. */
 function refusalOf(err: unknown, input: SendMessageInput) {
   const pg = pgError(err);
   if (pg?.code === "SM404") {
     return notFound(
       pg.message === "context" ? `${input.context_type} ${input.context_id}` : pg.message,
     );
+  }
+  if (pg?.code === "SM409") {
+    return conflict("idempotency_key was already used for a different message");
   }
   if (pg?.code === "SM422") {
     return unprocessable("attachment_document_ids must name documents both of you may see");

@@ -71,6 +71,16 @@ export const SendMessageInput = z
     context_id: z.uuid().optional(),
     /** Documents both the sender and the recipient may see. */
     attachment_document_ids: z.array(z.uuid()).min(1).max(MESSAGE_MAX_ATTACHMENTS).optional(),
+    /**
+     * The sender's own key for this send (unique per sender): a retry with the same key
+     * returns the stored message instead of writing a second one (docs/messaging.md).
+     */
+    idempotency_key: z
+      .string()
+      .min(1)
+      .max(255)
+      .refine(noNul, "must not contain NUL characters")
+      .optional(),
   })
   .refine((m) => (m.context_type === undefined) === (m.context_id === undefined), {
     message: "context_type and context_id come together",

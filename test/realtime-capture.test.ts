@@ -3,7 +3,7 @@ import { sql } from "slonik";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { outboxHead, readOutboxAfter } from "../server/db/realtime-events.ts";
-import { BACKLOG_MS, nextGap, Pump } from "../server/realtime/pump.ts";
+import { BACKLOG_MS, nextGap, Pump, SATURATED_SHARE } from "../server/realtime/pump.ts";
 import type { Position } from "../shared/realtime/cursor.ts";
 import { buildWorld, sleep, waitFor } from "./helpers/realtime.ts";
 import { api, testServer } from "./helpers/runtime.ts";
@@ -221,6 +221,21 @@ describe("pump gap: wider only with a backlog", () => {
     }
   });
 
+  it("a backlog of deliveries slow in wall time but cheap in CPU (the hub waiting for a core) leaves the gap at the minimum", async () => {
+    // The same burst as above, but each row's 40 ms is spent off the CPU (as a hub that other
+    // processes keep from running): rows wait for it, yet resting would free nothing.
+    const { pump, rows } = costlyPump(2_000, 40);
+    await pump.start();
+    try {
+      await burst("wall burst", 29);
+      pump.wake();
+      await waitFor(() => rows.length === 29, 20_000, "the burst");
+      expect(pump.readGapMs).toBe(4);
+    } finally {
+      await pump.stop();
+    }
+  });
+
   it("with maxGapMs equal to minGapMs the gap stays fixed, backlog or not", async () => {
     const { pump, rows } = costlyPump(4, 40);
     await pump.start();
@@ -245,19 +260,21 @@ describe("pump gap: wider only with a backlog", () => {
     expect(read.waitedMs).toBeGreaterThanOrEqual(60);
   });
 
-  it("nextGap: the minimum without a backlog however long the read took; with one, the read's time plus a rest as long as its CPU, within [min, max]", () => {
+  it("nextGap: the minimum unless rows waited for a hub whose thread was saturated; then the read's time plus a rest as long as its CPU, within [min, max]", () => {
     const gap = (busyMs: number, cpuMs: number, backlogMs: number, max = 100) =>
       nextGap({ busyMs, cpuMs, backlogMs }, 4, max);
-    // No backlog: a slow read on a busy machine changes nothing.
+    // No backlog: a slow read changes nothing.
     expect(gap(500, 400, BACKLOG_MS - 1)).toBe(4);
     expect(gap(40, 2, Number.NEGATIVE_INFINITY)).toBe(4);
-    // Backlog: slow in wall time, cheap in CPU: no rest beyond the read itself.
-    expect(gap(60, 1, 80)).toBe(61);
-    // Backlog and dear delivery: rest as long as the CPU, up to the maximum.
+    // Backlog, but the hub was mostly off the CPU (waiting for a core or for Postgres): the
+    // machine is busy, not the hub, and a rest would only add latency.
+    expect(gap(60, 1, 80)).toBe(4);
+    expect(gap(100, SATURATED_SHARE * 100 - 1, 200)).toBe(4);
+    // Backlog and a saturated thread: rest as long as the CPU, up to the maximum.
     expect(gap(30, 25, BACKLOG_MS)).toBe(55);
-    expect(gap(80, 60, 200)).toBe(100);
-    expect(gap(1, 0.5, 200)).toBe(4);
-    expect(gap(80, 60, 200, 4)).toBe(4);
+    expect(gap(100, SATURATED_SHARE * 100, 200)).toBe(100);
+    expect(gap(2, 1.8, 200)).toBe(4);
+    expect(gap(80, 75, 200, 4)).toBe(4);
   });
 });
 

@@ -45,13 +45,21 @@ type PumpOptions = {
 export const BACKLOG_MS = 25;
 
 /**
- * With a backlog, the pump rests for as long as the read and its delivery cost in CPU before
- * it reads again: the hub then spends at most about half of its time delivering, each read
- * takes more commits, and each socket gets more events per packet (outgoing.ts), which is
- * what lets an overloaded hub deliver more per CPU second. The rest follows CPU time, not
- * wall time: wall time also counts the hub waiting for Postgres and for a core, and a gap
- * that grew with it fed itself (longer gap, more rows per read, longer delivery) until it
- * sat at the maximum on a busy machine at 100 changes/s (docs/realtime.md).
+ * The hub's thread is the bottleneck only when it was on a CPU for at least this share of a
+ * read and its delivery (wall time, from the read's start to the delivery's end). Below it
+ * the wall time went to waiting: for Postgres's answer, or for a core that other processes
+ * held (on a busy machine every process's work stretches out in wall time). Resting then
+ * would only add latency: it frees nothing the hub was short of, and the rows that wait
+ * longer are a backlog of the machine's, not of the hub's work.
+ */
+export const SATURATED_SHARE = 0.8;
+
+/**
+ * With a backlog that the hub's own work caused (see nextGap), the pump rests for as long as
+ * the read and its delivery cost in CPU before it reads again: the hub then spends at most
+ * about half of its time delivering, each read takes more commits, and each socket gets more
+ * events per packet (outgoing.ts), which is what lets a saturated hub deliver more per CPU
+ * second.
  */
 const REST_PER_CPU_MS = 1;
 
@@ -66,13 +74,28 @@ export type ReadCost = {
 };
 
 /**
+ * Whether this read widens the gap: its oldest row had waited BACKLOG_MS for the hub's
+ * previous work, and the hub's thread was on a CPU for at least SATURATED_SHARE of this read
+ * and delivery. Without the second test, a delivery stretched in wall time by other processes
+ * (issue 17: a 2-core machine shared with Postgres and the clients) made the next rows wait
+ * 25 ms, which widened the gap, which made them wait longer: below saturation the gap fed
+ * itself (p95 100-270 ms at 150-200 changes/s, fan-out 100, against 25-30 ms with a fixed
+ * gap in the same minutes). Without a widened gap the pump still batches under load: a read
+ * takes every row committed during the previous delivery, so rows per read grow with the
+ * backlog by themselves.
+ */
+export function widens(cost: ReadCost): boolean {
+  return cost.backlogMs >= BACKLOG_MS && cost.cpuMs >= SATURATED_SHARE * cost.busyMs;
+}
+
+/**
  * The gap before the next read, counted from the start of this one (so a read and delivery
- * that took longer than the gap are followed by a read at once): the minimum unless rows
- * were backed up, else the time this one took plus a rest as long as its CPU time, within
- * [min, max].
+ * that took longer than the gap are followed by a read at once): the minimum unless the read
+ * widens it (`widens`), else the time this one took plus a rest as long as its CPU time,
+ * within [min, max].
  */
 export function nextGap(cost: ReadCost, minGapMs: number, maxGapMs: number): number {
-  if (!(cost.backlogMs >= BACKLOG_MS)) return minGapMs;
+  if (!widens(cost)) return minGapMs;
   return Math.min(maxGapMs, Math.max(minGapMs, cost.busyMs + REST_PER_CPU_MS * cost.cpuMs));
 }
 
@@ -96,12 +119,14 @@ const threadCpuMs = (): number => {
  * one read take all the commits of that window, which cuts the reads (Postgres and hub CPU)
  * at hundreds of changes a second and adds nothing when changes are further apart than that.
  *
- * Only when rows back up (the oldest row of a read waited BACKLOG_MS for the hub's previous
- * read and delivery) does the gap grow, by a rest as long as that read and delivery cost in
- * CPU, up to `maxGapMs` (REALTIME_READ_GAP_MAX_MS, default 100): each read then takes more
- * commits, so each socket gets more events per slice, in one `events` packet (outgoing.ts)
- * and one TCP write, and delivery gets cheaper per event exactly when the hub cannot keep
- * up. Once reads find no backlog the gap is back at the minimum (nextGap).
+ * Under load a read takes every commit since the previous one, so rows per read grow with the
+ * backlog by themselves. Only when the hub's own thread is the bottleneck (the oldest row of
+ * a read waited BACKLOG_MS for the hub's previous read and delivery, and the hub was on a CPU
+ * for most of this one: `widens`) does the gap grow, by a rest as long as that read and
+ * delivery cost in CPU, up to `maxGapMs` (REALTIME_READ_GAP_MAX_MS, default 100): each read
+ * then takes more commits, so each socket gets more events per slice, in one `events` packet
+ * (outgoing.ts) and one TCP write, and delivery gets cheaper per event exactly when the hub
+ * cannot keep up. Once a read does not widen it the gap is back at the minimum (nextGap).
  */
 export class Pump {
   position: Position = { xid: 0n, id: 0n };
@@ -206,12 +231,9 @@ export class Pump {
           // the hub's: the idle time runs on through it.
           const backlogMs = (batch.waitedMs ?? Number.NEGATIVE_INFINITY) - idleMs;
           if (batch.ready.length > 0) this.lastDeliveredAt = end;
-          if (backlogMs >= BACKLOG_MS) outboxBacklogReads.inc();
-          this.gapMs = nextGap(
-            { busyMs: end - start, cpuMs: threadCpuMs() - cpuAtStart, backlogMs },
-            this.minGapMs,
-            this.maxGapMs,
-          );
+          const cost = { busyMs: end - start, cpuMs: threadCpuMs() - cpuAtStart, backlogMs };
+          if (widens(cost)) outboxBacklogReads.inc();
+          this.gapMs = nextGap(cost, this.minGapMs, this.maxGapMs);
           if (!batch.full || this.stopped) break;
         }
       } catch (err) {

@@ -73,6 +73,16 @@ const pathRates = (p: WritePathResult) =>
 const times = (r: StepResult, ref: Summary | undefined) =>
   ref ? `×${(r.latency.p50 / ref.p50).toFixed(1)} / ×${(r.latency.p99 / ref.p99).toFixed(1)}` : "";
 
+/**
+ * CPU of the server and the clients per delivered message, in µs: the socket side of the
+ * relay, which the hub and the bare broadcast both pay. What the hub's run adds beyond it is
+ * the database's and the writers' CPU (the change itself), shown in their own columns.
+ */
+const perMessageUs = (r: StepResult, serverKey: string) => {
+  const cores = (r.cpu.processes[serverKey] ?? 0) + (r.cpu.processes.clients ?? 0);
+  return r.msgsPerSec > 0 ? f1((cores * 1e6) / r.msgsPerSec) : "n/a";
+};
+
 function stepRows(phase: string, steps: StepResult[], serverKey: string, raw: Summary): string[] {
   return steps.map(
     (r) =>
@@ -81,7 +91,7 @@ function stepRows(phase: string, steps: StepResult[], serverKey: string, raw: Su
       `${(r.delivered * 100).toFixed(2)} % | ` +
       `${r.hubLag ? `${r.hubLag.p50} / ${r.hubLag.p95} / ${r.hubLag.p99}` : ""} | ` +
       `${r.hubLag ? f1(r.hubLag.rowsPerRead) : ""} | ${r.hubLag ? pct(r.hubLag.backlogShare) : ""} | ` +
-      `${pct(r.cpu.machine)} | ${pct(r.cpu.processes[serverKey] ?? 0)} | ${pct(r.cpu.processes.clients ?? 0)} | ${r.cpu.processes.postgres === undefined ? "–" : pct(r.cpu.processes.postgres)} | ${r.cpu.processes.writers === undefined ? "–" : pct(r.cpu.processes.writers)} | ${r.why} |`,
+      `${pct(r.cpu.machine)} | ${pct(r.cpu.processes[serverKey] ?? 0)} | ${pct(r.cpu.processes.clients ?? 0)} | ${r.cpu.processes.postgres === undefined ? "–" : pct(r.cpu.processes.postgres)} | ${r.cpu.processes.writers === undefined ? "–" : pct(r.cpu.processes.writers)} | ${perMessageUs(r, serverKey)} | ${r.why} |`,
   );
 }
 
@@ -231,10 +241,10 @@ export function renderSection(r: RelayResults): string {
     "",
     "### Every step",
     "",
-    "CPU: machine = busy share of both cores (everything, including other engineers' work); server = the hub or bare-server process, clients = the client processes, postgres = the backends connected to the bench database, writers = the benchmark's own process, which sends the hub's changes (the load generator; the bare server makes its broadcasts itself), each as a share of ONE core (200 % = both cores). Hub-side lag = the hub's `sitesync_relay_lag_seconds` (commit → emit) over the step, as histogram bucket bounds. Rows/read = the hub pump's rows per outbox read over the step (its batching: reads start at least `REALTIME_READ_GAP_MS` apart); backlog reads = the share of its reads whose oldest row had waited for the hub's previous read and delivery (after those, and only those, the read gap widens: docs/realtime.md). Hub ÷ bare and hub ÷ raw NOTIFY = the hub step's p50 and p99 as multiples of the bare broadcast's at the same rate and fan-out in this run and of raw NOTIFY's paced latency, so a regression shows as a ratio.",
+    "CPU: machine = busy share of both cores (everything, including other engineers' work); server = the hub or bare-server process, clients = the client processes, postgres = the backends connected to the bench database, writers = the benchmark's own process, which sends the hub's changes (the load generator; the bare server makes its broadcasts itself), each as a share of ONE core (200 % = both cores). Hub-side lag = the hub's `sitesync_relay_lag_seconds` (commit → emit) over the step, as histogram bucket bounds. Rows/read = the hub pump's rows per outbox read over the step (its batching: reads start at least `REALTIME_READ_GAP_MS` apart); backlog reads = the share of its reads after which the read gap widened: the oldest row had waited ≥ 25 ms for the hub's previous read and delivery while the hub's thread was on a CPU for ≥ 80 % of it (docs/realtime.md); a delivery that other processes stretched in wall time does not count. CPU server + clients µs/msg = those two processes' CPU per delivered message, the socket side both the hub and the bare broadcast pay; the hub's run adds the database's and the writers' CPU (the change itself: an UPDATE with its triggers and a durable commit). Hub ÷ bare and hub ÷ raw NOTIFY = the hub step's p50 and p99 as multiples of the bare broadcast's at the same rate and fan-out in this run and of raw NOTIFY's paced latency, so a regression shows as a ratio.",
     "",
-    "| phase | target /s | achieved /s | delivered msgs/s | p50 ms | p95 ms | p99 ms | hub ÷ bare p50 / p99 | hub ÷ raw NOTIFY p50 / p99 | delivered | hub-side lag p50/p95/p99 ms | rows/read | backlog reads | CPU machine | CPU server | CPU clients | CPU postgres (bench db) | CPU writers | verdict |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| phase | target /s | achieved /s | delivered msgs/s | p50 ms | p95 ms | p99 ms | hub ÷ bare p50 / p99 | hub ÷ raw NOTIFY p50 / p99 | delivered | hub-side lag p50/p95/p99 ms | rows/read | backlog reads | CPU machine | CPU server | CPU clients | CPU postgres (bench db) | CPU writers | CPU server + clients µs/msg | verdict |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...stepRows(`latency: hub, fan-out ${r.fanout}`, [r.latency.hub], "hub", raw),
     ...stepRows(`latency: bare broadcast, fan-out ${r.fanout}`, [r.latency.bare], "server", raw),
     ...r.latencyAlso.flatMap((a) => [

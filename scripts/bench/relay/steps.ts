@@ -191,6 +191,12 @@ export function ceilingOf(results: StepResult[], pick: (r: StepResult) => number
   };
 }
 
+/** Each process group's CPU as % of one core, e.g. "hub 52, clients 77, postgres 25, writers 6". */
+const cpuParts = (r: StepResult) =>
+  Object.entries(r.cpu.processes)
+    .map(([k, v]) => `${k} ${(v * 100).toFixed(0)}`)
+    .join(", ");
+
 /** Logs a step; a hub step also with its latency against the bare broadcast's and raw NOTIFY's. */
 export function logStep(label: string, raw: Summary | null = null): (r: StepResult) => void {
   return (r) => {
@@ -201,7 +207,7 @@ export function logStep(label: string, raw: Summary | null = null): (r: StepResu
       `  ${label} target ${r.target}/s: achieved ${r.achieved.toFixed(0)}/s, ` +
         `${r.msgsPerSec.toFixed(0)} msgs/s, p50 ${r.latency.p50.toFixed(1)} p95 ${r.latency.p95.toFixed(1)} ` +
         `p99 ${r.latency.p99.toFixed(1)} ms, delivered ${(r.delivered * 100).toFixed(2)} %, ` +
-        `cpu ${(r.cpu.machine * 100).toFixed(0)} %${hub} — ${r.why}`,
+        `cpu ${(r.cpu.machine * 100).toFixed(0)} % (${cpuParts(r)})${hub} — ${r.why}`,
     );
   };
 }

@@ -139,36 +139,33 @@ describe("pump", () => {
 });
 
 describe("pump gap: wider only with a backlog", () => {
-  const CPU = () => {
-    const { user, system } = process.threadCpuUsage();
-    return (user + system) / 1_000;
-  };
-  /** Spends `ms` of this thread's CPU (however long the machine makes that take). */
-  const burnCpu = (ms: number) => {
-    const until = CPU() + ms;
-    while (CPU() < until);
-  };
   /** Blocks this thread for `ms` of wall time without using CPU (as a descheduled hub). */
   const sleepBlocking = (ms: number) => {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
   };
 
   /**
-   * A pump reading 10 rows at a time whose delivery of a row titled "<kind> …" costs `ms`:
-   * of CPU ("cpu") or of wall time alone ("wall"); other rows are quick.
+   * A pump reading 10 rows at a time whose delivery of a row titled "wall …" costs `ms` of
+   * wall time without CPU; other rows are quick. `busyThread` gives
+   * the pump a CPU clock that runs with the wall clock (a hub whose thread is never off a
+   * CPU), so whether the gap widens does not depend on how loaded the test machine is.
    */
-  function costlyPump(maxGapMs: number, ms: number) {
+  function costlyPump(maxGapMs: number, ms: number, busyThread = false) {
     const rows: string[] = [];
     const pump = new Pump(
       db,
       (row) => {
         const title = String(row.data.title);
-        if (title.startsWith("cpu")) burnCpu(ms);
         if (title.startsWith("wall")) sleepBlocking(ms);
         rows.push(title);
         return 100;
       },
-      { minGapMs: 4, maxGapMs, batchSize: 10 },
+      {
+        minGapMs: 4,
+        maxGapMs,
+        batchSize: 10,
+        ...(busyThread ? { threadCpuMs: () => performance.now() } : {}),
+      },
     );
     return { pump, rows };
   }
@@ -198,13 +195,14 @@ describe("pump gap: wider only with a backlog", () => {
     }
   });
 
-  it("a burst backlog widens the gap, and the next read without one settles it back", async () => {
-    // 29 rows, 10 per read, 40 ms of CPU each: the second and third reads' rows waited for
-    // the hub's work on the first, so after the third (9 rows, 360 ms of CPU) the pump rests.
-    const { pump, rows } = costlyPump(2_000, 40);
+  it("a burst backlog while the hub's thread is busy widens the gap, and the next read without one settles it back", async () => {
+    // 29 rows, 10 per read, 40 ms each of a thread that is always on a CPU: the second and
+    // third reads' rows waited for the hub's work on the first, so after the third (9 rows,
+    // 360 ms of CPU) the pump rests.
+    const { pump, rows } = costlyPump(2_000, 40, true);
     await pump.start();
     try {
-      await burst("cpu burst", 29);
+      await burst("wall burst", 29);
       pump.wake();
       await waitFor(() => rows.length === 29, 20_000, "the burst");
       expect(pump.readGapMs).toBeGreaterThanOrEqual(360);
@@ -237,10 +235,10 @@ describe("pump gap: wider only with a backlog", () => {
   });
 
   it("with maxGapMs equal to minGapMs the gap stays fixed, backlog or not", async () => {
-    const { pump, rows } = costlyPump(4, 40);
+    const { pump, rows } = costlyPump(4, 40, true);
     await pump.start();
     try {
-      await burst("cpu fixed", 29);
+      await burst("wall fixed", 29);
       pump.wake();
       await waitFor(() => rows.length === 29, 20_000, "the burst");
       expect(pump.readGapMs).toBe(4);

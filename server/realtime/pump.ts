@@ -31,6 +31,11 @@ type PumpOptions = {
    * the slice's rows handed it (outgoing.ts), so nothing else can run between them.
    */
   endOfSlice?: () => void;
+  /**
+   * This thread's CPU time in ms (default `process.threadCpuUsage()`): tests substitute a
+   * clock to say deterministically whether the hub's thread was busy (`widens`).
+   */
+  threadCpuMs?: () => number;
 };
 
 /**
@@ -99,7 +104,7 @@ export function nextGap(cost: ReadCost, minGapMs: number, maxGapMs: number): num
   return Math.min(maxGapMs, Math.max(minGapMs, cost.busyMs + REST_PER_CPU_MS * cost.cpuMs));
 }
 
-const threadCpuMs = (): number => {
+const realThreadCpuMs = (): number => {
   const { user, system } = process.threadCpuUsage();
   return (user + system) / 1_000;
 };
@@ -155,6 +160,7 @@ export class Pump {
   private readonly deliveryBudget: number;
   private readonly commitTimes: () => boolean;
   private readonly endOfSlice: () => void;
+  private readonly threadCpuMs: () => number;
   private lastReadAt = Number.NEGATIVE_INFINITY;
   /** When the last delivery of rows ended: from then until the next read the pump was idle. */
   private lastDeliveredAt = Number.NEGATIVE_INFINITY;
@@ -172,6 +178,7 @@ export class Pump {
     this.deliveryBudget = options.deliveryBudget ?? DELIVERY_BUDGET;
     this.commitTimes = options.commitTimes ?? (() => false);
     this.endOfSlice = options.endOfSlice ?? (() => {});
+    this.threadCpuMs = options.threadCpuMs ?? realThreadCpuMs;
   }
 
   async start(): Promise<void> {
@@ -209,7 +216,7 @@ export class Pump {
       try {
         for (;;) {
           const start = performance.now();
-          const cpuAtStart = threadCpuMs();
+          const cpuAtStart = this.threadCpuMs();
           const idleMs = start - this.lastDeliveredAt;
           this.lastReadAt = start;
           const batch = await readOutboxAfter(
@@ -231,7 +238,7 @@ export class Pump {
           // the hub's: the idle time runs on through it.
           const backlogMs = (batch.waitedMs ?? Number.NEGATIVE_INFINITY) - idleMs;
           if (batch.ready.length > 0) this.lastDeliveredAt = end;
-          const cost = { busyMs: end - start, cpuMs: threadCpuMs() - cpuAtStart, backlogMs };
+          const cost = { busyMs: end - start, cpuMs: this.threadCpuMs() - cpuAtStart, backlogMs };
           if (widens(cost)) outboxBacklogReads.inc();
           this.gapMs = nextGap(cost, this.minGapMs, this.maxGapMs);
           if (!batch.full || this.stopped) break;

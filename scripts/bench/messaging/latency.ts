@@ -7,7 +7,8 @@ import { sha256, signAccessToken } from "../../../server/auth/tokens.ts";
 import { runHeader, table } from "../quality-db.ts";
 import { spawnHub } from "../relay/hub-process.ts";
 import { ms, stats } from "../stats.ts";
-import { benchUrls } from "./dataset.ts";
+import { cpuBetween, cpuSnapshot } from "./cpu-time.ts";
+import { BENCH_DB, benchUrls } from "./dataset.ts";
 
 const USERS = 2_000;
 const DEFAULT_RATE = 200;
@@ -113,6 +114,7 @@ export async function runLatencyBench(options: {
       )
     ).reduce((n, r) => n + (r.connected ?? 0), 0);
     console.log(`${connected} sockets connected; sending ${RATE}/s for ${options.seconds} s`);
+    const cpuBefore = await cpuSnapshot(hub.child.pid, benchUrls.service, BENCH_DB);
     const replies = await Promise.all(
       workers.map((w) =>
         ask(w, {
@@ -122,6 +124,10 @@ export async function runLatencyBench(options: {
           warmupSeconds: WARMUP_SECONDS,
         }),
       ),
+    );
+    const cpu = cpuBetween(
+      cpuBefore,
+      await cpuSnapshot(hub.child.pid, benchUrls.service, BENCH_DB),
     );
     await Promise.all(workers.map((w) => ask(w, { type: "close" })));
     const samples = replies.flatMap((r) => r.samples ?? []);
@@ -147,6 +153,10 @@ ${runHeader()}
   (\`message.send\`), each pair's sender and recipient in one process (one clock); ${WARMUP_SECONDS} s warm-up,
   then ${options.seconds} s measured; ${sent} messages sent, ${samples.length} measured, ${lost} never received,
   ${refused} refused or timed out.
+- CPU time over the sending (warm-up included), per message sent: hub ${
+      cpu.hubMs === null ? "n/a" : `${(cpu.hubMs / Math.max(1, sent)).toFixed(2)} ms`
+    }, the database's Postgres backends ${(cpu.postgresMs / Math.max(1, sent)).toFixed(2)} ms (from
+  /proc, so independent of the machine's other load; Postgres' is a lower bound).
 - Delivery = the recipient's \`message.created\` minus the sender's ack (${early} arrived before the ack and
   count as 0); ack = the ack minus the emit.
 

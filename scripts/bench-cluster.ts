@@ -9,6 +9,11 @@
  *                                           (default 13m full, 4m smoke); each step's figures
  *                                           are printed as it ends
  *   npm run bench:cluster -- --base-port N  ports N…N+41 (default 7800, below the ephemeral range)
+ *   npm run bench:cluster -- --only storm --storm-sockets 1000
+ *                                           only the named steps (memory, relay, storm, rest;
+ *                                           comma-separated) and the storm's size: each step
+ *                                           prints its figures; docs/benchmarks.md is written
+ *                                           only by a run of every step
  *
  * In one run: memory per idle socket and per subscription on one hub; bench:relay's
  * latency and fan-out 100 steps on one hub beside nginx + 3 hubs, with per-client delivery
@@ -58,10 +63,28 @@ const { values } = parseArgs({
     smoke: { type: "boolean", default: false },
     budget: { type: "string" },
     "base-port": { type: "string" },
+    only: { type: "string" },
+    "storm-sockets": { type: "string" },
   },
 });
 const quick = values.quick || values.smoke;
 const cfg = clusterBenchConfig(quick);
+const STEPS = ["memory", "relay", "storm", "rest"] as const;
+const only = values.only?.split(",").map((x) => x.trim());
+const unknown = only?.filter((x) => !(STEPS as readonly string[]).includes(x)) ?? [];
+if (unknown.length > 0) {
+  console.error(`--only: unknown step ${unknown.join(", ")} (steps: ${STEPS.join(", ")})`);
+  process.exit(1);
+}
+const runs = (s: (typeof STEPS)[number]) => !only || only.includes(s);
+if (values["storm-sockets"] !== undefined) {
+  const n = Number(values["storm-sockets"]);
+  if (!Number.isInteger(n) || n < 1 || n > 20_000) {
+    console.error(`--storm-sockets: expected 1..20000, got ${values["storm-sockets"]}`);
+    process.exit(1);
+  }
+  cfg.storm.sockets = n;
+}
 // The cluster's ports from the base, then the lone hub and its inspector past them.
 const hubPort = CLUSTER_PORT_SPAN + 8;
 const base = basePort(
@@ -85,6 +108,12 @@ const log = (line: string) => console.log(line);
 /** A step's heading with the seconds since the start, so a stopped run shows where time went. */
 const step = (line: string) =>
   console.log(`[${((performance.now() - started) / 1000).toFixed(0)} s] ${line}`);
+/** Runs a step of the benchmark unless --only leaves it out (then null). */
+const stepIf = async <T>(name: (typeof STEPS)[number], heading: string, run: () => Promise<T>) => {
+  if (!runs(name)) return null;
+  step(heading);
+  return run();
+};
 let cluster: Cluster | null = null;
 let hub: HubProcess | null = null;
 let writers: pg.Client[] = [];
@@ -165,66 +194,87 @@ try {
     log: (l) => console.log(`  ${l}`),
   });
 
-  step(`memory per socket (${cfg.memory.sockets} sockets on one hub)…`);
-  const memory = await memoryPerSocket(
-    cfg,
-    { url: hub.url, pid: hub.child.pid ?? 0, metricsToken: BENCH_METRICS_TOKEN, inspectPort },
-    orgs,
-    log,
+  const lone = hub;
+  const memory = await stepIf(
+    "memory",
+    `memory per socket (${cfg.memory.sockets} sockets on one hub)…`,
+    () =>
+      memoryPerSocket(
+        cfg,
+        { url: lone.url, pid: lone.child.pid ?? 0, metricsToken: BENCH_METRICS_TOKEN, inspectPort },
+        orgs,
+        log,
+      ),
   );
 
-  step(`relay: one hub beside nginx + 3 hubs (${cfg.relay.sockets} sockets each)…`);
   writers = await openWriters(db.urls.service, 4);
   const c = cluster;
-  const relay = await relayScenarios(
-    cfg,
-    [
-      { label: "one hub", url: hub.url, pids: { hub: [hub.child.pid ?? 0] } },
-      {
-        label: "nginx + 3 hubs",
-        url: c.url,
-        pids: {
-          hub: c.hubs.map((h) => h.pid() ?? 0),
-          nginx: [c.nginx.pid() ?? 0],
-          pgbouncer: [c.pgbouncer.pid() ?? 0],
-        },
-      },
-    ],
-    orgs,
-    writers,
-    log,
+  const relay = await stepIf(
+    "relay",
+    `relay: one hub, then nginx + 3 hubs (${cfg.relay.sockets} sockets each)…`,
+    () =>
+      relayScenarios(
+        cfg,
+        [
+          { label: "one hub", url: lone.url, pids: { hub: [lone.child.pid ?? 0] } },
+          {
+            label: "nginx + 3 hubs",
+            url: c.url,
+            pids: {
+              hub: c.hubs.map((h) => h.pid() ?? 0),
+              nginx: [c.nginx.pid() ?? 0],
+              pgbouncer: [c.pgbouncer.pid() ?? 0],
+            },
+          },
+        ],
+        orgs,
+        writers,
+        log,
+      ),
   );
 
-  step(`reconnect storm (${cfg.storm.sockets} sockets through nginx)…`);
-  const storm = await reconnectStorm(cfg, c, orgs, db.urls.service, log);
-
-  step(`REST: the dispatch board at ${cfg.rest.concurrency} concurrent requests…`);
-  const rest = await restThroughPgBouncer(
-    cfg,
-    [
-      { label: "direct to Postgres", url: hub.url },
-      { label: "through PgBouncer (transaction mode)", url: c.hubs[0]?.url ?? "" },
-    ],
-    orgs[0]?.tokens[0] ?? "",
-    log,
+  const storm = await stepIf(
+    "storm",
+    `reconnect storm (${cfg.storm.sockets} sockets through nginx)…`,
+    () => reconnectStorm(cfg, c, orgs, db.urls.service, log),
   );
 
-  const section = renderClusterBench({
-    cfg,
-    memory,
-    relay,
-    storm,
-    rest,
-    header: [
-      `- Date: ${sh("date -u")}; commit ${sh("git rev-parse --short HEAD")}${quick ? " (--quick: small counts, a smoke, not the targets' sizes)" : ""}`,
-      `- Machine: ${sh("nproc")} CPUs (\`nproc\`), ${os.cpus()[0]?.model ?? "unknown CPU"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, ${postgres.split(" on ")[0]}; load average before the run ${loadBefore} (the machine is shared with other engineers' test runs); \`ulimit -n\` ${fdLimit}. Run took ${((performance.now() - started) / 1000).toFixed(0)} s.`,
-      "- Everything on the same cores over loopback: Postgres, one hub (`node server/main.ts`, SITESYNC_ROLES=api, NODE_ENV=production, pools straight to Postgres), the cluster of scripts/cluster (nginx with the sticky cookie, 3 hubs and a workers process with their pools through PgBouncer in transaction mode and LISTEN direct, Redis primary + replica + 3 sentinels), the clients in 2 socket.io-client processes, the writers and the orchestrator in the script's process.",
-    ],
-  });
-  console.log(`\n${section}`);
-  const doc = path.resolve(import.meta.dirname, "../docs/benchmarks.md");
-  await writeSection(doc, section, HEADING);
-  console.log(`wrote the "Scale-out" section of ${path.relative(process.cwd(), doc)}`);
+  const rest = await stepIf(
+    "rest",
+    `REST: the dispatch board at ${cfg.rest.concurrency} concurrent requests…`,
+    () =>
+      restThroughPgBouncer(
+        cfg,
+        [
+          { label: "direct to Postgres", url: lone.url },
+          { label: "through PgBouncer (transaction mode)", url: c.hubs[0]?.url ?? "" },
+        ],
+        orgs[0]?.tokens[0] ?? "",
+        log,
+      ),
+  );
+
+  if (!memory || !relay || !storm || !rest) {
+    step(`--only ${only?.join(",")}: done (docs/benchmarks.md is written only by a full run)`);
+    process.exitCode = 0;
+  } else {
+    const section = renderClusterBench({
+      cfg,
+      memory,
+      relay,
+      storm,
+      rest,
+      header: [
+        `- Date: ${sh("date -u")}; commit ${sh("git rev-parse --short HEAD")}${quick ? " (--quick: small counts, a smoke, not the targets' sizes)" : ""}`,
+        `- Machine: ${sh("nproc")} CPUs (\`nproc\`), ${os.cpus()[0]?.model ?? "unknown CPU"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, ${postgres.split(" on ")[0]}; load average before the run ${loadBefore} (the machine is shared with other engineers' test runs); \`ulimit -n\` ${fdLimit}. Run took ${((performance.now() - started) / 1000).toFixed(0)} s.`,
+        "- Everything on the same cores over loopback: Postgres, one hub (`node server/main.ts`, SITESYNC_ROLES=api, NODE_ENV=production, pools straight to Postgres), the cluster of scripts/cluster (nginx with the sticky cookie, 3 hubs and a workers process with their pools through PgBouncer in transaction mode and LISTEN direct, Redis primary + replica + 3 sentinels), the clients in 2 socket.io-client processes, the writers and the orchestrator in the script's process.",
+      ],
+    });
+    console.log(`\n${section}`);
+    const doc = path.resolve(import.meta.dirname, "../docs/benchmarks.md");
+    await writeSection(doc, section, HEADING);
+    console.log(`wrote the "Scale-out" section of ${path.relative(process.cwd(), doc)}`);
+  }
 } finally {
   clearTimeout(watchdog);
   await cleanUp();

@@ -55,6 +55,11 @@ type ConnectionEvents = {
   "session.ended": (payload: { reason: SessionEndReason }) => void;
   /** The topic's cursor was too old: the app should refetch that state over REST. */
   reset: (payload: { topic: string }) => void;
+  /**
+   * A subscribe was acknowledged, the app's own or the client's re-subscribe after a
+   * reconnect: from here the topic is live and what was missed has been replayed.
+   */
+  subscribed: (payload: { topic: string; reset: boolean }) => void;
   /** A re-subscribe after reconnect was refused (e.g. access was removed); topic dropped. */
   subscription_error: (payload: {
     topic: string;
@@ -142,6 +147,7 @@ export function createSiteSyncClient(url: string, options: SiteSyncClientOptions
         entry.live = true;
         entry.cursor = maxCursor(entry.cursor, ack.cursor);
         if (ack.reset) emitLocal("reset", { topic });
+        emitLocal("subscribed", { topic, reset: ack.reset === true });
       } else if (ack.error.code !== "rate_limited" && ack.error.code !== "unavailable") {
         tracked.delete(topic);
         emitLocal("subscription_error", { topic, error: ack.error });

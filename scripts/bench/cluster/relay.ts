@@ -10,9 +10,12 @@ import type { ClusterBenchConfig } from "./config.ts";
 
 /**
  * bench:relay's latency step and fan-out 100 ramp, on one hub and through nginx to three
- * hubs, interleaved step by step so both meet the same background load. Each socket counts
- * its deliveries per event id: with every expected delivery arrived (delivered 100 %) and
- * no socket given an id twice, every client got every event of its organisation once.
+ * hubs, one target at a time: a target's sockets connect and subscribe, its steps run, and
+ * they disconnect before the other target's connect. Only the measured target's clients
+ * receive the changes (the other target's hubs still read each change from the outbox, as
+ * every hub does, but deliver it to nobody). Each socket counts its deliveries per event id:
+ * with every expected delivery arrived (delivered 100 %) and no socket given an id twice,
+ * every client got every event of its organisation once.
  */
 export type Target = { label: string; url: string; pids: Record<string, number[]> };
 export type TargetSteps = {
@@ -36,11 +39,10 @@ export async function relayScenarios(
   });
   const fanout = Math.floor(cfg.relay.sockets / orgs.length);
   const write = workOrdersOf(orgs);
-  const pools = targets.map(() => new ClientPool(cfg.clientProcesses));
-  try {
-    const results: TargetSteps[] = [];
-    for (const [i, t] of targets.entries()) {
-      const pool = pools[i] as ClientPool;
+  const results: TargetSteps[] = [];
+  for (const t of targets) {
+    const pool = new ClientPool(cfg.clientProcesses);
+    try {
       const sockets = await pool.connect(
         t.url,
         orgs.flatMap((o) =>
@@ -52,38 +54,35 @@ export async function relayScenarios(
         25,
         true,
       );
-      log(`  ${t.label}: ${sockets} sockets`);
-      results.push({ label: t.label, sockets, latency: undefined as never, fanout: [] });
-    }
-    const step = async (i: number, rate: number, durationMs: number, warmupMs?: number) => {
-      const t = targets[i] as Target;
-      const pool = pools[i] as ClientPool;
-      await pool.counts();
-      const r = await runStep(
-        relayCfg,
-        pool,
-        { ...t.pids, clients: pool.pids },
-        { target: rate, fanout, durationMs, ...(warmupMs ? { warmupMs } : {}) },
-        () => hubWrites(writers, write, rate, durationMs),
-      );
-      const perSocket = await pool.counts();
-      logStep(`${t.label} F${fanout}`)(r);
-      if (perSocket)
-        log(
-          `    per socket: ${perSocket.min}-${perSocket.max} deliveries, ${perSocket.duplicates} ids twice`,
+      log(`  ${t.label}: ${sockets} sockets (the only ones subscribed during its steps)`);
+      const step = async (rate: number, durationMs: number, warmupMs?: number) => {
+        // Zero the per-socket counts: they cover this step's deliveries only.
+        await pool.counts();
+        const r = await runStep(
+          relayCfg,
+          pool,
+          { ...t.pids, clients: pool.pids },
+          { target: rate, fanout, durationMs, ...(warmupMs ? { warmupMs } : {}) },
+          () => hubWrites(writers, write, rate, durationMs),
         );
-      return { ...r, ...(perSocket ? { perSocket } : {}) };
-    };
-    await new Promise((r) => setTimeout(r, 3_000));
-    const { rate, durationMs, warmupMs } = cfg.relay.latency;
-    for (const [i, r] of results.entries())
-      r.latency = await step(i, rate, warmupMs + durationMs, warmupMs);
-    for (const rate of cfg.relay.fanoutSteps) {
-      for (const [i, r] of results.entries()) r.fanout.push(await step(i, rate, relayCfg.stepMs));
+        const perSocket = await pool.counts();
+        logStep(`${t.label} F${fanout}`)(r);
+        if (perSocket)
+          log(
+            `    per socket: ${perSocket.min}-${perSocket.max} deliveries over ${perSocket.sockets} sockets, ${perSocket.duplicates} ids twice`,
+          );
+        return { ...r, ...(perSocket ? { perSocket } : {}) };
+      };
+      await new Promise((r) => setTimeout(r, 3_000));
+      const { rate, durationMs, warmupMs } = cfg.relay.latency;
+      const latency = await step(rate, warmupMs + durationMs, warmupMs);
+      const steps: TargetSteps["fanout"] = [];
+      for (const r of cfg.relay.fanoutSteps) steps.push(await step(r, relayCfg.stepMs));
+      results.push({ label: t.label, sockets, latency, fanout: steps });
+      await pool.disconnect();
+    } finally {
+      pool.close();
     }
-    for (const pool of pools) await pool.disconnect();
-    return results;
-  } finally {
-    for (const pool of pools) pool.close();
   }
+  return results;
 }

@@ -2,12 +2,14 @@
  * One client process of the reconnect storm (forked by storm.ts): typed clients
  * (shared/client.ts, the recovery a real app has: re-subscribe with cursors, de-duplicate),
  * each on its organisation's `org:` topic through nginx. It records per client the outbox
- * ids delivered on that topic (and how many twice), when it was connected, and when it got
- * each marker.
+ * ids delivered on that topic (and how many twice), and the storm's phases: when it lost its
+ * connection, connected again, had its `org:` re-subscribe acknowledged (the replay of what
+ * it missed sent) and got the marker; and every connect error by message.
  */
 import { createSiteSyncClient, type SiteSyncClient } from "../../../shared/client.ts";
 import { decodeCursor } from "../../../shared/realtime/cursor.ts";
 import { topicName } from "../../../shared/realtime/topics.ts";
+import type { StormPhases } from "./storm-phases.ts";
 
 type Client = {
   orgId: string;
@@ -15,11 +17,15 @@ type Client = {
   client: SiteSyncClient;
   seen: Set<string>;
   duplicates: number;
+  disconnectedAt: number;
   connectedAt: number;
+  subscribedAt: number;
   markers: Map<string, number>;
 };
 
 let clients: Client[] = [];
+/** Connect errors since the last `status` reset, by message (and handshake code). */
+let errors: Record<string, number> = {};
 
 function connect(url: string, spec: { token: string; orgId: string }): Promise<Client> {
   const client = createSiteSyncClient(url, { token: spec.token, dedupeWindow: 1_000_000 });
@@ -29,11 +35,24 @@ function connect(url: string, spec: { token: string; orgId: string }): Promise<C
     client,
     seen: new Set(),
     duplicates: 0,
+    disconnectedAt: 0,
     connectedAt: 0,
+    subscribedAt: 0,
     markers: new Map(),
   };
+  client.on("disconnected", () => {
+    c.disconnectedAt = Date.now();
+  });
   client.on("connected", () => {
     c.connectedAt = Date.now();
+  });
+  client.on("subscribed", ({ topic }) => {
+    if (topic === c.topic) c.subscribedAt = Date.now();
+  });
+  client.socket.on("connect_error", (err) => {
+    const code = (err as Error & { data?: { code?: string } }).data?.code;
+    const key = code ? `${err.message} (${code})` : err.message;
+    errors[key] = (errors[key] ?? 0) + 1;
   });
   client.on("event", (e) => {
     if (e.topic !== c.topic) return;
@@ -59,6 +78,33 @@ type Request =
   | { id: number; type: "account"; committed: Record<string, string[]> }
   | { id: number; type: "close" };
 
+/** Each phase's times in ms since `since`, for the clients that reached it after `since`. */
+function phases(marker: string, since: number): StormPhases {
+  const after = (t: number) => (t >= since ? [t - since] : []);
+  const p: StormPhases = {
+    clients: clients.length,
+    dropped: [],
+    reconnected: [],
+    resubscribed: [],
+    caughtUp: [],
+    connectedNow: 0,
+    gaveUp: 0,
+    errors,
+  };
+  for (const c of clients) {
+    p.dropped.push(...after(c.disconnectedAt));
+    if (c.connectedAt >= since) p.reconnected.push(c.connectedAt - since);
+    if (c.subscribedAt >= since && c.subscribedAt >= c.connectedAt)
+      p.resubscribed.push(c.subscribedAt - since);
+    const at = [...c.markers].find(([t]) => t.startsWith(marker))?.[1];
+    if (at !== undefined) p.caughtUp.push(at - since);
+    if (c.client.socket.connected) p.connectedNow++;
+    // Neither connected nor trying again: socket.io gave this client up.
+    else if (!c.client.socket.active) p.gaveUp++;
+  }
+  return p;
+}
+
 async function handle(req: Request): Promise<Record<string, unknown>> {
   switch (req.type) {
     case "connect": {
@@ -67,28 +113,11 @@ async function handle(req: Request): Promise<Record<string, unknown>> {
         for (let s = queue.shift(); s; s = queue.shift()) clients.push(await connect(req.url, s));
       });
       await Promise.all(lanes);
+      errors = {};
       return { connected: clients.length };
     }
-    case "status": {
-      // Connected again since `since`, and the latest of those times; got the marker, and the
-      // latest arrival.
-      let reconnected = 0;
-      let lastReconnect = 0;
-      let marked = 0;
-      let lastMarker = 0;
-      for (const c of clients) {
-        if (c.client.socket.connected && c.connectedAt >= req.since) {
-          reconnected++;
-          lastReconnect = Math.max(lastReconnect, c.connectedAt);
-        }
-        const at = [...c.markers].find(([t]) => t.startsWith(req.marker))?.[1];
-        if (at !== undefined) {
-          marked++;
-          lastMarker = Math.max(lastMarker, at);
-        }
-      }
-      return { clients: clients.length, reconnected, lastReconnect, marked, lastMarker };
-    }
+    case "status":
+      return phases(req.marker, req.since);
     case "account": {
       let committed = 0;
       let delivered = 0;

@@ -5,6 +5,12 @@ import type { Cluster } from "../../cluster/cluster.ts";
 import type { BenchOrg } from "../relay/fixtures.ts";
 import type { ClusterBenchConfig } from "./config.ts";
 import { ForkPool } from "./fork-pool.ts";
+import {
+  describePhases,
+  mergePhases,
+  type PhaseSummary,
+  type StormPhases,
+} from "./storm-phases.ts";
 
 /**
  * The reconnect storm: `sockets` typed clients through nginx, on their organisations'
@@ -21,8 +27,8 @@ export type StormResult = {
   writesPerSec: number;
   /** nginx down and up again. */
   restartMs: number;
-  /** From the drop until every client was connected again. */
-  reconnectedMs: number;
+  /** Per phase (dropped, reconnected, resubscribed, caught up): how many clients, when. */
+  phases: PhaseSummary;
   /** From the drop until every client had the marker (re-subscribed and caught up). */
   caughtUpMs: number;
   committed: number;
@@ -32,13 +38,6 @@ export type StormResult = {
   timedOut: boolean;
 };
 
-type Status = {
-  clients: number;
-  reconnected: number;
-  lastReconnect: number;
-  marked: number;
-  lastMarker: number;
-};
 type Account = { committed: number; delivered: number; lost: number; duplicates: number };
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -101,18 +100,25 @@ export async function reconnectStorm(
       ),
     );
 
-    let status: Status[] = [];
+    // Progress every 2 s, so a run that does not finish shows how far clients got.
+    let phases = mergePhases([]);
     const deadline = Date.now() + timeoutMs;
-    const done = () => status.every((s) => s.reconnected === s.clients && s.marked === s.clients);
+    let nextLog = Date.now() + 2_000;
+    const done = () => phases.clients > 0 && phases.reached.caughtUp === phases.clients;
     do {
       await sleep(200);
-      status = await pool.all<Status>(() => ({ type: "status", marker, since: drop }));
+      phases = mergePhases(
+        await pool.all<StormPhases>(() => ({ type: "status", marker, since: drop })),
+      );
+      if (Date.now() >= nextLog && !done()) {
+        log(`    ${((Date.now() - drop) / 1000).toFixed(1)} s: ${describePhases(phases)}`);
+        nextLog += 2_000;
+      }
     } while (!done() && Date.now() < deadline);
     const timedOut = !done();
-    const reconnectedMs = Math.max(...status.map((s) => s.lastReconnect)) - drop;
-    const caughtUpMs = Math.max(...status.map((s) => s.lastMarker)) - drop;
+    const caughtUpMs = timedOut ? Number.NaN : phases.times.caughtUp.max;
     log(
-      `  nginx restarted in ${restartMs.toFixed(0)} ms; all reconnected after ${(reconnectedMs / 1000).toFixed(1)} s, all caught up after ${(caughtUpMs / 1000).toFixed(1)} s${timedOut ? " (TIMED OUT)" : ""}`,
+      `  nginx restarted in ${restartMs.toFixed(0)} ms; ${timedOut ? `TIMED OUT after ${timeoutMs / 1000} s` : `all caught up after ${(caughtUpMs / 1000).toFixed(1)} s`}: ${describePhases(phases)}`,
     );
     await sleep(2_000);
     stop = true;
@@ -148,7 +154,7 @@ export async function reconnectStorm(
       connectSeconds,
       writesPerSec,
       restartMs,
-      reconnectedMs,
+      phases,
       caughtUpMs,
       ...acc,
       timedOut,

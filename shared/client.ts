@@ -219,11 +219,25 @@ export function createSiteSyncClient(url: string, options: SiteSyncClientOptions
   });
   readyPromise.catch(() => {});
   socket.once("connect", () => settleReady?.resolve());
+  // A handshake the server could not decide (`unavailable`: its database busy or away) is
+  // tried again, with a growing, jittered delay so a crowd of clients does not come back
+  // in step; socket.io itself gives up on any handshake refusal.
+  let unavailableRetries = 0;
+  socket.on("connect", () => {
+    unavailableRetries = 0;
+  });
   socket.on("connect_error", (err) => {
     const code = (err as Error & { data?: { code?: HandshakeErrorCode } }).data?.code;
     if (socket.active) return; // a transport problem: socket.io keeps retrying
     if (code === "token_expired" && options.getToken) {
       void refreshAndReconnect();
+      return;
+    }
+    if (code === "unavailable") {
+      const delay = Math.min(500 * 2 ** unavailableRetries++, 5_000) * (0.5 + Math.random());
+      setTimeout(() => {
+        if (!closed && !socket.connected) socket.connect();
+      }, delay);
       return;
     }
     settleReady?.reject(Object.assign(new Error(err.message), { code }));

@@ -162,20 +162,43 @@ export async function outboxHead(db: CommonQueryMethods): Promise<Position> {
 }
 
 /** One page of a topic's deliverable events after `from`, for subscribe-with-since. */
-export async function readTopicAfter(
+const Floor = z.object({ floor_xid: z.string(), floor_id: z.number() });
+const PageRow = z.union([OutboxRow.extend(Floor.shape), Floor.extend({ id: z.null() })]);
+
+/**
+ * A replay page and the retention floor, read in one statement (one snapshot, one round
+ * trip: a reconnect storm makes thousands of these at once). Pruning deletes events and
+ * raises the floor in the same statement, so when `floor` is not above the replay's cursor
+ * no event after the cursor had been pruned when these rows were read.
+ */
+export async function readTopicPage(
   db: CommonQueryMethods,
   topic: string,
   from: Position,
   limit: number,
-): Promise<readonly OutboxRow[]> {
-  return db.any(sql.type(OutboxRow)`
-    SELECT ${columns}
-      FROM realtime_events e
-     WHERE e.topics @> ARRAY[${topic}]::text[]
-       AND ${after(from)}
-       AND e.xid < ${ourHorizon}
-     ORDER BY e.xid, e.id
-     LIMIT ${limit}`);
+): Promise<{ rows: OutboxRow[]; floor: Position }> {
+  const result = await db.any(sql.type(PageRow)`
+    SELECT f.floor_xid::text AS floor_xid, f.floor_id, p.*
+      FROM realtime_retention f
+      LEFT JOIN LATERAL (
+        SELECT ${columns}, e.xid AS page_xid
+          FROM realtime_events e
+         WHERE e.topics @> ARRAY[${topic}]::text[]
+           AND ${after(from)}
+           AND e.xid < ${ourHorizon}
+         ORDER BY e.xid, e.id
+         LIMIT ${limit}) p ON true
+     ORDER BY p.page_xid, p.id`);
+  const first = result[0];
+  if (!first) throw new Error("realtime_retention has no row");
+  const floor = positionOf({ xid: first.floor_xid, id: first.floor_id });
+  const rows: OutboxRow[] = [];
+  for (const r of result) {
+    if (r.id === null) continue;
+    const { floor_xid: _x, floor_id: _i, ...row } = r;
+    rows.push(row);
+  }
+  return { rows, floor };
 }
 
 /** Highest position ever pruned; a cursor below it may have lost events. */

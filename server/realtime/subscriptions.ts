@@ -15,12 +15,7 @@ import {
   UnsubscribePayload,
 } from "../../shared/realtime/events.ts";
 import { parseTopic } from "../../shared/realtime/topics.ts";
-import {
-  type OutboxRow,
-  positionOf,
-  readTopicAfter,
-  retentionFloor,
-} from "../db/realtime-events.ts";
+import { type OutboxRow, positionOf, readTopicPage } from "../db/realtime-events.ts";
 import { logger } from "../logger.ts";
 import { replays, subscriptionsActive } from "../metrics.ts";
 import { visibleTo } from "./audience.ts";
@@ -101,27 +96,26 @@ async function replay(
   since: Position,
 ): Promise<SubscribeAck> {
   const db = ctx.runtime.serviceDb;
-  const floor = await retentionFloor(db);
+  // One statement per page, the retention floor read with the rows (readTopicPage). The
+  // floor only rises, so the last page's floor not above `since` means nothing after
+  // `since` had been pruned when any page was read; above it, the replay may have a gap
+  // (or the cursor was older than the window all along), and only a reset is honest.
   let rows: OutboxRow[] | null = [];
-  if (comparePositions(since, floor) >= 0) {
-    let from = since;
-    for (;;) {
-      const page = await readTopicAfter(db, sub.topic, from, REPLAY_PAGE);
-      rows.push(...page);
-      const last = page.at(-1);
-      if (rows.length > MAX_REPLAY) {
-        rows = null;
-        break;
-      }
-      if (!last || page.length < REPLAY_PAGE) break;
-      from = positionOf(last);
+  let from = since;
+  for (;;) {
+    const page = await readTopicPage(db, sub.topic, from, REPLAY_PAGE);
+    if (comparePositions(since, page.floor) < 0) {
+      rows = null;
+      break;
     }
-    // A prune that committed while the pages were read may have deleted events after
-    // `since` (pruning raises the floor in the same transaction): then the replay has a
-    // gap, and only a reset is honest.
-    if (rows !== null && comparePositions(since, await retentionFloor(db)) < 0) rows = null;
-  } else {
-    rows = null;
+    rows.push(...page.rows);
+    const last = page.rows.at(-1);
+    if (rows.length > MAX_REPLAY) {
+      rows = null;
+      break;
+    }
+    if (!last || page.rows.length < REPLAY_PAGE) break;
+    from = positionOf(last);
   }
 
   if (rows === null) {

@@ -34,7 +34,7 @@ export function clusterBenchConfig(quick: boolean): ClusterBenchConfig {
       : { sockets: 10_000, extraTopics: 2, settleMs: 6_000 },
     storm: quick
       ? { sockets: 200, writesPerSec: 20, warmMs: 2_000, timeoutMs: 30_000 }
-      : { sockets: 5_000, writesPerSec: 50, warmMs: 5_000, timeoutMs: 60_000 },
+      : { sockets: 5_000, writesPerSec: 50, warmMs: 5_000, timeoutMs: 120_000 },
     relay: quick
       ? {
           sockets: 200,

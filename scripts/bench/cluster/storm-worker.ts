@@ -49,10 +49,18 @@ function connect(url: string, spec: { token: string; orgId: string }): Promise<C
   client.on("subscribed", ({ topic }) => {
     if (topic === c.topic) c.subscribedAt = Date.now();
   });
+  const count = (key: string) => {
+    errors[key] = (errors[key] ?? 0) + 1;
+  };
+  // Handshake refusals reach the socket; transport failures of a reconnect attempt only the
+  // manager (socket.io-client does not repeat them on the socket).
   client.socket.on("connect_error", (err) => {
     const code = (err as Error & { data?: { code?: string } }).data?.code;
-    const key = code ? `${err.message} (${code})` : err.message;
-    errors[key] = (errors[key] ?? 0) + 1;
+    count(code ? `handshake ${err.message} (${code})` : `connect ${err.message}`);
+  });
+  client.socket.io.on("reconnect_error", (err) => {
+    const cause = (err as Error & { description?: { message?: string } }).description?.message;
+    count(`reconnect attempt ${err.message}${cause ? ` (${cause})` : ""}`);
   });
   client.on("event", (e) => {
     if (e.topic !== c.topic) return;

@@ -9,9 +9,10 @@
  *                                           (default 13m full, 4m smoke); each step's figures
  *                                           are printed as it ends
  *   npm run bench:cluster -- --base-port N  ports N…N+41 (default 7800, below the ephemeral range)
- *   npm run bench:cluster -- --only storm --storm-sockets 1000
+ *   npm run bench:cluster -- --only storm --storm-sockets 1000 --storm-rate 10
  *                                           only the named steps (memory, relay, storm, rest;
- *                                           comma-separated) and the storm's size: each step
+ *                                           comma-separated), the storm's size and its
+ *                                           changes/s while it runs (default 50): each step
  *                                           prints its figures; docs/benchmarks.md is written
  *                                           only by a run of every step
  *
@@ -65,6 +66,7 @@ const { values } = parseArgs({
     "base-port": { type: "string" },
     only: { type: "string" },
     "storm-sockets": { type: "string" },
+    "storm-rate": { type: "string" },
   },
 });
 const quick = values.quick || values.smoke;
@@ -84,6 +86,14 @@ if (values["storm-sockets"] !== undefined) {
     process.exit(1);
   }
   cfg.storm.sockets = n;
+}
+if (values["storm-rate"] !== undefined) {
+  const n = Number(values["storm-rate"]);
+  if (!Number.isFinite(n) || n <= 0 || n > 1_000) {
+    console.error(`--storm-rate: expected changes/s in (0, 1000], got ${values["storm-rate"]}`);
+    process.exit(1);
+  }
+  cfg.storm.writesPerSec = n;
 }
 // The cluster's ports from the base, then the lone hub and its inspector past them.
 const hubPort = CLUSTER_PORT_SPAN + 8;

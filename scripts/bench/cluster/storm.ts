@@ -52,6 +52,9 @@ export async function reconnectStorm(
   const { sockets, writesPerSec, warmMs, timeoutMs } = cfg.storm;
   const pool = new ForkPool(path.join(import.meta.dirname, "storm-worker.ts"), cfg.clientProcesses);
   const db = new pg.Pool({ connectionString: serviceUrl, max: 4 });
+  // An idle client's error (the run's --budget stop drops the database under it) must not
+  // crash the process before its clean-up has run.
+  db.on("error", (err) => log(`  storm pool: ${err.message}`));
   try {
     const specs = Array.from({ length: sockets }, (_, i) => {
       const org = orgs[i % orgs.length] as BenchOrg;

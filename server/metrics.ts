@@ -53,7 +53,18 @@ export const outboxRowsRead = new Counter({
 
 export const outboxBacklogReads = new Counter({
   name: "sitesync_outbox_backlog_reads_total",
-  help: "Outbox reads whose oldest row had waited for the hub's previous work long enough to widen the read gap",
+  help: "Outbox reads after which the read gap widened (rows had waited for the hub's previous work while its thread was saturated)",
+  registers: [registry],
+});
+
+/**
+ * Reads that found committed rows held back behind an older open transaction (the ordering
+ * horizon): those rows wait for that transaction's end. Many of them beside high relay lag
+ * point at long transactions, not at the hub.
+ */
+export const outboxHeldReads = new Counter({
+  name: "sitesync_outbox_held_reads_total",
+  help: "Outbox reads that found committed rows held back behind an older open transaction",
   registers: [registry],
 });
 

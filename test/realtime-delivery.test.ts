@@ -160,6 +160,9 @@ describe("order", () => {
       true,
     );
 
+    const heldReads = async () =>
+      Number(/^sitesync_outbox_held_reads_total (\d+)/m.exec(await metricsText(hub.url))?.[1]);
+    const heldBefore = await heldReads();
     const a = await plainSql();
     const b = await plainSql();
     // A takes the lower event id first, B the higher one; B commits first. A reader that
@@ -172,6 +175,8 @@ describe("order", () => {
     await sleep(400);
     // B waits behind A's open transaction rather than overtaking it.
     expect(socket.events.filter((e) => e.type === "work_order.updated")).toEqual([]);
+    // The pump saw B held back (the metric that tells long transactions from a slow hub).
+    expect(await heldReads()).toBeGreaterThan(heldBefore);
     await a.query("COMMIT");
     const updates = () => socket.events.filter((e) => e.type === "work_order.updated");
     await waitFor(() => updates().length === 2, 5_000, "both events");

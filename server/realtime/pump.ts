@@ -2,7 +2,7 @@ import type { DatabasePool } from "slonik";
 import { comparePositions, type Position } from "../../shared/realtime/cursor.ts";
 import { type OutboxRow, outboxHead, positionOf, readOutboxAfter } from "../db/realtime-events.ts";
 import { logger } from "../logger.ts";
-import { outboxBacklogReads, outboxReads, outboxRowsRead } from "../metrics.ts";
+import { outboxBacklogReads, outboxHeldReads, outboxReads, outboxRowsRead } from "../metrics.ts";
 
 const log = logger.child({ component: "realtime-pump" });
 
@@ -229,6 +229,7 @@ export class Pump {
           outboxReads.inc();
           outboxRowsRead.inc(batch.ready.length);
           blocked = batch.blocked;
+          if (blocked) outboxHeldReads.inc();
           this.trackStall(batch.blocked, batch.ready.length > 0);
           await this.deliverInSlices(batch.ready);
           const end = performance.now();

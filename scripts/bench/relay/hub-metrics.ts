@@ -8,7 +8,13 @@ import { BENCH_METRICS_TOKEN } from "./hub-process.ts";
  * rows had backed up (the reads after which its gap widened, server/realtime/pump.ts).
  */
 export type LagBuckets = Map<number, number>; // upper bound (ms) -> cumulative count
-export type HubSample = { lag: LagBuckets; reads: number; rows: number; backlogReads: number };
+export type HubSample = {
+  lag: LagBuckets;
+  reads: number;
+  rows: number;
+  backlogReads: number;
+  heldReads: number;
+};
 
 export async function scrapeHub(url: string): Promise<HubSample> {
   const res = await fetch(`${url}/metrics`, {
@@ -28,6 +34,7 @@ export async function scrapeHub(url: string): Promise<HubSample> {
     reads: counter("sitesync_outbox_reads_total"),
     rows: counter("sitesync_outbox_rows_read_total"),
     backlogReads: counter("sitesync_outbox_backlog_reads_total"),
+    heldReads: counter("sitesync_outbox_held_reads_total"),
   };
 }
 
@@ -38,6 +45,8 @@ export type LagQuantiles = {
   rowsPerRead: number;
   /** Share of the pump's reads that found a backlog (after which its read gap widened). */
   backlogShare: number;
+  /** Share of the pump's reads that found rows held back behind an older open transaction. */
+  heldShare: number;
 };
 
 /**
@@ -62,5 +71,6 @@ export function lagBetween(first: HubSample, last: HubSample): LagQuantiles {
     p99: q(0.99),
     rowsPerRead: (last.rows - first.rows) / (last.reads - first.reads),
     backlogShare: (last.backlogReads - first.backlogReads) / (last.reads - first.reads),
+    heldShare: (last.heldReads - first.heldReads) / (last.reads - first.reads),
   };
 }

@@ -201,7 +201,7 @@ const cpuParts = (r: StepResult) =>
 export function logStep(label: string, raw: Summary | null = null): (r: StepResult) => void {
   return (r) => {
     const hub = r.hubLag
-      ? `; rows/read ${r.hubLag.rowsPerRead.toFixed(1)}, backlog reads ${(r.hubLag.backlogShare * 100).toFixed(0)} %; vs ${versus(r, raw)}`
+      ? `; rows/read ${r.hubLag.rowsPerRead.toFixed(1)}, backlog reads ${(r.hubLag.backlogShare * 100).toFixed(0)} %, held reads ${(r.hubLag.heldShare * 100).toFixed(0)} %, hub-side lag p50/p95/p99 ${r.hubLag.p50}/${r.hubLag.p95}/${r.hubLag.p99} ms; vs ${versus(r, raw)}`
       : "";
     console.log(
       `  ${label} target ${r.target}/s: achieved ${r.achieved.toFixed(0)}/s, ` +

@@ -317,7 +317,10 @@ describe("delivery", () => {
     // how their claims interleave (under load one run may take email and the other push).
     for (const channel of ["email", "push", "sms"] as const) {
       const outcomes = runs.map((r) => r[channel]);
-      expect(outcomes.filter((o) => o === "sent"), channel).toHaveLength(1);
+      expect(
+        outcomes.filter((o) => o === "sent"),
+        channel,
+      ).toHaveLength(1);
     }
     expect(await deliverNotification(runtime, counting.senders, id)).toEqual({
       email: "already",

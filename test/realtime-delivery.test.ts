@@ -233,6 +233,18 @@ describe("order", () => {
       2_000,
       "event while another database holds xmin",
     );
+    // Once the pump has switched to this database's horizon it stays there while the foreign
+    // transaction is open: the next changes are not held back again (each time cost a stall).
+    const heldReads = async () =>
+      Number(/^sitesync_outbox_held_reads_total (\d+)/m.exec(await metricsText(hub.url))?.[1]);
+    const held = await heldReads();
+    for (let i = 1; i <= 3; i++) {
+      await db.query(
+        sql.unsafe`UPDATE work_orders SET title = ${`still despite ${i}`} WHERE id = ${world.workOrderId}`,
+      );
+      await waitFor(() => client.events.length === 1 + i, 2_000, `change ${i}`);
+    }
+    expect(await heldReads()).toBe(held);
     // Replay uses the same horizon.
     const replay = rawSocket(hub.url, { token: world.token });
     await connected(replay);

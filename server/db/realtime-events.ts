@@ -110,7 +110,17 @@ export async function readOutboxAfter(
   limit: number,
   refine = true,
   commitTimes = false,
-): Promise<{ ready: OutboxRow[]; blocked: boolean; full: boolean; waitedMs: number | null }> {
+): Promise<{
+  ready: OutboxRow[];
+  blocked: boolean;
+  full: boolean;
+  waitedMs: number | null;
+  /**
+   * Refined reads only: a transaction of another database holds the cluster-wide xmin below
+   * this database's horizon, so the cheap test would hold rows back again on the next read.
+   */
+  foreignHold: boolean;
+}> {
   const liveColumns = commitTimes ? withCommitTime : withoutCommitTime;
   const rows = await db.any(sql.type(WithHorizon)`
     SELECT ${liveColumns}, pg_snapshot_xmin(pg_current_snapshot())::text AS horizon, ${readAt}
@@ -119,7 +129,7 @@ export async function readOutboxAfter(
      ORDER BY e.xid, e.id
      LIMIT ${limit}`);
   const first = rows[0];
-  if (!first) return { ready: [], blocked: false, full: false, waitedMs: null };
+  if (!first) return { ready: [], blocked: false, full: false, waitedMs: null, foreignHold: false };
   // (xid, id) order puts every deliverable row before every blocked one.
   const cut = rows.findIndex((r) => BigInt(r.xid) >= BigInt(first.horizon));
   if (cut < 0)
@@ -128,14 +138,24 @@ export async function readOutboxAfter(
       blocked: false,
       full: rows.length === limit,
       waitedMs: oldestWait(rows),
+      foreignHold: false,
     };
   const fast = rows.slice(0, cut);
   if (!refine)
-    return { ready: fast.map(strip), blocked: true, full: false, waitedMs: oldestWait(fast) };
+    return {
+      ready: fast.map(strip),
+      blocked: true,
+      full: false,
+      waitedMs: oldestWait(fast),
+      foreignHold: false,
+    };
 
-  const refined = await db.any(sql.type(WithHorizon)`
+  // The cluster-wide xmin beside this database's horizon, in the same snapshot: when it is
+  // lower, another database's transaction holds it down.
+  const refined = await db.any(sql.type(WithHorizon.extend({ xmin: z.string() }))`
     WITH h AS (SELECT ${ourHorizon} AS horizon)
-    SELECT ${liveColumns}, h.horizon::text AS horizon, ${readAt}
+    SELECT ${liveColumns}, h.horizon::text AS horizon, ${readAt},
+           pg_snapshot_xmin(pg_current_snapshot())::text AS xmin
       FROM realtime_events e, h
      WHERE ${after(from)} AND e.xid < h.horizon
      ORDER BY e.xid, e.id
@@ -143,10 +163,11 @@ export async function readOutboxAfter(
   const horizon = refined[0] ? BigInt(refined[0].horizon) : 0n;
   const blocked = horizon === 0n || rows.some((r) => BigInt(r.xid) >= horizon);
   return {
-    ready: refined.map(strip),
+    ready: refined.map(({ xmin: _x, ...row }) => strip(row)),
     blocked,
     full: refined.length === limit,
     waitedMs: oldestWait(refined),
+    foreignHold: refined[0] !== undefined && horizon > BigInt(refined[0].xmin),
   };
 }
 

@@ -230,7 +230,7 @@ export class Pump {
           outboxRowsRead.inc(batch.ready.length);
           blocked = batch.blocked;
           if (blocked) outboxHeldReads.inc();
-          this.trackStall(batch.blocked, batch.ready.length > 0);
+          this.trackStall(batch.blocked, batch.ready.length > 0, batch.foreignHold);
           await this.deliverInSlices(batch.ready);
           const end = performance.now();
           // The oldest row's wait since commit, less the time the pump sat idle before this
@@ -294,7 +294,19 @@ export class Pump {
     this.endOfSlice();
   }
 
-  private trackStall(blocked: boolean, progressed: boolean): void {
+  /**
+   * Switches to the per-database horizon after STALL_MS without progress, and back to the
+   * cheap test once a read finds nothing held back. While a refined read shows another
+   * database's transaction holding the cluster-wide xmin down (`foreignHold`), it stays
+   * refined: the cheap test would hold every new row back again, and each switch back cost
+   * another STALL_MS stall, so every event waited 50 ms or more for as long as any other
+   * database had a transaction open (a shared server, or other test runs on the machine).
+   */
+  private trackStall(blocked: boolean, progressed: boolean, foreignHold: boolean): void {
+    if (foreignHold) {
+      this.stalledSince = null;
+      return;
+    }
     if (!blocked) {
       this.refine = false;
       this.stalledSince = null;

@@ -14,15 +14,22 @@ function machineTicks(): { busy: number; total: number } {
   return { busy: total - idle, total };
 }
 
-function processTicks(pid: number): number {
+/**
+ * A process's CPU time (user + system) in ms from /proc/<pid>/stat, or null when it cannot be
+ * read (gone, or not Linux). Fields after the command name (which may hold spaces) start
+ * after the last ')'.
+ */
+export function processCpuMs(pid: number): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return Number(fields[11]) + Number(fields[12]); // utime + stime
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND; // utime + stime
   } catch {
-    return 0;
+    return null;
   }
 }
+
+const processTicks = (pid: number): number => ((processCpuMs(pid) ?? 0) * TICKS_PER_SECOND) / 1000;
 
 export type CpuSample = { machine: number; processes: Record<string, number> };
 

@@ -32,16 +32,20 @@ export async function serviceClient(): Promise<pg.Client> {
   return c;
 }
 
-/** Backend pids connected to the bench database (for CPU attribution). */
-export async function benchBackendPids(): Promise<number[]> {
-  const c = await serviceClient();
+/** Backend pids connected to `database`, asked over `url` (for CPU attribution). */
+export async function backendPids(url: string, database: string): Promise<number[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
   try {
     const { rows } = await c.query<{ pid: number }>(
       "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
-      [BENCH_DB],
+      [database],
     );
     return rows.map((r) => r.pid);
   } finally {
     await c.end();
   }
 }
+
+/** Backend pids connected to the bench database. */
+export const benchBackendPids = (): Promise<number[]> => backendPids(benchUrls.service, BENCH_DB);

@@ -120,6 +120,8 @@ export async function readOutboxAfter(
    * this database's horizon, so the cheap test would hold rows back again on the next read.
    */
   foreignHold: boolean;
+  /** Whether any row after `from` exists, deliverable or not (else the read says nothing). */
+  seen: boolean;
 }> {
   const liveColumns = commitTimes ? withCommitTime : withoutCommitTime;
   const rows = await db.any(sql.type(WithHorizon)`
@@ -129,7 +131,15 @@ export async function readOutboxAfter(
      ORDER BY e.xid, e.id
      LIMIT ${limit}`);
   const first = rows[0];
-  if (!first) return { ready: [], blocked: false, full: false, waitedMs: null, foreignHold: false };
+  if (!first)
+    return {
+      ready: [],
+      blocked: false,
+      full: false,
+      waitedMs: null,
+      foreignHold: false,
+      seen: false,
+    };
   // (xid, id) order puts every deliverable row before every blocked one.
   const cut = rows.findIndex((r) => BigInt(r.xid) >= BigInt(first.horizon));
   if (cut < 0)
@@ -139,6 +149,7 @@ export async function readOutboxAfter(
       full: rows.length === limit,
       waitedMs: oldestWait(rows),
       foreignHold: false,
+      seen: true,
     };
   const fast = rows.slice(0, cut);
   if (!refine)
@@ -148,6 +159,7 @@ export async function readOutboxAfter(
       full: false,
       waitedMs: oldestWait(fast),
       foreignHold: false,
+      seen: true,
     };
 
   // The cluster-wide xmin beside this database's horizon, in the same snapshot: when it is
@@ -168,6 +180,7 @@ export async function readOutboxAfter(
     full: refined.length === limit,
     waitedMs: oldestWait(refined),
     foreignHold: refined[0] !== undefined && horizon > BigInt(refined[0].xmin),
+    seen: true,
   };
 }
 

@@ -230,7 +230,10 @@ export class Pump {
           outboxRowsRead.inc(batch.ready.length);
           blocked = batch.blocked;
           if (blocked) outboxHeldReads.inc();
-          this.trackStall(batch.blocked, batch.ready.length > 0, batch.foreignHold);
+          // A read that found no rows at all says nothing about the horizon: it must not
+          // switch refine mode off (a safety-timer read between two changes did, and while
+          // another database held xmin, every next change stalled STALL_MS again).
+          if (batch.seen) this.trackStall(batch.blocked, batch.ready.length > 0, batch.foreignHold);
           await this.deliverInSlices(batch.ready);
           const end = performance.now();
           // The oldest row's wait since commit, less the time the pump sat idle before this

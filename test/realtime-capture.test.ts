@@ -3,7 +3,7 @@ import { sql } from "slonik";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { outboxHead, readOutboxAfter } from "../server/db/realtime-events.ts";
-import { BACKLOG_MS, nextGap, Pump, SATURATED_SHARE } from "../server/realtime/pump.ts";
+import { Pump } from "../server/realtime/pump.ts";
 import type { Position } from "../shared/realtime/cursor.ts";
 import { buildWorld, sleep, waitFor } from "./helpers/realtime.ts";
 import { api, testServer } from "./helpers/runtime.ts";
@@ -138,7 +138,7 @@ describe("pump", () => {
   });
 });
 
-describe("pump gap: wider only with a backlog", () => {
+describe("pump gap: wider only while the hub is saturated (decisions: realtime-read-gap.test.ts)", () => {
   /** Blocks this thread for `ms` of wall time without using CPU (as a descheduled hub). */
   const sleepBlocking = (ms: number) => {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -146,9 +146,9 @@ describe("pump gap: wider only with a backlog", () => {
 
   /**
    * A pump reading 10 rows at a time whose delivery of a row titled "wall …" costs `ms` of
-   * wall time without CPU; other rows are quick. `busyThread` gives
-   * the pump a CPU clock that runs with the wall clock (a hub whose thread is never off a
-   * CPU), so whether the gap widens does not depend on how loaded the test machine is.
+   * wall time without CPU; other rows are quick. `busyThread` gives the pump a CPU clock that
+   * runs with the wall clock (a hub whose thread is never off a CPU), so the rest after a
+   * widened read (as long as its CPU time) does not depend on how loaded the test machine is.
    */
   function costlyPump(maxGapMs: number, ms: number, busyThread = false) {
     const rows: string[] = [];
@@ -195,10 +195,10 @@ describe("pump gap: wider only with a backlog", () => {
     }
   });
 
-  it("a burst backlog while the hub's thread is busy widens the gap, and the next read without one settles it back", async () => {
-    // 29 rows, 10 per read, 40 ms each of a thread that is always on a CPU: the second and
-    // third reads' rows waited for the hub's work on the first, so after the third (9 rows,
-    // 360 ms of CPU) the pump rests.
+  it("a burst backlog (reads back to back, rows waiting) widens the gap; once arrivals fall it is back at the minimum", async () => {
+    // 29 rows, 10 per read, 40 ms each: the reads run back to back for over a second and the
+    // second and third reads' rows waited for the hub's work on the first, so after the third
+    // (9 rows, 360 ms, all of it on a CPU) the pump rests.
     const { pump, rows } = costlyPump(2_000, 40, true);
     await pump.start();
     try {
@@ -206,41 +206,27 @@ describe("pump gap: wider only with a backlog", () => {
       pump.wake();
       await waitFor(() => rows.length === 29, 20_000, "the burst");
       expect(pump.readGapMs).toBeGreaterThanOrEqual(360);
-      for (let i = 0; i < 5; i++) {
-        await update(`after ${i}`);
-        pump.wake();
-      }
-      await waitFor(() => rows.length === 34, 5_000, "five more rows");
-      // Those rows were committed after the last delivery ended: whatever they waited was the
-      // gap's (the pump idle), not the hub's work, so no backlog.
+      await update("after");
+      pump.wake();
+      await waitFor(() => rows.length === 30, 5_000, "one more row");
+      // One row in the whole rest: the arrivals fell far below the burst's, the backlog is gone.
       expect(pump.readGapMs).toBe(4);
     } finally {
       await pump.stop();
     }
   });
 
-  /** The gap after a burst of 29 rows of 40 ms each (10 per read) has been delivered. */
-  async function gapAfterBurst(maxGapMs: number, busyThread: boolean): Promise<number> {
-    const { pump, rows } = costlyPump(maxGapMs, 40, busyThread);
+  it("with maxGapMs equal to minGapMs the gap stays fixed, backlog or not", async () => {
+    const { pump, rows } = costlyPump(4, 40, true);
     await pump.start();
     try {
       await burst("wall burst", 29);
       pump.wake();
       await waitFor(() => rows.length === 29, 20_000, "the burst");
-      return pump.readGapMs;
+      expect(pump.readGapMs).toBe(4);
     } finally {
       await pump.stop();
     }
-  }
-
-  it("a backlog of deliveries slow in wall time but cheap in CPU (the hub waiting for a core) leaves the gap at the minimum", async () => {
-    // The same burst as above, but each row's 40 ms is spent off the CPU (as a hub that other
-    // processes keep from running): rows wait for it, yet resting would free nothing.
-    expect(await gapAfterBurst(2_000, false)).toBe(4);
-  });
-
-  it("with maxGapMs equal to minGapMs the gap stays fixed, backlog or not", async () => {
-    expect(await gapAfterBurst(4, true)).toBe(4);
   });
 
   it("readOutboxAfter reports how long the first ready row had been committed when the read ran (Postgres's clock), null without rows", async () => {
@@ -252,23 +238,6 @@ describe("pump gap: wider only with a backlog", () => {
     expect(read.ready.map((r) => r.data.title)).toEqual(["waited"]);
     // At least the 60 ms slept between the commit and the read, whatever the load.
     expect(read.waitedMs).toBeGreaterThanOrEqual(60);
-  });
-
-  it("nextGap: the minimum unless rows waited for a hub whose thread was saturated; then the read's time plus a rest as long as its CPU, within [min, max]", () => {
-    const gap = (busyMs: number, cpuMs: number, backlogMs: number, max = 100) =>
-      nextGap({ busyMs, cpuMs, backlogMs }, 4, max);
-    // No backlog: a slow read changes nothing.
-    expect(gap(500, 400, BACKLOG_MS - 1)).toBe(4);
-    expect(gap(40, 2, Number.NEGATIVE_INFINITY)).toBe(4);
-    // Backlog, but the hub was mostly off the CPU (waiting for a core or for Postgres): the
-    // machine is busy, not the hub, and a rest would only add latency.
-    expect(gap(60, 1, 80)).toBe(4);
-    expect(gap(100, SATURATED_SHARE * 100 - 1, 200)).toBe(4);
-    // Backlog and a saturated thread: rest as long as the CPU, up to the maximum.
-    expect(gap(30, 25, BACKLOG_MS)).toBe(55);
-    expect(gap(100, SATURATED_SHARE * 100, 200)).toBe(100);
-    expect(gap(2, 1.8, 200)).toBe(4);
-    expect(gap(80, 75, 200, 4)).toBe(4);
   });
 });
 

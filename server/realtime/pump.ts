@@ -3,6 +3,7 @@ import { comparePositions, type Position } from "../../shared/realtime/cursor.ts
 import { type OutboxRow, outboxHead, positionOf, readOutboxAfter } from "../db/realtime-events.ts";
 import { logger } from "../logger.ts";
 import { outboxBacklogReads, outboxHeldReads, outboxReads, outboxRowsRead } from "../metrics.ts";
+import { ReadGap } from "./read-gap.ts";
 
 const log = logger.child({ component: "realtime-pump" });
 
@@ -18,7 +19,7 @@ type PumpOptions = {
   safetyIntervalMs?: number;
   minGapMs?: number;
   /**
-   * Upper bound of the read gap while rows are backed up (see nextGap). Equal to minGapMs:
+   * Upper bound of the read gap while the hub is saturated (read-gap.ts). Equal to minGapMs:
    * a fixed gap.
    */
   maxGapMs?: number;
@@ -32,77 +33,11 @@ type PumpOptions = {
    */
   endOfSlice?: () => void;
   /**
-   * This thread's CPU time in ms (default `process.threadCpuUsage()`): tests substitute a
-   * clock to say deterministically whether the hub's thread was busy (`widens`).
+   * This thread's CPU time in ms (default `process.threadCpuUsage()`), for the rest after a
+   * widened read (read-gap.ts); tests substitute a clock.
    */
   threadCpuMs?: () => number;
 };
-
-/**
- * A backlog: the oldest row of a read had waited this long for the hub's previous read and
- * delivery (its wait since commit, minus the time the pump sat idle before this read). Below
- * it the hub is keeping up, whatever the machine's load makes the reads' wall time: the gap
- * stays at the minimum. Below saturation a read and its delivery take a few ms, and tens of
- * ms of wall time only when other processes hold the cores; rows that waited 25 ms for the
- * hub's own work mean it has fallen behind. A false alarm (e.g. the read reached Postgres
- * late) costs little: the rest after it is the read's own CPU time (nextGap).
- */
-export const BACKLOG_MS = 25;
-
-/**
- * The hub's thread is the bottleneck only when it was on a CPU for at least this share of a
- * read and its delivery (wall time, from the read's start to the delivery's end). Below it
- * the wall time went to waiting: for Postgres's answer, or for a core that other processes
- * held (on a busy machine every process's work stretches out in wall time). Resting then
- * would only add latency: it frees nothing the hub was short of, and the rows that wait
- * longer are a backlog of the machine's, not of the hub's work.
- */
-export const SATURATED_SHARE = 0.8;
-
-/**
- * With a backlog that the hub's own work caused (see nextGap), the pump rests for as long as
- * the read and its delivery cost in CPU before it reads again: the hub then spends at most
- * about half of its time delivering, each read takes more commits, and each socket gets more
- * events per packet (outgoing.ts), which is what lets a saturated hub deliver more per CPU
- * second.
- */
-const REST_PER_CPU_MS = 1;
-
-/** What one read and its delivery cost, for the gap after it. */
-export type ReadCost = {
-  /** Wall time from the read's start to the end of its delivery. */
-  busyMs: number;
-  /** This thread's CPU time over the same span. */
-  cpuMs: number;
-  /** How long the oldest row had waited for the hub's previous work (see BACKLOG_MS). */
-  backlogMs: number;
-};
-
-/**
- * Whether this read widens the gap: its oldest row had waited BACKLOG_MS for the hub's
- * previous work, and the hub's thread was on a CPU for at least SATURATED_SHARE of this read
- * and delivery. Without the second test, a delivery stretched in wall time by other processes
- * (issue 17: a 2-core machine shared with Postgres and the clients) made the next rows wait
- * 25 ms, which widened the gap, which made them wait longer: below saturation the gap fed
- * itself (p95 100-270 ms at 150-200 changes/s, fan-out 100, against 25-30 ms with a fixed
- * gap in the same minutes). Without a widened gap the pump still batches under load: a read
- * takes every row committed during the previous delivery, so rows per read grow with the
- * backlog by themselves.
- */
-export function widens(cost: ReadCost): boolean {
-  return cost.backlogMs >= BACKLOG_MS && cost.cpuMs >= SATURATED_SHARE * cost.busyMs;
-}
-
-/**
- * The gap before the next read, counted from the start of this one (so a read and delivery
- * that took longer than the gap are followed by a read at once): the minimum unless the read
- * widens it (`widens`), else the time this one took plus a rest as long as its CPU time,
- * within [min, max].
- */
-export function nextGap(cost: ReadCost, minGapMs: number, maxGapMs: number): number {
-  if (!widens(cost)) return minGapMs;
-  return Math.min(maxGapMs, Math.max(minGapMs, cost.busyMs + REST_PER_CPU_MS * cost.cpuMs));
-}
 
 const realThreadCpuMs = (): number => {
   const { user, system } = process.threadCpuUsage();
@@ -125,13 +60,12 @@ const realThreadCpuMs = (): number => {
  * at hundreds of changes a second and adds nothing when changes are further apart than that.
  *
  * Under load a read takes every commit since the previous one, so rows per read grow with the
- * backlog by themselves. Only when the hub's own thread is the bottleneck (the oldest row of
- * a read waited BACKLOG_MS for the hub's previous read and delivery, and the hub was on a CPU
- * for most of this one: `widens`) does the gap grow, by a rest as long as that read and
+ * backlog by themselves. Only when the hub is saturated (it reads back to back at the minimum
+ * gap and rows wait for it: read-gap.ts) does the gap grow, by a rest as long as each read and
  * delivery cost in CPU, up to `maxGapMs` (REALTIME_READ_GAP_MAX_MS, default 100): each read
  * then takes more commits, so each socket gets more events per slice, in one `events` packet
  * (outgoing.ts) and one TCP write, and delivery gets cheaper per event exactly when the hub
- * cannot keep up. Once a read does not widen it the gap is back at the minimum (nextGap).
+ * cannot keep up. It returns to the minimum when the arrival rate falls (read-gap.ts).
  */
 export class Pump {
   position: Position = { xid: 0n, id: 0n };
@@ -155,8 +89,9 @@ export class Pump {
   private readonly safetyIntervalMs: number;
   private readonly minGapMs: number;
   private readonly maxGapMs: number;
-  /** The gap before the next read, from the last read's backlog and cost (nextGap). */
+  /** The gap before the next read, from the reads so far (readGap). */
   private gapMs: number;
+  private readonly readGap: ReadGap;
   private readonly deliveryBudget: number;
   private readonly commitTimes: () => boolean;
   private readonly endOfSlice: () => void;
@@ -175,6 +110,7 @@ export class Pump {
     this.minGapMs = options.minGapMs ?? 4;
     this.maxGapMs = Math.max(this.minGapMs, options.maxGapMs ?? this.minGapMs);
     this.gapMs = this.minGapMs;
+    this.readGap = new ReadGap(this.minGapMs, this.maxGapMs);
     this.deliveryBudget = options.deliveryBudget ?? DELIVERY_BUDGET;
     this.commitTimes = options.commitTimes ?? (() => false);
     this.endOfSlice = options.endOfSlice ?? (() => {});
@@ -242,9 +178,14 @@ export class Pump {
           // the hub's: the idle time runs on through it.
           const backlogMs = (batch.waitedMs ?? Number.NEGATIVE_INFINITY) - idleMs;
           if (batch.ready.length > 0) this.lastDeliveredAt = end;
-          const cost = { busyMs: end - start, cpuMs: this.threadCpuMs() - cpuAtStart, backlogMs };
-          if (widens(cost)) outboxBacklogReads.inc();
-          this.gapMs = nextGap(cost, this.minGapMs, this.maxGapMs);
+          this.gapMs = this.readGap.next({
+            startedAt: start,
+            rows: batch.ready.length,
+            busyMs: end - start,
+            cpuMs: this.threadCpuMs() - cpuAtStart,
+            backlogMs,
+          });
+          if (this.readGap.widened) outboxBacklogReads.inc();
           if (!batch.full || this.stopped) break;
         }
       } catch (err) {

@@ -53,7 +53,7 @@ export const outboxRowsRead = new Counter({
 
 export const outboxBacklogReads = new Counter({
   name: "sitesync_outbox_backlog_reads_total",
-  help: "Outbox reads after which the read gap widened (rows had waited for the hub's previous work while its thread was saturated)",
+  help: "Outbox reads after which the read gap was widened (the pump was saturated: it read back to back at the minimum gap with rows waiting, and arrivals have not fallen since)",
   registers: [registry],
 });
 

@@ -41,7 +41,10 @@ function simulate(
 
 /** Commit times at `perSecond` from `fromMs` for `forMs`, evenly spaced. */
 const steady = (perSecond: number, fromMs: number, forMs: number) =>
-  Array.from({ length: Math.floor((perSecond * forMs) / 1_000) }, (_, i) => fromMs + (i * 1_000) / perSecond);
+  Array.from(
+    { length: Math.floor((perSecond * forMs) / 1_000) },
+    (_, i) => fromMs + (i * 1_000) / perSecond,
+  );
 
 /**
  * Fan-out 100 on the shared 2-core machine at saturation (docs/benchmarks.md): a read costs
@@ -109,7 +112,10 @@ describe("read gap: widens only while the hub is saturated", () => {
   });
 
   it("back-to-back reads of a few ms do not widen: no row waited BACKLOG_MS", () => {
-    const reads = simulate(steady(2_000, 0, 2_000), { busy: (rows) => 3 + 0.1 * rows, cpuShare: 1 });
+    const reads = simulate(steady(2_000, 0, 2_000), {
+      busy: (rows) => 3 + 0.1 * rows,
+      cpuShare: 1,
+    });
     expect(reads.every((r) => !r.widened)).toBe(true);
   });
 

@@ -149,9 +149,6 @@ export class ReadGap {
       this.previous = null;
     }
     if (this.widenedAt === null) return this.minMs;
-    return Math.min(
-      this.maxMs,
-      Math.max(this.minMs, read.busyMs + REST_PER_CPU_MS * read.cpuMs),
-    );
+    return Math.min(this.maxMs, Math.max(this.minMs, read.busyMs + REST_PER_CPU_MS * read.cpuMs));
   }
 }

@@ -5,7 +5,7 @@ import { BENCH_METRICS_TOKEN } from "./hub-process.ts";
  * /metrics, diffed around a step. Together with the client-side latency it splits the
  * time into "database + pump" and "socket.io write + client". The pump's reads and rows
  * read give its batching (rows per read) over the same step, and its backlog reads how often
- * rows had backed up (the reads after which its gap widened, server/realtime/pump.ts).
+ * the pump was saturated (the reads after which its gap was widened, server/realtime/read-gap.ts).
  */
 export type LagBuckets = Map<number, number>; // upper bound (ms) -> cumulative count
 export type HubSample = {

@@ -138,6 +138,70 @@ describe("pump", () => {
   });
 });
 
+describe("outbox reads with this database's horizon alone (refinedOnly)", () => {
+  const update = (title: string) =>
+    db.query(sql.unsafe`UPDATE work_orders SET title = ${title} WHERE id = ${world.workOrderId}`);
+  const titles = (read: { ready: { data: Record<string, unknown> }[] }) =>
+    read.ready.map((r) => r.data.title);
+
+  it("gives what the cheap test followed by the refined read gives, in one statement: while another database holds xmin, with a local transaction holding rows back, and with nothing to read", async () => {
+    const foreign = new pg.Client({
+      connectionString: process.env.MIGRATION_DATABASE_URL?.replace(/\/[^/]+$/, "/postgres"),
+    });
+    foreign.on("error", () => {});
+    await foreign.connect();
+    try {
+      await foreign.query("BEGIN");
+      await foreign.query("SELECT pg_current_xact_id()"); // holds the cluster-wide xmin back
+      const from = await outboxHead(db);
+      const empty = await readOutboxAfter(db, from, 10, true, false, true);
+      expect(empty).toMatchObject({ ready: [], blocked: false, seen: false, waitedMs: null });
+
+      await update("refined A");
+      const both = await readOutboxAfter(db, from, 10, true);
+      const one = await readOutboxAfter(db, from, 10, true, false, true);
+      expect(titles(both)).toEqual(["refined A"]);
+      expect(titles(one)).toEqual(["refined A"]);
+      for (const read of [both, one])
+        expect(read).toMatchObject({ blocked: false, foreignHold: true, seen: true, full: false });
+
+      // A transaction of this database that wrote a row and is still open holds back B,
+      // committed after it: neither read may pass it.
+      let release = () => {};
+      const open = db.transaction(async (tx) => {
+        // Another row than B's (B would wait for its lock).
+        await tx.query(
+          sql.unsafe`UPDATE elevators SET floors_served = 31 WHERE id = ${world.elevatorId}`,
+        );
+        await new Promise<void>((r) => {
+          release = r;
+        });
+      });
+      await sleep(50);
+      await update("refined B");
+      const heldBoth = await readOutboxAfter(db, from, 10, true);
+      const heldOne = await readOutboxAfter(db, from, 10, true, false, true);
+      expect(titles(heldBoth)).toEqual(["refined A"]);
+      expect(titles(heldOne)).toEqual(["refined A"]);
+      for (const read of [heldBoth, heldOne])
+        expect(read).toMatchObject({ blocked: true, seen: true });
+      release();
+      await open;
+      const after = await readOutboxAfter(db, from, 10, true, false, true);
+      expect(after.ready.map((r) => r.type)).toEqual([
+        "work_order.updated",
+        "elevator.updated",
+        "work_order.updated",
+      ]);
+      expect(titles(after)).toEqual(["refined A", undefined, "refined B"]);
+      expect(after.blocked).toBe(false);
+    } finally {
+      await foreign.query("ROLLBACK").catch(() => {});
+      await foreign.end();
+    }
+  });
+});
+
 describe("pump gap: wider only while the hub is saturated (decisions: realtime-read-gap.test.ts)", () => {
   /** Blocks this thread for `ms` of wall time without using CPU (as a descheduled hub). */
   const sleepBlocking = (ms: number) => {

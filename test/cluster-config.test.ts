@@ -63,6 +63,18 @@ describe("cluster configuration", () => {
     expect(routing(generated)).toContain("hash $sitesync_sticky consistent;");
   });
 
+  it("neither nginx takes a slow hub out of the upstream (max_fails=0 on every server)", () => {
+    const generated = nginxConfig({ dir, binary: "nginx", port: 7400, hubPorts: [1, 2, 3] }, null);
+    for (const conf of [generated, composeFile("nginx.conf")]) {
+      const servers = conf
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => /^server \S+:\d+/.test(l));
+      expect(servers).toHaveLength(3);
+      for (const line of servers) expect(line).toMatch(/ max_fails=0;$/);
+    }
+  });
+
   it.skipIf(!findBinary("nginx"))("nginx accepts the generated configuration (nginx -t)", () => {
     const conf = path.join(dir, "nginx.conf");
     mkdirSync(path.join(dir, "nginx-tmp"), { recursive: true });

@@ -14,7 +14,8 @@ import { runAsUser } from "./users.ts";
  * refuses connections (killed, restarting) is skipped for the next one, so its clients
  * reconnect elsewhere at once. Websocket-only clients need no cookie: one connection is one
  * session. Health: nginx open source has passive checks only (max_fails); `/readyz` of each
- * hub is what the cluster script, compose and operators poll.
+ * hub is what the cluster script, compose and operators poll; the passive check is off
+ * (max_fails=0, see the upstream block).
  */
 export type NginxOptions = {
   dir: string;
@@ -80,9 +81,16 @@ http {
     default "";
   }
 
+  # max_fails=0: nginx's passive check never marks a hub down. Under a reconnect storm a
+  # busy hub accepts slowly, and with max_fails=1 one 2 s connect timeout took it out for
+  # fail_timeout; soon every hub was "down" and clients got 502s and backed off (5,000
+  # sockets at 25 changes/s: reconnected after 80.7 s, 24.9 s without it;
+  # docs/benchmarks.md). A slow accept is not a dead hub. A hub that refuses connections
+  # (killed, restarting) still fails over at once through proxy_next_upstream, and /readyz
+  # stays the health check.
   upstream sitesync_hubs {
     hash $sitesync_sticky consistent;
-${o.hubPorts.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`).join("\n")}
+${o.hubPorts.map((p) => `    server 127.0.0.1:${p} max_fails=0;`).join("\n")}
     keepalive 64;
   }
 

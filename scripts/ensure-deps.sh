@@ -4,7 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stamp=node_modules/.sitesync-installed
-if [[ ! -f $stamp || package-lock.json -nt $stamp || ! -x node_modules/.bin/node ]]; then
+# A git worktree may share another checkout's node_modules through a symlink. npm ci
+# empties the directory the link points to before installing, so a worktree whose lockfile
+# is merely newer (checked out later) would wipe the other checkout's modules: with a
+# symlink, install only when Node itself is missing, and say so.
+if [[ -L node_modules ]]; then
+  if [[ ! -x node_modules/.bin/node ]]; then
+    echo "node_modules is a symlink to $(readlink -f node_modules) without Node 24; run npm ci there" >&2
+    exit 1
+  fi
+elif [[ ! -f $stamp || package-lock.json -nt $stamp || ! -x node_modules/.bin/node ]]; then
   echo "==> installing npm dependencies (npm ci)"
   npm ci --no-audit --no-fund
   touch "$stamp"

@@ -145,6 +145,7 @@ async function main() {
       scopes: null,
       rateLimitPerHour: null,
       expiresAt: null,
+      tenantPortal: null,
     };
     const context = { organizationId: reader.organization_id, userId: reader.id };
     const audit = { actorId: reader.id, actorType: "user" as const };

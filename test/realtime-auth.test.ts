@@ -329,6 +329,45 @@ describe("revocation ends sockets within 1 second", () => {
     again.disconnect();
   });
 
+  it("a member who becomes a tenant's portal user has their sockets ended and may not watch the dispatch board; losing it lets them again", async () => {
+    // The principal carries "is a tenant portal user" from the handshake's credential read
+    // (migrations/0110), so gaining portal access must end the socket (0110's trigger), or
+    // a socket connected before it could still be admitted to `org:` afterwards.
+    const member = await buildUser(db, { organizationId: world.orgId, role: "manager" });
+    const { token } = await sessionFor(db, member);
+    const org = topicName("org", world.orgId);
+    const socket = rawSocket(hub.url, { token });
+    await connected(socket);
+    expect((await emitAck(socket, "subscribe", { topic: org })).ok).toBe(true);
+    const ended = endOf(socket);
+    const tenant = (await db.one(sql.unsafe`
+      INSERT INTO tenants (site_id, name, portal_enabled, portal_user_id)
+      VALUES (${world.siteId}, 'Level 9 Dental', true, ${member.id}) RETURNING id`)) as {
+      id: string;
+    };
+    const { reason, ms } = await ended;
+    expect(reason).toBe("access_changed");
+    expect(ms).toBeLessThan(1_000);
+
+    const again = rawSocket(hub.url, { token });
+    await connected(again);
+    expect((await emitAck(again, "subscribe", { topic: org })).error.code).toBe("forbidden");
+    // An API key's creator is asked at subscribe (its principal carries no portal flag).
+    const { key } = await apiKey(world.orgId, member.id, ["realtime:org"]);
+    const viaKey = rawSocket(hub.url, { token: key });
+    await connected(viaKey);
+    expect((await emitAck(viaKey, "subscribe", { topic: org })).error.code).toBe("forbidden");
+    viaKey.disconnect();
+
+    const endedAgain = endOf(again);
+    await db.query(sql.unsafe`UPDATE tenants SET portal_user_id = NULL WHERE id = ${tenant.id}`);
+    expect((await endedAgain).reason).toBe("access_changed");
+    const third = rawSocket(hub.url, { token });
+    await connected(third);
+    expect((await emitAck(third, "subscribe", { topic: org })).ok).toBe(true);
+    third.disconnect();
+  });
+
   it("a rolled-back revocation ends nothing", async () => {
     const { session, socket } = await freshSocket();
     await db

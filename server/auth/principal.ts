@@ -1,7 +1,6 @@
 import type { DatabasePool } from "slonik";
 import { ROLES, type Role } from "../../shared/permissions.ts";
 import { findApiKeysByPrefix, findSessionCredential, touchApiKey } from "../db/credentials.ts";
-import { withTenant } from "../db/tenant-context.ts";
 import { parseApiKey, sha256, TokenError, verifyAccessToken } from "./tokens.ts";
 
 /** Who is calling: a user's session, or an integration's API key acting for its creator. */
@@ -17,6 +16,14 @@ export type Principal = {
   rateLimitPerHour: number | null;
   /** Access tokens only: seconds since epoch when the token stops working. */
   expiresAt: number | null;
+  /**
+   * Sessions only (null for API keys, whose callers ask the database): a tenant the user
+   * can see names them as its portal user, read with the credential. Such users never
+   * watch their organisation's dispatch board (server/realtime/authorize.ts); a socket
+   * keeps it for its life because gaining or losing portal access ends the user's sockets
+   * (migrations/0052, 0110).
+   */
+  tenantPortal: boolean | null;
 };
 
 export type AuthFailure = "unauthorized" | "token_expired" | "session_revoked";
@@ -32,13 +39,27 @@ const asRole = (r: string | null): Role =>
   (ROLES as readonly string[]).includes(r ?? "") ? (r as Role) : "guest";
 
 /**
+ * `commandDb`: a request-role pool without DISCARD ALL (runtime.commandDb), so a session's
+ * check is one round trip; API keys are read on the service pool.
+ */
+export type AuthDeps = { commandDb: DatabasePool; serviceDb: DatabasePool; jwtSecret: string };
+
+/** The deps `authenticate` needs, from the runtime. */
+export const authDeps = (runtime: {
+  commandDb: DatabasePool;
+  serviceDb: DatabasePool;
+  env: { JWT_SECRET: string };
+}): AuthDeps => ({
+  commandDb: runtime.commandDb,
+  serviceDb: runtime.serviceDb,
+  jwtSecret: runtime.env.JWT_SECRET,
+});
+
+/**
  * Checks a bearer credential against the database on every call, so logout, session
  * revocation, deactivation and removal from the organisation take effect at once.
  */
-export async function authenticate(
-  deps: { db: DatabasePool; serviceDb: DatabasePool; jwtSecret: string },
-  bearer: string,
-): Promise<Principal> {
+export async function authenticate(deps: AuthDeps, bearer: string): Promise<Principal> {
   if (bearer.startsWith("ssk_")) return authenticateApiKey(deps.serviceDb, bearer);
   let claims: Awaited<ReturnType<typeof verifyAccessToken>>;
   try {
@@ -46,9 +67,11 @@ export async function authenticate(
   } catch (err) {
     throw new AuthError(err instanceof TokenError ? err.reason : "unauthorized");
   }
-  const row = await withTenant(deps.db, { organizationId: claims.org, userId: claims.sub }, (tx) =>
-    findSessionCredential(tx, claims.sid, claims.sub),
-  );
+  const row = await findSessionCredential(deps.commandDb, {
+    organizationId: claims.org,
+    userId: claims.sub,
+    sessionId: claims.sid,
+  });
   if (!row) throw new AuthError("session_revoked");
   const ended =
     !row.session_active ||
@@ -68,6 +91,7 @@ export async function authenticate(
     scopes: null,
     rateLimitPerHour: null,
     expiresAt: claims.exp,
+    tenantPortal: row.tenant_portal,
   };
 }
 
@@ -97,5 +121,6 @@ async function authenticateApiKey(serviceDb: DatabasePool, token: string): Promi
     scopes: key.scopes ?? [],
     rateLimitPerHour: key.rate_limit_per_hour,
     expiresAt: null,
+    tenantPortal: null,
   };
 }

@@ -1,6 +1,5 @@
-import { type DatabasePool, sql } from "slonik";
+import { type CommonQueryMethods, type DatabasePool, sql } from "slonik";
 import { z } from "zod";
-import type { Tx } from "./tenant-context.ts";
 
 /**
  * The reads behind authenticating a bearer credential on every request
@@ -15,20 +14,23 @@ const SessionCredential = z.object({
   deleted_at: z.string().nullable(),
   organization_id: z.string().nullable(),
   role: z.string().nullable(),
+  tenant_portal: z.boolean(),
 });
 export type SessionCredential = z.infer<typeof SessionCredential>;
 
-/** A session with its user's current state, under the token's own RLS context. */
+/**
+ * A session with its user's current state, under the token's own RLS context, and whether
+ * a tenant the user can see names them as its portal user: one statement,
+ * session_credential() (migrations/0110), which sets that context transaction-locally.
+ * Pass a pool without DISCARD ALL (runtime.commandDb): the call is its own transaction and
+ * leaves no session state, so the whole check is one round trip.
+ */
 export async function findSessionCredential(
-  tx: Tx,
-  sessionId: string,
-  userId: string,
+  db: CommonQueryMethods,
+  context: { organizationId: string | null; userId: string; sessionId: string },
 ): Promise<SessionCredential | null> {
-  return tx.maybeOne(sql.type(SessionCredential)`
-    SELECT s.is_active AS session_active, s.revoked_at, s.expires_at,
-           u.is_active AS user_active, u.deleted_at, u.organization_id, u.role
-      FROM user_sessions s JOIN users u ON u.id = s.user_id
-     WHERE s.id = ${sessionId} AND s.user_id = ${userId}`);
+  return db.maybeOne(sql.type(SessionCredential)`
+    SELECT * FROM session_credential(${context.organizationId}, ${context.userId}, ${context.sessionId})`);
 }
 
 const ApiKeyCredential = z.object({

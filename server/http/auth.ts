@@ -2,7 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { Permission } from "../../shared/permissions.ts";
 import { principalCan } from "../auth/access.ts";
-import { AuthError, authenticate, type Principal } from "../auth/principal.ts";
+import { AuthError, authDeps, authenticate, type Principal } from "../auth/principal.ts";
 import { sha256 } from "../auth/tokens.ts";
 import { AppError, forbidden, notFound, unauthorized } from "../errors.ts";
 import type { Runtime } from "../runtime.ts";
@@ -32,10 +32,7 @@ export function requireAuth(runtime: Runtime): RequestHandler {
     try {
       const bearer = bearerOf(req);
       if (!bearer) throw unauthorized();
-      const principal = await authenticate(
-        { db: runtime.db, serviceDb: runtime.serviceDb, jwtSecret: runtime.env.JWT_SECRET },
-        bearer,
-      );
+      const principal = await authenticate(authDeps(runtime), bearer);
       // Every API-key request passes here, so every route gets the key's hourly limit.
       if (principal.kind === "api_key" && principal.apiKeyId) {
         const usage = await consumeApiKeyRequest(

@@ -3,7 +3,7 @@ import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { ExpressAdapter } from "@bull-board/express";
 import { type NextFunction, type Request, type Response, Router } from "express";
 import { verifyPassword } from "../auth/passwords.ts";
-import { AuthError, authenticate } from "../auth/principal.ts";
+import { AuthError, authDeps, authenticate } from "../auth/principal.ts";
 import { sha256 } from "../auth/tokens.ts";
 import { isPlatformAdmin } from "../db/platform-admins.ts";
 import { findLoginCandidate } from "../db/users.ts";
@@ -60,10 +60,7 @@ function requirePlatformAdmin(runtime: Runtime) {
     const bearer = /^Bearer\s+(\S+)$/i.exec(header);
     if (!bearer?.[1] || bearer[1].startsWith("ssk_")) return null; // API keys never qualify
     try {
-      const principal = await authenticate(
-        { db: runtime.db, serviceDb: runtime.serviceDb, jwtSecret: runtime.env.JWT_SECRET },
-        bearer[1],
-      );
+      const principal = await authenticate(authDeps(runtime), bearer[1]);
       return principal.userId;
     } catch (err) {
       if (err instanceof AuthError) return null;

@@ -41,7 +41,13 @@ export async function authorizeTopic(
     if (principal.kind === "api_key") return forbidden("API keys cannot watch a user's inbox");
     return admit("self");
   }
-  if (topic.kind === "org" && topic.id !== principal.organizationId) return notFound(topic);
+  if (topic.kind === "org") {
+    if (topic.id !== principal.organizationId) return notFound(topic);
+    // A session's principal knows whether the user is a tenant portal user (read with its
+    // credential, kept fresh by ending the socket when it changes): no transaction, which
+    // a reconnect storm makes thousands of. An API key's creator is asked below.
+    if (principal.tenantPortal !== null) return orgAdmission(principal, principal.tenantPortal);
+  }
   return withTenant(runtime.db, tenantOf(principal), (tx) => decide(tx, principal, topic));
 }
 
@@ -49,18 +55,17 @@ const can = (principal: Principal, permission: Permission) => principalCan(princ
 const staffOnly = (principal: Principal, permission: Permission): Admission =>
   can(principal, permission) ? admit("staff") : forbidden(`Watching needs ${permission}`);
 
+/** Tenant portal users never see the dispatch board, whatever their row says. */
+function orgAdmission(principal: Principal, tenantPortal: boolean): Admission {
+  if (principal.role === "guest" || principal.role === "tenant" || tenantPortal)
+    return forbidden("Only the organisation's staff may watch its dispatch board");
+  return staffOnly(principal, "realtime:org");
+}
+
 async function decide(tx: Tx, principal: Principal, topic: Topic): Promise<Admission> {
   switch (topic.kind) {
     case "org":
-      // Tenant portal users never see the dispatch board, whatever their row says.
-      if (
-        principal.role === "guest" ||
-        principal.role === "tenant" ||
-        (await isTenantPortalUser(tx))
-      ) {
-        return forbidden("Only the organisation's staff may watch its dispatch board");
-      }
-      return staffOnly(principal, "realtime:org");
+      return orgAdmission(principal, await isTenantPortalUser(tx));
     case "site":
       return (await rowVisible(tx, "sites", topic.id))
         ? staffOnly(principal, "sites:read")

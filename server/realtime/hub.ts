@@ -4,7 +4,7 @@ import { createAdapter } from "@socket.io/redis-adapter";
 import { Server } from "socket.io";
 import type { AckError } from "../../shared/realtime/events.ts";
 import { topicName } from "../../shared/realtime/topics.ts";
-import { AuthError, authenticate } from "../auth/principal.ts";
+import { AuthError, authDeps, authenticate } from "../auth/principal.ts";
 import { detectCommitTimestamps } from "../db/realtime-events.ts";
 import { logger } from "../logger.ts";
 import { socketsConnected, subscriptionsActive } from "../metrics.ts";
@@ -135,7 +135,7 @@ export async function attachRealtime(server: HttpServer, runtime: Runtime): Prom
       fail("unauthorized");
       return;
     }
-    authenticate({ db: runtime.db, serviceDb: runtime.serviceDb, jwtSecret: env.JWT_SECRET }, token)
+    authenticate(authDeps(runtime), token)
       .then((principal) => {
         socket.data = {
           principal,

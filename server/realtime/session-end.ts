@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { SessionEndReason } from "../../shared/realtime/events.ts";
-import { AuthError, authenticate } from "../auth/principal.ts";
+import { AuthError, authDeps, authenticate } from "../auth/principal.ts";
 import { logger } from "../logger.ts";
 import type { Runtime } from "../runtime.ts";
 import type { HubServer, HubSocket } from "./types.ts";
@@ -67,7 +67,7 @@ export function scheduleTokenExpiry(socket: HubSocket): void {
  * reconnect each socket's credential is checked again against the database.
  */
 export async function revalidateAll(io: HubServer, runtime: Runtime): Promise<void> {
-  const deps = { db: runtime.db, serviceDb: runtime.serviceDb, jwtSecret: runtime.env.JWT_SECRET };
+  const deps = authDeps(runtime);
   for (const socket of [...io.of("/").sockets.values()]) {
     if (socket.data.ended) continue;
     try {
@@ -76,6 +76,7 @@ export async function revalidateAll(io: HubServer, runtime: Runtime): Promise<vo
       if (fresh.organizationId !== was.organizationId)
         endSocket(socket, "removed_from_organization");
       else if (fresh.role !== was.role) endSocket(socket, "role_changed");
+      else if (fresh.tenantPortal !== was.tenantPortal) endSocket(socket, "access_changed");
     } catch (err) {
       if (err instanceof AuthError) {
         endSocket(socket, err.reason === "token_expired" ? "token_expired" : "session_revoked");

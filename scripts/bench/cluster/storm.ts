@@ -2,6 +2,7 @@ import path from "node:path";
 import pg from "pg";
 import { topicName } from "../../../shared/realtime/topics.ts";
 import type { Cluster } from "../../cluster/cluster.ts";
+import { type CpuSample, cpuMeter } from "../relay/cpu.ts";
 import type { BenchOrg } from "../relay/fixtures.ts";
 import type { ClusterBenchConfig } from "./config.ts";
 import { ForkPool } from "./fork-pool.ts";
@@ -36,6 +37,12 @@ export type StormResult = {
   lost: number;
   duplicates: number;
   timedOut: boolean;
+  /**
+   * From the drop until all were caught up (or the timeout): the machine's busy share of
+   * all cores, and per group of processes its share of one core (nginx's worker is not
+   * its own pid here, so nginx is left out; Postgres, PgBouncer and Redis are the rest).
+   */
+  cpu: CpuSample;
 };
 
 type Account = { committed: number; delivered: number; lost: number; duplicates: number };
@@ -92,6 +99,11 @@ export async function reconnectStorm(
     await sleep(warmMs);
 
     const drop = Date.now();
+    const meter = cpuMeter({
+      hubs: cluster.hubs.flatMap((h) => h.pid() ?? []),
+      clients: pool.pids,
+      orchestrator: [process.pid],
+    });
     const t1 = performance.now();
     await cluster.nginx.stop("SIGTERM", 5_000);
     await cluster.nginx.start();
@@ -118,6 +130,7 @@ export async function reconnectStorm(
         nextLog += 2_000;
       }
     } while (!done() && Date.now() < deadline);
+    const cpu = meter();
     const timedOut = !done();
     const caughtUpMs = timedOut ? Number.NaN : phases.times.caughtUp.max;
     log(
@@ -151,6 +164,14 @@ export async function reconnectStorm(
       );
       if (acc.lost > 0) await sleep(500);
     } while (acc.lost > 0 && Date.now() < until);
+    const pct = (v: number) => `${(v * 100).toFixed(0)} %`;
+    log(
+      `  ${acc.delivered.toLocaleString("en-US")} of ${acc.committed.toLocaleString("en-US")} deliveries, ${acc.lost.toLocaleString("en-US")} lost, ${acc.duplicates.toLocaleString("en-US")} duplicated; CPU during the storm: machine ${pct(cpu.machine)} of all cores, ${Object.entries(
+        cpu.processes,
+      )
+        .map(([k, v]) => `${k} ${pct(v)} of a core`)
+        .join(", ")}`,
+    );
     await pool.all(() => ({ type: "close" }));
     return {
       sockets,
@@ -161,6 +182,7 @@ export async function reconnectStorm(
       caughtUpMs,
       ...acc,
       timedOut,
+      cpu,
     };
   } finally {
     pool.close();

@@ -521,6 +521,60 @@ describe("replay", () => {
     expect(ack.cursor >= second.events.filter((e) => e.replay).at(-1)!.id).toBe(true);
   });
 
+  it("sockets replaying the same topic from the same cursor together (shared page reads) each get every event after it once, in order, while writes commit", async () => {
+    const topic = topicName("work_order", world.workOrderId);
+    const first = rawSocket(hub.url, { token: world.token });
+    await connected(first);
+    await emitAck(first, "subscribe", { topic });
+    await db.query(
+      sql.unsafe`UPDATE work_orders SET title = 'shared 0' WHERE id = ${world.workOrderId}`,
+    );
+    await waitFor(() => first.events.length === 1);
+    const since = first.events[0]!.id;
+    first.disconnect();
+    for (let i = 1; i <= 5; i++)
+      await db.query(
+        sql.unsafe`UPDATE work_orders SET title = ${`shared ${i}`} WHERE id = ${world.workOrderId}`,
+      );
+
+    const sockets = Array.from({ length: 16 }, () => rawSocket(hub.url, { token: world.token }));
+    await Promise.all(sockets.map((s) => connected(s)));
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 0; writing && i < 80; i++) {
+        await db.query(
+          sql.unsafe`UPDATE work_orders SET title = ${`shared during ${i}`} WHERE id = ${world.workOrderId}`,
+        );
+        await sleep(3);
+      }
+    })();
+    // Together, and a few a little later (while the first reads run).
+    const acks = await Promise.all(
+      sockets.map(async (s, i) => {
+        if (i % 4 === 3) await sleep(2 + i);
+        return emitAck(s, "subscribe", { topic, since });
+      }),
+    );
+    for (const ack of acks) expect(ack).toMatchObject({ ok: true, topic });
+    writing = false;
+    await writer;
+    await db.query(
+      sql.unsafe`UPDATE work_orders SET title = 'shared after' WHERE id = ${world.workOrderId}`,
+    );
+    for (const s of sockets)
+      await waitFor(() => titleOf(s.events.at(-1)) === "shared after", 5_000, "last event");
+    const expected = (
+      await db.any(sql.unsafe`
+      SELECT data->>'title' AS title FROM realtime_events
+       WHERE topics @> ARRAY[${topic}]::text[] ORDER BY xid, id`)
+    ).map((r) => (r as { title: string }).title);
+    const after = expected.slice(expected.indexOf("shared 0") + 1);
+    for (const s of sockets) {
+      expect(s.events.map((e) => titleOf(e))).toEqual(after);
+      s.disconnect();
+    }
+  });
+
   it("a cursor older than the retention window gets reset: true", async () => {
     const topic = topicName("work_order", world.workOrderId);
     const old = encodeCursor({ xid: 1n, id: 1n });

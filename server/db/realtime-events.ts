@@ -270,12 +270,14 @@ const PageRow = z.union([OutboxRow.extend(Floor.shape), Floor.extend({ id: z.nul
  * raises the floor in the same statement, so when `floor` is not above the replay's cursor
  * no event after the cursor had been pruned when these rows were read.
  */
+export type TopicPage = { rows: OutboxRow[]; floor: Position };
+
 export async function readTopicPage(
   db: CommonQueryMethods,
   topic: string,
   from: Position,
   limit: number,
-): Promise<{ rows: OutboxRow[]; floor: Position }> {
+): Promise<TopicPage> {
   const result = await db.any(sql.type(PageRow)`
     SELECT f.floor_xid::text AS floor_xid, f.floor_id, p.*
       FROM realtime_retention f

@@ -5,7 +5,7 @@ import { Server } from "socket.io";
 import type { AckError } from "../../shared/realtime/events.ts";
 import { topicName } from "../../shared/realtime/topics.ts";
 import { AuthError, authDeps, authenticate } from "../auth/principal.ts";
-import { detectCommitTimestamps } from "../db/realtime-events.ts";
+import { detectCommitTimestamps, readTopicPage } from "../db/realtime-events.ts";
 import { logger } from "../logger.ts";
 import { socketsConnected, subscriptionsActive } from "../metrics.ts";
 import { createRedis } from "../redis.ts";
@@ -28,6 +28,7 @@ import {
   SESSION_END_CHANNEL,
   scheduleTokenExpiry,
 } from "./session-end.ts";
+import { SharedPageReads } from "./shared-reads.ts";
 import { coalesceQueuedPackets } from "./socket-writes.ts";
 import { ackError, handleSubscribe, handleUnsubscribe } from "./subscriptions.ts";
 import type { HubContext, HubServer, HubSocket } from "./types.ts";
@@ -90,7 +91,14 @@ export async function attachRealtime(server: HttpServer, runtime: Runtime): Prom
     endOfSlice: () => outgoing.flush(),
   });
   await pump.start();
-  const ctx: HubContext = { io, runtime, pumpPosition: () => pump.position };
+  const ctx: HubContext = {
+    io,
+    runtime,
+    pumpPosition: () => pump.position,
+    pageReads: new SharedPageReads((topic, from, limit) =>
+      readTopicPage(runtime.serviceDb, topic, from, limit),
+    ),
+  };
 
   const presence = new Presence(io, runtime.redis, env.REDIS_KEY_PREFIX, randomUUID());
   await presence.start();

@@ -15,7 +15,7 @@ import {
   UnsubscribePayload,
 } from "../../shared/realtime/events.ts";
 import { parseTopic } from "../../shared/realtime/topics.ts";
-import { type OutboxRow, positionOf, readTopicPage } from "../db/realtime-events.ts";
+import { type OutboxRow, positionOf } from "../db/realtime-events.ts";
 import { logger } from "../logger.ts";
 import { replays, subscriptionsActive } from "../metrics.ts";
 import { visibleTo } from "./audience.ts";
@@ -95,15 +95,16 @@ async function replay(
   sub: Subscription,
   since: Position,
 ): Promise<SubscribeAck> {
-  const db = ctx.runtime.serviceDb;
-  // One statement per page, the retention floor read with the rows (readTopicPage). The
+  // One statement per page, the retention floor read with the rows (readTopicPage), shared
+  // with the sockets that ask for the same page together (shared-reads.ts: this socket has
+  // joined the room, so any read that starts from now on may serve it). The
   // floor only rises, so the last page's floor not above `since` means nothing after
   // `since` had been pruned when any page was read; above it, the replay may have a gap
   // (or the cursor was older than the window all along), and only a reset is honest.
   let rows: OutboxRow[] | null = [];
   let from = since;
   for (;;) {
-    const page = await readTopicPage(db, sub.topic, from, REPLAY_PAGE);
+    const page = await ctx.pageReads.page(sub.topic, from, REPLAY_PAGE);
     if (comparePositions(since, page.floor) < 0) {
       rows = null;
       break;

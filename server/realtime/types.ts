@@ -1,3 +1,4 @@
+import type { SharedPageReads } from "./shared-reads.ts";
 import type { Server, Socket } from "socket.io";
 import type { Position } from "../../shared/realtime/cursor.ts";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../shared/realtime/events.ts";
@@ -57,4 +58,6 @@ export type HubContext = {
   runtime: Runtime;
   /** Position up to which the pump has handed every event to delivery. */
   pumpPosition: () => Position;
+  /** Replay pages, read once for the sockets that ask for the same page together. */
+  pageReads: SharedPageReads;
 };

@@ -1,4 +1,3 @@
-import type { SharedPageReads } from "./shared-reads.ts";
 import type { Server, Socket } from "socket.io";
 import type { Position } from "../../shared/realtime/cursor.ts";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../shared/realtime/events.ts";
@@ -8,6 +7,7 @@ import type { OutboxRow } from "../db/realtime-events.ts";
 import type { Runtime } from "../runtime.ts";
 import type { Audience } from "./audience.ts";
 import type { TokenBucket } from "./rate-limit.ts";
+import type { SharedPageReads } from "./shared-reads.ts";
 
 /** One topic a socket is in, and what it may see of the events on it. */
 export type Subscription = {

@@ -24,7 +24,27 @@ export class TokenError extends Error {
   }
 }
 
-const key = (secret: string) => new TextEncoder().encode(secret);
+/**
+ * The HMAC key, imported into WebCrypto once per secret. Given the secret's bytes, jose
+ * imports a CryptoKey on every sign and verify (one more async crypto job each); a
+ * reconnect storm verifies thousands of tokens at once.
+ */
+type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+const keys = new Map<string, Promise<HmacKey>>();
+function key(secret: string): Promise<HmacKey> {
+  let k = keys.get(secret);
+  if (!k) {
+    k = crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(secret),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign", "verify"],
+    );
+    keys.set(secret, k);
+  }
+  return k;
+}
 
 export async function signAccessToken(
   secret: string,
@@ -37,12 +57,12 @@ export async function signAccessToken(
     .setIssuedAt()
     .setJti(randomBytes(8).toString("hex"))
     .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
-    .sign(key(secret));
+    .sign(await key(secret));
 }
 
 export async function verifyAccessToken(secret: string, token: string): Promise<AccessClaims> {
   try {
-    const { payload } = await jwtVerify(token, key(secret), { algorithms: ["HS256"] });
+    const { payload } = await jwtVerify(token, await key(secret), { algorithms: ["HS256"] });
     const parsed = AccessClaims.safeParse(payload);
     if (!parsed.success) throw new TokenError("unauthorized");
     return parsed.data;

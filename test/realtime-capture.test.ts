@@ -2,9 +2,17 @@ import pg from "pg";
 import { sql } from "slonik";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { outboxHead, readOutboxAfter } from "../server/db/realtime-events.ts";
+import { createDatabasePool } from "../server/db/pool.ts";
+import {
+  OutboxRow,
+  outboxHead,
+  readOutboxAfter,
+  readTopicPage,
+  TRUSTED_ROWS,
+} from "../server/db/realtime-events.ts";
 import { Pump } from "../server/realtime/pump.ts";
 import type { Position } from "../shared/realtime/cursor.ts";
+import { topicName } from "../shared/realtime/topics.ts";
 import { buildWorld, sleep, waitFor } from "./helpers/realtime.ts";
 import { api, testServer } from "./helpers/runtime.ts";
 
@@ -415,5 +423,67 @@ describe("outbox indexes", () => {
     const options = await db.oneFirst(sql.type(z.object({ reloptions: z.array(z.string()) }))`
       SELECT reloptions FROM pg_class WHERE relname = 'idx_realtime_events_topics'`);
     expect(options).toContain("fastupdate=off");
+  });
+});
+
+describe("outbox rows: typed by their SQL, not validated row by row", () => {
+  it("the pump's reads and replay pages ask the pool for no per-row validation, and every row they return is exactly an OutboxRow", async () => {
+    // The row parser each statement carried, by its vendor (zod's is "zod").
+    const vendors: string[] = [];
+    const pool = await createDatabasePool(process.env.SERVICE_DATABASE_URL ?? "", {
+      maxPoolSize: 2,
+      interceptors: [
+        {
+          name: "test-parser-vendor",
+          beforeQueryExecution: (context) => {
+            vendors.push(context.resultParser?.["~standard"].vendor ?? "none");
+            return null;
+          },
+        },
+      ],
+    });
+    const update = (title: string) =>
+      db.query(sql.unsafe`UPDATE work_orders SET title = ${title} WHERE id = ${world.workOrderId}`);
+    try {
+      const from = await outboxHead(db);
+      await update("typed A");
+      await update("typed B");
+      vendors.length = 0;
+      const cheap = await readOutboxAfter(pool, from, 10, true, false);
+      const timed = await readOutboxAfter(pool, from, 10, true, true);
+      const refinedOnly = await readOutboxAfter(pool, from, 10, true, false, true);
+      const page = await readTopicPage(pool, topicName("org", world.orgId), from, 10);
+      const emptyPage = await readTopicPage(pool, topicName("org", world.orgId), page.floor, 0);
+      // The two-statement refined read: a local transaction holds a later row back.
+      let release = () => {};
+      const open = db.transaction(async (tx) => {
+        await tx.query(
+          sql.unsafe`UPDATE elevators SET floors_served = 32 WHERE id = ${world.elevatorId}`,
+        );
+        await new Promise<void>((r) => {
+          release = r;
+        });
+      });
+      await sleep(50);
+      await update("typed C");
+      const refined = await readOutboxAfter(pool, from, 10, true, false);
+      release();
+      await open;
+
+      expect(vendors.length).toBeGreaterThanOrEqual(7);
+      expect(new Set(vendors)).toEqual(new Set([TRUSTED_ROWS]));
+      expect(emptyPage.rows).toEqual([]);
+      expect(refined.blocked).toBe(true);
+      const reads = [cheap.ready, timed.ready, refinedOnly.ready, page.rows, refined.ready];
+      for (const rows of reads) {
+        expect(rows.map((r) => r.data.title)).toEqual(["typed A", "typed B"]);
+        // Nothing missing, nothing of the statement's own (horizon, read_at, page_xid) left.
+        for (const row of rows) expect(OutboxRow.strict().parse(row)).toEqual(row);
+      }
+      expect(timed.ready.every((r) => typeof r.committed_at === "string")).toBe(true);
+      expect(cheap.ready.every((r) => r.committed_at === null)).toBe(true);
+    } finally {
+      await pool.end();
+    }
   });
 });

@@ -26,6 +26,8 @@ export async function spawnHub(options: {
   nodeArgs?: string[];
   /** A fixed port (bench:cluster keeps its ports below the ephemeral range); default any free one. */
   port?: number;
+  /** The checkout whose server/main.ts runs (an A/B probe runs another commit's); default this one. */
+  root?: string;
 }): Promise<HubProcess> {
   const urls = options.urls ?? benchUrls;
   const port = options.port ?? (await freePort());
@@ -35,7 +37,7 @@ export async function spawnHub(options: {
     ...(options.nodeArgs ?? []),
   ];
   const child = spawn(process.execPath, [...nodeArgs, "server/main.ts"], {
-    cwd: ROOT,
+    cwd: options.root ?? ROOT,
     env: {
       ...process.env,
       PORT: String(port),
